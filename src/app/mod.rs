@@ -1,0 +1,57 @@
+//! Applications: traffic sources and sinks written against the socket API.
+//!
+//! An application is event-driven: it is started once, woken by timers it sets,
+//! and told when one of its sockets is readable. Everything it does to the
+//! network goes through the socket calls on `Ctx`.
+
+pub mod sink;
+pub mod udp_source;
+
+use crate::engine::World;
+use crate::sim::SimTime;
+use crate::socket::SocketId;
+use crate::trace::SocketCall;
+
+pub trait App {
+    /// Called once, at time zero.
+    fn start(&mut self, ctx: &mut Ctx);
+    /// A timer set with `Ctx::wake_at` fired.
+    fn wake(&mut self, _ctx: &mut Ctx, _token: u64) {}
+    /// `sock` has data waiting (`recvfrom` will return it).
+    fn readable(&mut self, _ctx: &mut Ctx, _sock: SocketId) {}
+}
+
+/// What an application sees of the world while one of its handlers runs.
+pub struct Ctx<'w> {
+    pub(crate) world: &'w mut World,
+    pub(crate) app: u32,
+    pub(crate) node: u32,
+    /// The flow this application's sockets send for (statistics only).
+    pub(crate) flow: u32,
+    /// IP TTL of the datagrams it sends.
+    pub(crate) ttl: u8,
+}
+
+impl Ctx<'_> {
+    pub fn now(&self) -> SimTime {
+        self.world.now
+    }
+
+    /// Calls `App::wake(token)` at time `at` (not before now).
+    pub fn wake_at(&mut self, at: SimTime, token: u64) {
+        let at = at.max(self.world.now);
+        self.world.schedule_wake(at, self.app, token);
+    }
+
+    pub(crate) fn trace_call(&mut self, call: SocketCall) {
+        self.world.trace_call(self.node, call);
+    }
+
+    /// The stream offset of the next `len` bytes this application sends.
+    pub(crate) fn next_payload_origin(&mut self, len: u64) -> u64 {
+        let offset = &mut self.world.app_stream_offsets[self.app as usize];
+        let origin = *offset;
+        *offset += len;
+        origin
+    }
+}

@@ -1,0 +1,124 @@
+//! One direction of a point-to-point link: a transmitter with a drop-tail queue.
+//!
+//! Two delays, two events (as in ns-3): the transmitter is busy for the
+//! serialization time (bits / bandwidth), then the packet propagates for the
+//! link delay. The queue capacity counts packets *waiting*, not the one being
+//! serialized. Random loss is drawn when a packet reaches the far end, from
+//! this direction's own stream.
+
+use super::packet::PacketId;
+use crate::sim::rng::{self, Rng};
+use crate::sim::SimTime;
+use crate::units::{Bandwidth, QueueCapacity};
+use std::collections::VecDeque;
+
+/// Index of a link direction: `link * 2` is a→b, `link * 2 + 1` is b→a.
+pub type ChannelId = u32;
+
+/// Per-direction counters, kept by the channel itself because they are its state.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelCounters {
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+    /// Total serialization time, for utilization.
+    pub busy: SimTime,
+    pub peak_queue_packets: u64,
+    pub peak_queue_bytes: u64,
+}
+
+pub struct Channel {
+    pub link: u32,
+    pub from: u32,
+    pub to: u32,
+    pub bandwidth: Bandwidth,
+    pub delay: SimTime,
+    pub capacity: QueueCapacity,
+    pub loss: f64,
+    rng: Rng,
+    /// Packets waiting to be serialized, oldest first.
+    queue: VecDeque<(PacketId, u32)>,
+    queued_bytes: u64,
+    /// The packet being serialized now, if any.
+    pub transmitting: Option<PacketId>,
+    pub counters: ChannelCounters,
+}
+
+/// What `Channel::offer` did with a packet.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// The transmitter was idle: serialization starts now and ends after this long.
+    Transmit(SimTime),
+    /// The packet waits behind others.
+    Queued,
+    /// The queue is full (drop-tail).
+    Overflow,
+}
+
+impl Channel {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(link: u32, from: u32, to: u32, bandwidth: Bandwidth, delay: SimTime, capacity: QueueCapacity, loss: f64, rng: Rng) -> Self {
+        Channel {
+            link,
+            from,
+            to,
+            bandwidth,
+            delay,
+            capacity,
+            loss,
+            rng,
+            queue: VecDeque::new(),
+            queued_bytes: 0,
+            transmitting: None,
+            counters: ChannelCounters::default(),
+        }
+    }
+
+    /// Hands a packet of `len` wire bytes to this direction.
+    pub fn offer(&mut self, packet: PacketId, len: u32) -> Offer {
+        if self.transmitting.is_none() {
+            return Offer::Transmit(self.start(packet, len));
+        }
+        let fits = match self.capacity {
+            QueueCapacity::Packets(n) => (self.queue.len() as u64) < n,
+            QueueCapacity::Bytes(n) => self.queued_bytes + u64::from(len) <= n,
+        };
+        if !fits {
+            return Offer::Overflow;
+        }
+        self.queue.push_back((packet, len));
+        self.queued_bytes += u64::from(len);
+        let c = &mut self.counters;
+        c.peak_queue_packets = c.peak_queue_packets.max(self.queue.len() as u64);
+        c.peak_queue_bytes = c.peak_queue_bytes.max(self.queued_bytes);
+        Offer::Queued
+    }
+
+    /// Serialization of the current packet is over: returns it, and starts the
+    /// next waiting one if any (its id and serialization time).
+    pub fn finish(&mut self) -> (PacketId, Option<(PacketId, SimTime)>) {
+        let done = self.transmitting.take().expect("a packet was being serialized");
+        let next = self.queue.pop_front().map(|(p, len)| {
+            self.queued_bytes -= u64::from(len);
+            (p, self.start(p, len))
+        });
+        (done, next)
+    }
+
+    fn start(&mut self, packet: PacketId, len: u32) -> SimTime {
+        self.transmitting = Some(packet);
+        let t = self.bandwidth.transmit_time(u64::from(len));
+        self.counters.tx_packets += 1;
+        self.counters.tx_bytes += u64::from(len);
+        self.counters.busy += t;
+        t
+    }
+
+    /// Whether the packet now reaching the far end is lost to random loss.
+    pub fn draw_loss(&mut self) -> bool {
+        rng::chance(&mut self.rng, self.loss)
+    }
+
+    pub fn queue_len(&self) -> (usize, u64) {
+        (self.queue.len(), self.queued_bytes)
+    }
+}

@@ -1,0 +1,87 @@
+//! The network layer: nodes, link directions, forwarding tables and packets.
+//!
+//! Owns no events and draws no conclusions: the engine asks it to move packets
+//! and reports what happened to the trace and statistics.
+
+pub mod link;
+pub mod packet;
+pub mod routing;
+
+use crate::scenario::{NodeKind, Scenario};
+use crate::sim::rng;
+use crate::wire::ipv4::Ipv4Addr;
+use link::{Channel, ChannelId};
+use packet::PacketArena;
+use routing::Routes;
+use std::collections::BTreeMap;
+
+pub struct Node {
+    pub name: String,
+    pub kind: NodeKind,
+    pub addr: Ipv4Addr,
+}
+
+pub struct Network {
+    pub nodes: Vec<Node>,
+    /// Two per link: `link * 2` is a→b, `link * 2 + 1` is b→a.
+    pub channels: Vec<Channel>,
+    pub routes: Routes,
+    pub packets: PacketArena,
+    by_address: BTreeMap<Ipv4Addr, u32>,
+    channel_names: Vec<String>,
+}
+
+impl Network {
+    pub fn build(sc: &Scenario) -> Network {
+        let nodes: Vec<Node> = sc
+            .nodes
+            .iter()
+            .map(|n| Node { name: n.name.clone(), kind: n.kind, addr: n.address })
+            .collect();
+        let mut channels = Vec::with_capacity(sc.links.len() * 2);
+        let mut channel_names = Vec::with_capacity(sc.links.len() * 2);
+        for (i, l) in sc.links.iter().enumerate() {
+            // A second link between the same two nodes is named "A->B#2".
+            let rank = parallel_rank(sc, i);
+            let suffix = if rank > 0 { format!("#{}", rank + 1) } else { String::new() };
+            for (from, to) in [(l.a, l.b), (l.b, l.a)] {
+                let name = format!("{}->{}{suffix}", nodes[from].name, nodes[to].name);
+                // Stable label: by endpoints and rank, not by declaration index,
+                // so declaring another link elsewhere changes no draws here.
+                let label = format!("link:{name}");
+                let rng = rng::stream(sc.seed, &label);
+                channels.push(Channel::new(i as u32, from as u32, to as u32, l.bandwidth, l.delay, l.queue, l.loss, rng));
+                channel_names.push(name);
+            }
+        }
+        let by_address = nodes.iter().enumerate().map(|(i, n)| (n.addr, i as u32)).collect();
+        Network {
+            routes: Routes::compute(sc),
+            nodes,
+            channels,
+            packets: PacketArena::default(),
+            by_address,
+            channel_names,
+        }
+    }
+
+    pub fn node_by_address(&self, addr: Ipv4Addr) -> Option<u32> {
+        self.by_address.get(&addr).copied()
+    }
+
+    /// "A->R1"
+    pub fn channel_name(&self, c: ChannelId) -> &str {
+        &self.channel_names[c as usize]
+    }
+
+    pub fn node_name(&self, n: u32) -> &str {
+        &self.nodes[n as usize].name
+    }
+}
+
+/// How many earlier links join the same two nodes (for parallel links).
+fn parallel_rank(sc: &Scenario, i: usize) -> usize {
+    let l = &sc.links[i];
+    let key = (l.a.min(l.b), l.a.max(l.b));
+    sc.links[..i].iter().filter(|o| (o.a.min(o.b), o.a.max(o.b)) == key).count()
+}

@@ -1,0 +1,127 @@
+//! Packets in flight and the arena that owns them.
+//!
+//! A packet carries real header values (IPv4 addresses, TTL, a UDP or TCP header)
+//! and a payload *length*; its payload bytes are `wire::stream_byte(payload_origin + i)`
+//! and are produced only where bytes are needed (pcap).
+
+use crate::sim::SimTime;
+use crate::wire::ipv4::{Ipv4Addr, Ipv4Repr};
+use crate::wire::tcp::TcpRepr;
+use crate::wire::udp::UdpRepr;
+
+/// Index of a packet in the `PacketArena`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketId(pub u32);
+
+/// Marks a packet that belongs to no configured flow.
+pub const NO_FLOW: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Transport {
+    Udp(UdpRepr),
+    Tcp(TcpRepr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Packet {
+    /// Unique per run, in order of creation: names the packet in the trace.
+    pub uid: u64,
+    /// Source and destination node indices (what the simulator routes on).
+    pub src: u32,
+    pub dst: u32,
+    pub src_addr: Ipv4Addr,
+    pub dst_addr: Ipv4Addr,
+    pub ttl: u8,
+    pub transport: Transport,
+    /// Stream offset of the first payload byte.
+    pub payload_origin: u64,
+    /// Index of the flow this packet belongs to, or `NO_FLOW`.
+    pub flow: u32,
+    /// When the application handed it to the socket (for one-way delay).
+    pub sent_at: SimTime,
+}
+
+impl Packet {
+    pub fn payload_len(&self) -> u32 {
+        match &self.transport {
+            Transport::Udp(u) => u.payload_len,
+            Transport::Tcp(t) => t.payload_len,
+        }
+    }
+
+    /// Bytes on the wire: IPv4 header, transport header (with options) and payload.
+    pub fn wire_len(&self) -> u32 {
+        let transport = match &self.transport {
+            Transport::Udp(u) => UdpRepr::HEADER_LEN as u32 + u.payload_len,
+            Transport::Tcp(t) => t.header_len() as u32 + t.payload_len,
+        };
+        Ipv4Repr::HEADER_LEN as u32 + transport
+    }
+
+    pub fn protocol_name(&self) -> &'static str {
+        match self.transport {
+            Transport::Udp(_) => "udp",
+            Transport::Tcp(_) => "tcp",
+        }
+    }
+
+    pub fn ports(&self) -> (u16, u16) {
+        match &self.transport {
+            Transport::Udp(u) => (u.src_port, u.dst_port),
+            Transport::Tcp(t) => (t.src_port, t.dst_port),
+        }
+    }
+}
+
+/// Owns every packet alive in the simulation; freed slots are reused.
+#[derive(Default)]
+pub struct PacketArena {
+    slots: Vec<Option<Packet>>,
+    free: Vec<u32>,
+    live: usize,
+    next_uid: u64,
+}
+
+impl PacketArena {
+    /// Stores `packet`, giving it the next uid.
+    pub fn insert(&mut self, mut packet: Packet) -> PacketId {
+        packet.uid = self.next_uid;
+        self.next_uid += 1;
+        self.live += 1;
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(packet);
+                PacketId(i)
+            }
+            None => {
+                self.slots.push(Some(packet));
+                PacketId((self.slots.len() - 1) as u32)
+            }
+        }
+    }
+
+    pub fn get(&self, id: PacketId) -> &Packet {
+        self.slots[id.0 as usize].as_ref().expect("live packet")
+    }
+
+    pub fn get_mut(&mut self, id: PacketId) -> &mut Packet {
+        self.slots[id.0 as usize].as_mut().expect("live packet")
+    }
+
+    pub fn remove(&mut self, id: PacketId) -> Packet {
+        let p = self.slots[id.0 as usize].take().expect("live packet");
+        self.free.push(id.0);
+        self.live -= 1;
+        p
+    }
+
+    /// Packets currently alive (queued, on a wire, or being processed).
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Live packets in slot order (for end-of-run accounting).
+    pub fn iter(&self) -> impl Iterator<Item = &Packet> {
+        self.slots.iter().flatten()
+    }
+}

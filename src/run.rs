@@ -1,0 +1,61 @@
+//! One run of a scenario into its result folder: what `netsim run` does.
+
+use crate::engine::{RunOptions, Simulation};
+use crate::error::{Error, Result};
+use crate::output::OutputDir;
+use crate::scenario::Scenario;
+use crate::stats::Report;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Results go to `out_root/<scenario name>/`.
+    pub out_root: PathBuf,
+    /// Write `trace.txt`.
+    pub trace: bool,
+}
+
+pub struct RunResult {
+    pub folder: PathBuf,
+    pub report: Report,
+    /// Wall-clock time of the simulation proper (not of writing files).
+    pub wall: Duration,
+}
+
+/// The files every run writes, in the order a reader would open them.
+pub const RESULT_FILES: [&str; 4] = ["summary.txt", "stats.json", "flows.csv", "links.csv"];
+
+/// Simulates `scenario` and writes its result folder atomically.
+pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
+    let out = OutputDir::create(&cfg.out_root, &scenario.name)?;
+    let trace: Option<Box<dyn std::io::Write>> = if cfg.trace {
+        let p = out.path("trace.txt");
+        Some(Box::new(std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?))
+    } else {
+        None
+    };
+    let started = Instant::now();
+    let report = Simulation::new(scenario, RunOptions { trace })?.run()?;
+    let wall = started.elapsed();
+    write_report(&out, &report)?;
+    let folder = out.commit()?;
+    Ok(RunResult { folder, report, wall })
+}
+
+fn write_report(out: &OutputDir, report: &Report) -> Result<()> {
+    out.write("summary.txt", report.summary())?;
+    let json = serde_json::to_string_pretty(report).map_err(|e| Error::Internal(e.to_string()))?;
+    out.write("stats.json", json + "\n")?;
+    out.write("flows.csv", report.flows_csv())?;
+    out.write("links.csv", report.links_csv())
+}
+
+/// Loads a scenario file and applies a seed override.
+pub fn load(path: &Path, seed: Option<u64>) -> Result<Scenario> {
+    let mut sc = crate::scenario::load(path)?;
+    if let Some(s) = seed {
+        sc.seed = s;
+    }
+    Ok(sc)
+}

@@ -1,0 +1,418 @@
+//! Scenario files: read TOML, check everything, produce a typed model.
+//!
+//! `load` either returns a `Scenario` in which every name is resolved, every
+//! default applied and every value in range, or an `Error::Input` that points at
+//! the offending line and column. Nothing is simulated from a file that fails.
+//!
+//! Defaults (documented in the README's scenario reference):
+//! - simulation: name = the file stem, seed = 1, duration = "10s"
+//! - node: kind = "host", address = 10.0.0.N for the N-th host, 172.16.0.N for the N-th router
+//! - link: bandwidth = "100Mbps", delay = "1ms", queue = "100p", loss = 0.0
+//! - flow: protocol = "udp", pattern = "cbr", rate = "1Mbps", size = "1000B"
+//!   (payload), size_distribution = "fixed", start = "0s", stop = the end,
+//!   on = off = "1s" with periods = "fixed", ttl = 64, destination port 9,
+//!   source ports 49152, 49153, ... per host in flow order.
+
+pub mod schema;
+
+use crate::error::{Error, Result, SourceMap};
+use crate::net::routing;
+use crate::sim::SimTime;
+use crate::units::{Bandwidth, QueueCapacity};
+use crate::wire::ipv4::Ipv4Addr;
+use schema::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml::Spanned;
+
+pub use schema::{Distribution, NodeKind, Pattern, Protocol};
+
+/// A checked scenario, ready to simulate.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub seed: u64,
+    pub duration: SimTime,
+    pub nodes: Vec<NodeSpec>,
+    pub links: Vec<LinkSpec>,
+    pub flows: Vec<FlowSpec>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+    pub name: String,
+    pub kind: NodeKind,
+    pub address: Ipv4Addr,
+}
+
+#[derive(Clone, Debug)]
+pub struct LinkSpec {
+    /// Indices into `Scenario::nodes`.
+    pub a: usize,
+    pub b: usize,
+    pub bandwidth: Bandwidth,
+    pub delay: SimTime,
+    pub queue: QueueCapacity,
+    pub loss: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct FlowSpec {
+    pub name: String,
+    pub protocol: Protocol,
+    pub from: usize,
+    pub to: usize,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub pattern: TrafficPattern,
+    /// Mean payload bit rate while sending.
+    pub rate: Bandwidth,
+    /// Mean payload size of one datagram, bytes.
+    pub size: u64,
+    pub size_distribution: Distribution,
+    pub start: SimTime,
+    pub stop: SimTime,
+    pub ttl: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TrafficPattern {
+    /// Constant bit rate: one datagram every size*8/rate.
+    Cbr,
+    /// Alternating on and off periods; CBR while on.
+    OnOff {
+        on: SimTime,
+        off: SimTime,
+        periods: Distribution,
+    },
+    /// Poisson arrivals with mean rate `rate`.
+    Poisson,
+}
+
+/// The largest UDP payload an IPv4 datagram can carry.
+pub const MAX_UDP_PAYLOAD: u64 = 65_507;
+const DEFAULT_DURATION: SimTime = SimTime::from_secs(10);
+const EPHEMERAL_PORT_BASE: u16 = 49_152;
+
+/// Reads, parses and checks a scenario file.
+pub fn load(path: &Path) -> Result<Scenario> {
+    let file = path.display().to_string();
+    let at_start = |message: String| Error::Input {
+        location: crate::error::Location {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+        },
+        message,
+    };
+    if path.is_dir() {
+        return Err(at_start("is a directory; expected a scenario file (TOML)".into()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| at_start(format!("cannot read the scenario file: {e}")))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+            return Err(SourceMap { file: &file, text: &prefix }
+                .error(offset, "the file is not valid UTF-8; expected a TOML text file"));
+        }
+    };
+    let default_name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    parse(&file, &text, &default_name)
+}
+
+/// Parses and checks scenario text; `file` is used in error locations only.
+pub fn parse(file: &str, text: &str, default_name: &str) -> Result<Scenario> {
+    let map = SourceMap { file, text };
+    if text.trim().is_empty() {
+        return Err(map.error(0, "the file is empty; expected a scenario with [[node]], [[link]] and [[flow]] tables"));
+    }
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        map.error(offset, toml_message(&e))
+    })?;
+    Validator { map: &map }.scenario(raw, default_name)
+}
+
+/// toml's message without its own rendering of the source line.
+fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', "; ");
+    if msg.is_empty() { "invalid TOML".into() } else { msg }
+}
+
+struct Validator<'a> {
+    map: &'a SourceMap<'a>,
+}
+
+impl Validator<'_> {
+    fn err<T>(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> Result<T> {
+        Err(self.map.error(span.start, message))
+    }
+
+    fn scenario(&self, raw: RawScenario, default_name: &str) -> Result<Scenario> {
+        let sim = raw.simulation;
+        let name = match sim.as_ref().and_then(|s| s.name.as_ref()) {
+            Some(n) => {
+                self.check_name(n, "simulation name")?;
+                n.get_ref().clone()
+            }
+            None => sanitize(default_name),
+        };
+        let seed = sim.as_ref().and_then(|s| s.seed).unwrap_or(1);
+        let duration = match sim.as_ref().and_then(|s| s.duration.as_ref()) {
+            Some(d) if d.get_ref().0 == SimTime::ZERO => {
+                return self.err(d.span(), "the duration must be longer than zero, e.g. \"10s\"");
+            }
+            Some(d) => d.get_ref().0,
+            None => DEFAULT_DURATION,
+        };
+
+        if raw.node.is_empty() {
+            return self.err(0..0, "no [[node]] declared; expected at least two hosts joined by a [[link]]");
+        }
+        let nodes = self.nodes(&raw.node)?;
+        let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+        let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let links = self.links(&raw.link, &index)?;
+        let mut scenario = Scenario { name, seed, duration, nodes, links, flows: Vec::new() };
+        scenario.flows = self.flows(&raw.flow, &index, &scenario)?;
+        Ok(scenario)
+    }
+
+    fn check_name(&self, name: &Spanned<String>, what: &str) -> Result<()> {
+        let n = name.get_ref();
+        let ok = !n.is_empty()
+            && n.len() <= 64
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            && !n.starts_with('.');
+        if ok {
+            Ok(())
+        } else {
+            self.err(
+                name.span(),
+                format!("invalid {what} `{n}`; expected 1 to 64 letters, digits, '_', '-' or '.' (not starting with '.')"),
+            )
+        }
+    }
+
+    fn nodes(&self, raw: &[RawNode]) -> Result<Vec<NodeSpec>> {
+        let mut seen: BTreeMap<&str, &Spanned<String>> = BTreeMap::new();
+        let mut addresses: BTreeMap<Ipv4Addr, &str> = BTreeMap::new();
+        let (mut hosts, mut routers) = (0u32, 0u32);
+        let mut out = Vec::with_capacity(raw.len());
+        for node in raw {
+            self.check_name(&node.name, "node name")?;
+            let name = node.name.get_ref().as_str();
+            if let Some(first) = seen.insert(name, &node.name) {
+                let at = self.map.locate(first.span().start);
+                return self.err(node.name.span(), format!("duplicate node name `{name}` (first declared at line {}, column {})", at.line, at.column));
+            }
+            let kind = node.kind.unwrap_or(NodeKind::Host);
+            let counter = match kind {
+                NodeKind::Host => { hosts += 1; hosts }
+                NodeKind::Router => { routers += 1; routers }
+            };
+            let address = match &node.address {
+                Some(a) => a.get_ref().parse::<Ipv4Addr>().or_else(|e| {
+                    self.err(a.span(), format!("`{}` is not an IPv4 address ({e}); expected four numbers 0-255 such as \"10.0.0.1\"", a.get_ref()))
+                })?,
+                None => default_address(kind, counter),
+            };
+            if let Some(other) = addresses.insert(address, name) {
+                let span = node.address.as_ref().map_or(node.name.span(), |a| a.span());
+                return self.err(span, format!("address {address} of `{name}` is already used by `{other}`; expected a unique address per node"));
+            }
+            out.push(NodeSpec { name: name.to_string(), kind, address });
+        }
+        Ok(out)
+    }
+
+    fn node_ref(&self, name: &Spanned<String>, index: &BTreeMap<&str, usize>) -> Result<usize> {
+        index.get(name.get_ref().as_str()).copied().map_or_else(
+            || self.err(name.span(), format!("unknown node `{}`; expected one of the declared [[node]] names: {}", name.get_ref(), names_list(index))),
+            Ok,
+        )
+    }
+
+    fn links(&self, raw: &[RawLink], index: &BTreeMap<&str, usize>) -> Result<Vec<LinkSpec>> {
+        let mut out = Vec::with_capacity(raw.len());
+        for link in raw {
+            let ends = link.between.get_ref();
+            if ends.len() != 2 {
+                return self.err(link.between.span(), format!("`between` names {} nodes; expected exactly two, e.g. between = [\"A\", \"R1\"]", ends.len()));
+            }
+            let (a, b) = (self.node_ref(&ends[0], index)?, self.node_ref(&ends[1], index)?);
+            if a == b {
+                return self.err(link.between.span(), format!("a link from `{}` to itself; expected two different nodes", ends[0].get_ref()));
+            }
+            let bandwidth = match &link.bandwidth {
+                Some(b) if b.get_ref().0 == 0 => return self.err(b.span(), "the bandwidth must be greater than zero, e.g. \"10Mbps\""),
+                Some(b) => *b.get_ref(),
+                None => Bandwidth(100_000_000),
+            };
+            let queue = match &link.queue {
+                Some(q) if matches!(q.get_ref(), QueueCapacity::Packets(0) | QueueCapacity::Bytes(0)) => {
+                    return self.err(q.span(), "the queue must hold at least one packet or byte, e.g. \"100p\"");
+                }
+                Some(q) => *q.get_ref(),
+                None => QueueCapacity::Packets(100),
+            };
+            let loss = match &link.loss {
+                Some(l) if !(0.0..=1.0).contains(l.get_ref()) => {
+                    return self.err(l.span(), format!("loss probability {} is outside [0, 1]; expected e.g. 0.01 for 1%", l.get_ref()));
+                }
+                Some(l) => *l.get_ref(),
+                None => 0.0,
+            };
+            let delay = link.delay.map_or(SimTime::from_millis(1), |d| d.0);
+            out.push(LinkSpec { a, b, bandwidth, delay, queue, loss });
+        }
+        Ok(out)
+    }
+
+    fn flows(&self, raw: &[RawFlow], index: &BTreeMap<&str, usize>, sc: &Scenario) -> Result<Vec<FlowSpec>> {
+        let routes = routing::Routes::compute(sc);
+        let mut names: BTreeMap<String, ()> = BTreeMap::new();
+        let mut next_port: BTreeMap<usize, u16> = BTreeMap::new();
+        let mut out = Vec::with_capacity(raw.len());
+        for (i, f) in raw.iter().enumerate() {
+            let name = match &f.name {
+                Some(n) => {
+                    self.check_name(n, "flow name")?;
+                    n.get_ref().clone()
+                }
+                None => format!("flow{}", i + 1),
+            };
+            if names.insert(name.clone(), ()).is_some() {
+                let span = f.name.as_ref().map_or(f.from.span(), |n| n.span());
+                return self.err(span, format!("duplicate flow name `{name}`; expected a unique name per flow"));
+            }
+            let from = self.node_ref(&f.from, index)?;
+            let (to_name, dst_port) = self.endpoint(&f.to)?;
+            let to = self.node_ref(&Spanned::new(f.to.span(), to_name), index)?;
+            for (end, span) in [(from, f.from.span()), (to, f.to.span())] {
+                if sc.nodes[end].kind != NodeKind::Host {
+                    return self.err(span, format!("`{}` is a router; flows start and end at hosts", sc.nodes[end].name));
+                }
+            }
+            if from == to {
+                return self.err(f.to.span(), format!("flow `{name}` goes from `{}` to itself; expected two different hosts", sc.nodes[from].name));
+            }
+            if !routes.reachable(from, to) {
+                return self.err(f.to.span(), format!("no path from `{}` to `{}`; expected the two hosts to be connected by links", sc.nodes[from].name, sc.nodes[to].name));
+            }
+            let time = |t: &Option<Spanned<crate::units::Duration>>, default: SimTime, what: &str| -> Result<SimTime> {
+                match t {
+                    Some(t) if t.get_ref().0 > sc.duration => self.err(t.span(), format!("{what} {} is past the end of the simulation ({}); expected a time within the duration", t.get_ref().0, sc.duration)),
+                    Some(t) => Ok(t.get_ref().0),
+                    None => Ok(default),
+                }
+            };
+            let start = time(&f.start, SimTime::ZERO, "start")?;
+            let stop = time(&f.stop, sc.duration, "stop")?;
+            if stop <= start {
+                let span = f.stop.as_ref().map_or(f.from.span(), |s| s.span());
+                return self.err(span, format!("stop ({stop}) is not after start ({start}); expected stop > start"));
+            }
+            let rate = match &f.rate {
+                Some(r) if r.get_ref().0 == 0 => return self.err(r.span(), "the rate must be greater than zero, e.g. \"1Mbps\""),
+                Some(r) => *r.get_ref(),
+                None => Bandwidth(1_000_000),
+            };
+            let size = match &f.size {
+                Some(s) if s.get_ref().0 == 0 || s.get_ref().0 > MAX_UDP_PAYLOAD => {
+                    return self.err(s.span(), format!("datagram size {} is out of range; expected 1B to {MAX_UDP_PAYLOAD}B (the largest UDP payload)", s.get_ref()));
+                }
+                Some(s) => s.get_ref().0,
+                None => 1000,
+            };
+            let pattern = match f.pattern.unwrap_or(Pattern::Cbr) {
+                Pattern::Cbr => TrafficPattern::Cbr,
+                Pattern::Poisson => TrafficPattern::Poisson,
+                Pattern::OnOff => {
+                    let period = |p: &Option<Spanned<crate::units::Duration>>, what: &str| -> Result<SimTime> {
+                        match p {
+                            Some(p) if p.get_ref().0 == SimTime::ZERO => self.err(p.span(), format!("the {what} period must be longer than zero")),
+                            Some(p) => Ok(p.get_ref().0),
+                            None => Ok(SimTime::from_secs(1)),
+                        }
+                    };
+                    TrafficPattern::OnOff { on: period(&f.on, "on")?, off: period(&f.off, "off")?, periods: f.periods.unwrap_or(Distribution::Fixed) }
+                }
+            };
+            let ttl = match &f.ttl {
+                Some(t) if *t.get_ref() == 0 => return self.err(t.span(), "ttl must be at least 1"),
+                Some(t) => *t.get_ref(),
+                None => 64,
+            };
+            let src_port = match &f.src_port {
+                Some(p) if *p.get_ref() == 0 => return self.err(p.span(), "source port 0 is reserved; expected 1 to 65535"),
+                Some(p) => *p.get_ref(),
+                None => {
+                    let next = next_port.entry(from).or_insert(EPHEMERAL_PORT_BASE);
+                    let p = *next;
+                    *next = next.checked_add(1).ok_or_else(|| self.map.error(f.from.span().start, "more than 16384 flows from one host; set src_port explicitly"))?;
+                    p
+                }
+            };
+            out.push(FlowSpec {
+                name,
+                protocol: f.protocol.unwrap_or(Protocol::Udp),
+                from,
+                to,
+                src_port,
+                dst_port,
+                pattern,
+                rate,
+                size,
+                size_distribution: f.size_distribution.unwrap_or(Distribution::Fixed),
+                start,
+                stop,
+                ttl,
+            });
+        }
+        Ok(out)
+    }
+
+    /// "B" or "B:9000".
+    fn endpoint(&self, to: &Spanned<String>) -> Result<(String, u16)> {
+        match to.get_ref().split_once(':') {
+            None => Ok((to.get_ref().clone(), 9)),
+            Some((node, port)) => match port.parse::<u16>() {
+                Ok(p) if p > 0 => Ok((node.to_string(), p)),
+                _ => self.err(to.span(), format!("`{port}` is not a port; expected \"NODE\" or \"NODE:PORT\" with a port from 1 to 65535")),
+            },
+        }
+    }
+}
+
+fn default_address(kind: NodeKind, n: u32) -> Ipv4Addr {
+    let [_, b, c, d] = n.to_be_bytes();
+    match kind {
+        NodeKind::Host => Ipv4Addr([10, b, c, d]),
+        NodeKind::Router => Ipv4Addr([172, 16 + (b & 0x0f), c, d]),
+    }
+}
+
+fn names_list(index: &BTreeMap<&str, usize>) -> String {
+    let mut names: Vec<(&usize, &&str)> = index.iter().map(|(n, i)| (i, n)).collect();
+    names.sort();
+    let shown: Vec<String> = names.iter().take(12).map(|(_, n)| format!("`{n}`")).collect();
+    let more = if names.len() > 12 { format!(" and {} more", names.len() - 12) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// A scenario name derived from a file name, made safe for use as a folder name.
+fn sanitize(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "_-.".contains(c) { c } else { '_' })
+        .take(64)
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').to_string();
+    if cleaned.is_empty() { "scenario".into() } else { cleaned }
+}

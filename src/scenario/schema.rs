@@ -1,0 +1,96 @@
+//! The scenario file as written: serde types that mirror the TOML, spans kept.
+//!
+//! Every table denies unknown keys, so a typo is an error at its line and column.
+//! Defaults are applied in `scenario::validate`, not here, so that they are
+//! documented in one place.
+
+use crate::units::{Bandwidth, ByteSize, Duration, QueueCapacity};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub simulation: Option<RawSimulation>,
+    #[serde(default)]
+    pub node: Vec<RawNode>,
+    #[serde(default)]
+    pub link: Vec<RawLink>,
+    #[serde(default)]
+    pub flow: Vec<RawFlow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub name: Option<Spanned<String>>,
+    pub seed: Option<u64>,
+    pub duration: Option<Spanned<Duration>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    Host,
+    Router,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNode {
+    pub name: Spanned<String>,
+    pub kind: Option<NodeKind>,
+    pub address: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub between: Spanned<Vec<Spanned<String>>>,
+    pub bandwidth: Option<Spanned<Bandwidth>>,
+    pub delay: Option<Duration>,
+    pub queue: Option<Spanned<QueueCapacity>>,
+    pub loss: Option<Spanned<f64>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Udp,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    Cbr,
+    OnOff,
+    Poisson,
+}
+
+/// How a quantity that has a mean varies from one draw to the next.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Distribution {
+    Fixed,
+    Exponential,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlow {
+    pub name: Option<Spanned<String>>,
+    pub protocol: Option<Protocol>,
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub src_port: Option<Spanned<u16>>,
+    pub pattern: Option<Pattern>,
+    pub rate: Option<Spanned<Bandwidth>>,
+    pub size: Option<Spanned<ByteSize>>,
+    pub size_distribution: Option<Distribution>,
+    pub start: Option<Spanned<Duration>>,
+    pub stop: Option<Spanned<Duration>>,
+    pub on: Option<Spanned<Duration>>,
+    pub off: Option<Spanned<Duration>>,
+    pub periods: Option<Distribution>,
+    pub ttl: Option<Spanned<u8>>,
+}

@@ -1,0 +1,193 @@
+//! The future event list, keyed on `(time, insertion sequence)`.
+//!
+//! The order is total and documented: events fire in order of time, and events at
+//! the same time fire in the order they were scheduled (FIFO). Nothing else (no
+//! hash, no pointer, no payload comparison) takes part, so a run is reproducible.
+use super::SimTime;
+use std::collections::VecDeque;
+
+const BUCKETS: usize = 65;
+
+/// Pending events, popped in `(time, insertion sequence)` order.
+///
+/// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) on the time in ns:
+/// bucket `i` (1..=64) holds the events whose time's highest bit differing from
+/// the last popped time is bit `i - 1`; bucket 0 holds events at exactly the last
+/// popped time, in insertion order. Events at equal times always share a bucket
+/// and move together, in order, so FIFO among equal times holds throughout.
+/// Pushing is O(1); popping from an empty bucket 0 scans the lowest occupied
+/// bucket and moves its events to lower buckets (each event moves at most 64
+/// times, in practice a few). Memory is touched sequentially, which is what makes
+/// it faster than a binary heap at 10^5 to 10^6 pending events.
+/// The engine never schedules into the past, which a radix heap requires.
+pub struct EventQueue<E> {
+    now_bucket: VecDeque<(u64, E)>,
+    /// Buckets 1..=64 (index 0 unused).
+    buckets: Vec<Vec<(u64, E)>>,
+    /// Bit `i - 1` is set when bucket `i` is non-empty.
+    occupied: u64,
+    /// The last popped time: the floor under every pending time.
+    last: u64,
+    len: usize,
+    next_seq: u64,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[inline]
+fn bucket_of(time: u64, last: u64) -> usize {
+    (64 - (time ^ last).leading_zeros()) as usize
+}
+
+impl<E> EventQueue<E> {
+    pub fn new() -> Self {
+        EventQueue {
+            now_bucket: VecDeque::new(),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: 0,
+            last: 0,
+            len: 0,
+            next_seq: 0,
+        }
+    }
+
+    pub fn with_capacity(_n: usize) -> Self {
+        Self::new()
+    }
+
+    #[inline]
+    fn place(&mut self, time: u64, event: E) {
+        match bucket_of(time, self.last) {
+            0 => self.now_bucket.push_back((time, event)),
+            b => {
+                self.buckets[b].push((time, event));
+                self.occupied |= 1 << (b - 1);
+            }
+        }
+    }
+
+    /// Schedules `event` at `time`; among events at the same time it fires after
+    /// every event scheduled before it. `time` must not be earlier than the last
+    /// popped event's time (the engine never schedules into the past); in release
+    /// builds such a time is treated as "now".
+    #[inline]
+    pub fn push(&mut self, time: SimTime, event: E) {
+        debug_assert!(time.0 >= self.last, "event scheduled in the past: {time} < {}", SimTime(self.last));
+        self.next_seq += 1;
+        self.len += 1;
+        self.place(time.0.max(self.last), event);
+    }
+
+    /// Makes sure the earliest events, if any, sit in the now-bucket.
+    fn settle(&mut self) {
+        if !self.now_bucket.is_empty() || self.occupied == 0 {
+            return;
+        }
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        let mut moving = std::mem::take(&mut self.buckets[b]);
+        self.occupied &= !(1 << (b - 1));
+        self.last = moving.iter().map(|(t, _)| *t).min().expect("occupied bucket is non-empty");
+        // In order: equal times keep their insertion order.
+        for (t, e) in moving.drain(..) {
+            self.place(t, e);
+        }
+        // Keep the emptied vector's capacity for the next time bucket `b` fills.
+        self.buckets[b] = moving;
+    }
+
+    /// Removes and returns the earliest event.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.settle();
+        let (t, e) = self.now_bucket.pop_front()?;
+        self.len -= 1;
+        Some((SimTime(t), e))
+    }
+
+    /// The time of the earliest pending event.
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.settle();
+        self.now_bucket.front().map(|(t, _)| SimTime(*t))
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many events have ever been scheduled.
+    pub fn scheduled(&self) -> u64 {
+        self.next_seq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pops_in_time_order_then_fifo() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), 'c');
+        q.push(SimTime(1), 'a');
+        q.push(SimTime(5), 'd');
+        q.push(SimTime(3), 'b');
+        q.push(SimTime(5), 'e');
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!['a', 'b', 'c', 'd', 'e']);
+    }
+
+    #[test]
+    fn same_time_events_keep_insertion_order_at_scale() {
+        let mut q = EventQueue::new();
+        for i in 0..10_000u32 {
+            q.push(SimTime(u64::from(i % 7)), i);
+        }
+        let mut last = (SimTime(0), 0u32);
+        let mut first = true;
+        while let Some((t, i)) = q.pop() {
+            if !first {
+                assert!((t, i) > last, "{:?} after {:?}", (t, i), last);
+            }
+            first = false;
+            last = (t, i);
+        }
+    }
+
+    #[test]
+    fn matches_a_sorted_reference_under_interleaving() {
+        use crate::sim::rng;
+        use rand::RngExt;
+        let mut r = rng::stream(3, "queue-test");
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(SimTime, u64)> = Vec::new();
+        let mut now = SimTime(0);
+        let mut id = 0u64;
+        for _ in 0..20_000 {
+            if r.random_range(0..3u32) > 0 || q.is_empty() {
+                let t = now + SimTime(r.random_range(0..50u64));
+                q.push(t, id);
+                reference.push((t, id));
+                id += 1;
+            } else {
+                reference.sort();
+                let expected = reference.remove(0);
+                let got = q.pop().unwrap();
+                assert_eq!(got, expected);
+                now = got.0;
+            }
+        }
+        reference.sort();
+        for expected in reference {
+            assert_eq!(q.pop().unwrap(), expected);
+        }
+        assert!(q.pop().is_none());
+    }
+}

@@ -1,0 +1,365 @@
+//! Statistics, computed from the trace points and nothing else.
+//!
+//! `Collector` is fed the same typed records the trace writer gets; at the end of
+//! a run `Collector::report` turns its counters into a `Report`: the figures of
+//! `summary.txt`, `stats.json` and the CSV files. All figures are deterministic
+//! (integer nanoseconds internally; floats only in the final report).
+
+use crate::net::link::ChannelId;
+use crate::net::packet::{Packet, NO_FLOW};
+use crate::net::Network;
+use crate::scenario::Scenario;
+use crate::sim::SimTime;
+use crate::trace::{DropReason, PacketEvent};
+use serde::Serialize;
+
+const REASONS: usize = DropReason::ALL.len();
+
+#[derive(Clone, Debug, Default)]
+struct FlowCounters {
+    sent_packets: u64,
+    sent_bytes: u64,
+    received_packets: u64,
+    received_bytes: u64,
+    lost_packets: u64,
+    lost_bytes: u64,
+    lost_by_reason: [u64; REASONS],
+    /// One-way delay of each delivered packet, ns (sorted at the end for percentiles).
+    delays: Vec<u64>,
+    /// Sum of |delay(i) - delay(i-1)| over consecutive deliveries, ns, and the previous delay.
+    delay_variation_sum: u128,
+    last_delay: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct ChannelDrops {
+    by_reason: [u64; REASONS],
+}
+
+/// Accumulates counters from trace records during a run.
+#[derive(Default)]
+pub struct Collector {
+    flows: Vec<FlowCounters>,
+    channel_drops: Vec<ChannelDrops>,
+    /// Drops not on a channel (at a host or router), by reason.
+    node_drops: [u64; REASONS],
+}
+
+impl Collector {
+    pub fn new(flows: usize, channels: usize) -> Self {
+        Collector { flows: vec![FlowCounters::default(); flows], channel_drops: vec![ChannelDrops::default(); channels], node_drops: [0; REASONS] }
+    }
+
+    /// An application handed `payload` bytes of `flow` to its socket.
+    pub fn sent(&mut self, flow: u32, payload: u32) {
+        if let Some(f) = self.flows.get_mut(flow as usize) {
+            f.sent_packets += 1;
+            f.sent_bytes += u64::from(payload);
+        }
+    }
+
+    pub fn packet(&mut self, now: SimTime, event: PacketEvent, p: &Packet) {
+        match event {
+            PacketEvent::Deliver => {
+                if let Some(f) = self.flow(p) {
+                    let delay = (now - p.sent_at).as_nanos();
+                    f.received_packets += 1;
+                    f.received_bytes += u64::from(p.payload_len());
+                    f.delays.push(delay);
+                    if let Some(prev) = f.last_delay {
+                        f.delay_variation_sum += u128::from(delay.abs_diff(prev));
+                    }
+                    f.last_delay = Some(delay);
+                }
+            }
+            PacketEvent::Drop { channel, reason } => {
+                match channel {
+                    Some(c) => self.channel_drops[c as usize].by_reason[reason.index()] += 1,
+                    None => self.node_drops[reason.index()] += 1,
+                }
+                if let Some(f) = self.flow(p) {
+                    f.lost_packets += 1;
+                    f.lost_bytes += u64::from(p.payload_len());
+                    f.lost_by_reason[reason.index()] += 1;
+                }
+            }
+            PacketEvent::Enqueue { .. } | PacketEvent::Transmit { .. } | PacketEvent::Receive { .. } => {}
+        }
+    }
+
+    fn flow(&mut self, p: &Packet) -> Option<&mut FlowCounters> {
+        if p.flow == NO_FLOW { None } else { self.flows.get_mut(p.flow as usize) }
+    }
+
+    /// The figures of a finished run.
+    pub fn report(mut self, sc: &Scenario, net: &Network, events: u64) -> Report {
+        let duration = sc.duration;
+        let flows = sc
+            .flows
+            .iter()
+            .zip(self.flows.iter_mut())
+            .map(|(spec, f)| {
+                f.delays.sort_unstable();
+                let active = (spec.stop.min(duration) - spec.start).as_secs_f64();
+                let in_flight = f.sent_packets.saturating_sub(f.received_packets + f.lost_packets);
+                FlowReport {
+                    name: spec.name.clone(),
+                    protocol: "udp".into(),
+                    from: sc.nodes[spec.from].name.clone(),
+                    to: format!("{}:{}", sc.nodes[spec.to].name, spec.dst_port),
+                    sent_packets: f.sent_packets,
+                    sent_bytes: f.sent_bytes,
+                    received_packets: f.received_packets,
+                    received_bytes: f.received_bytes,
+                    lost_packets: f.lost_packets,
+                    lost_bytes: f.lost_bytes,
+                    in_flight_packets: in_flight,
+                    loss_percent: percent(f.lost_packets, f.sent_packets),
+                    lost_by_reason: reasons(&f.lost_by_reason),
+                    throughput_bps: if active > 0.0 { f.received_bytes as f64 * 8.0 / active } else { 0.0 },
+                    delay: DelayReport::from_sorted(&f.delays),
+                    jitter_ms: if f.delays.len() > 1 { f.delay_variation_sum as f64 / (f.delays.len() - 1) as f64 / 1e6 } else { 0.0 },
+                }
+            })
+            .collect();
+        let links = net
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let drops = &self.channel_drops[i].by_reason;
+                LinkReport {
+                    name: net.channel_name(i as ChannelId).to_string(),
+                    bandwidth_bps: c.bandwidth.0,
+                    delay_ms: c.delay.as_nanos() as f64 / 1e6,
+                    tx_packets: c.counters.tx_packets,
+                    tx_bytes: c.counters.tx_bytes,
+                    utilization: (c.counters.busy.as_secs_f64() / duration.as_secs_f64()).min(1.0),
+                    drops: drops.iter().sum(),
+                    drops_by_reason: reasons(drops),
+                    peak_queue_packets: c.counters.peak_queue_packets,
+                    peak_queue_bytes: c.counters.peak_queue_bytes,
+                }
+            })
+            .collect();
+        Report {
+            scenario: sc.name.clone(),
+            seed: sc.seed,
+            duration_s: duration.as_secs_f64(),
+            events,
+            flows,
+            links,
+            node_drops: reasons(&self.node_drops),
+        }
+    }
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
+}
+
+/// Drop counts by reason, in the fixed order of `DropReason::ALL`, zeros left out.
+fn reasons(counts: &[u64; REASONS]) -> Vec<ReasonCount> {
+    DropReason::ALL
+        .iter()
+        .filter(|r| counts[r.index()] > 0)
+        .map(|r| ReasonCount { reason: r.name().into(), count: counts[r.index()] })
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub count: u64,
+}
+
+/// One-way delay of delivered packets, milliseconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DelayReport {
+    pub samples: u64,
+    pub min_ms: f64,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl DelayReport {
+    fn from_sorted(d: &[u64]) -> DelayReport {
+        if d.is_empty() {
+            return DelayReport::default();
+        }
+        let ms = |ns: u64| ns as f64 / 1e6;
+        let sum: u128 = d.iter().map(|&x| u128::from(x)).sum();
+        DelayReport {
+            samples: d.len() as u64,
+            min_ms: ms(d[0]),
+            mean_ms: sum as f64 / d.len() as f64 / 1e6,
+            p50_ms: ms(nearest_rank(d, 50)),
+            p99_ms: ms(nearest_rank(d, 99)),
+            max_ms: ms(d[d.len() - 1]),
+        }
+    }
+}
+
+/// The nearest-rank percentile of sorted data.
+fn nearest_rank(sorted: &[u64], p: u64) -> u64 {
+    let rank = (p as usize * sorted.len()).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowReport {
+    pub name: String,
+    pub protocol: String,
+    pub from: String,
+    pub to: String,
+    pub sent_packets: u64,
+    pub sent_bytes: u64,
+    pub received_packets: u64,
+    pub received_bytes: u64,
+    pub lost_packets: u64,
+    pub lost_bytes: u64,
+    /// Sent but neither delivered nor dropped when the run ended.
+    pub in_flight_packets: u64,
+    pub loss_percent: f64,
+    pub lost_by_reason: Vec<ReasonCount>,
+    /// Delivered payload bits per second over the flow's active period (start to stop).
+    pub throughput_bps: f64,
+    pub delay: DelayReport,
+    /// Jitter: the mean absolute difference between the one-way delays of
+    /// consecutive deliveries (the mean of |D(i-1,i)| that RFC 3550 smooths).
+    pub jitter_ms: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkReport {
+    /// The direction, "A->R1".
+    pub name: String,
+    pub bandwidth_bps: u64,
+    pub delay_ms: f64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+    /// Fraction of the run the transmitter was busy.
+    pub utilization: f64,
+    pub drops: u64,
+    pub drops_by_reason: Vec<ReasonCount>,
+    pub peak_queue_packets: u64,
+    pub peak_queue_bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub duration_s: f64,
+    /// Events the engine processed.
+    pub events: u64,
+    pub flows: Vec<FlowReport>,
+    pub links: Vec<LinkReport>,
+    /// Drops at nodes rather than on links (no route, port unreachable, ...).
+    pub node_drops: Vec<ReasonCount>,
+}
+
+impl Report {
+    /// The table a person reads first.
+    pub fn summary(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(s, "netsim: scenario `{}`, seed {}, {} s simulated, {} events\n", self.scenario, self.seed, self.duration_s, self.events);
+        let _ = writeln!(s, "Flows (payload bytes; delay is one-way, application to application)");
+        let _ = writeln!(
+            s,
+            "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "flow", "proto", "from", "to", "sent", "received", "lost", "loss%", "throughput", "min ms", "mean ms", "p50 ms", "p99 ms", "max ms", "jitter ms"
+        );
+        for f in &self.flows {
+            let _ = writeln!(
+                s,
+                "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7.3} {:>12} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+                f.name, f.protocol, f.from, f.to, f.sent_packets, f.received_packets, f.lost_packets, f.loss_percent,
+                human_rate(f.throughput_bps), f.delay.min_ms, f.delay.mean_ms, f.delay.p50_ms, f.delay.p99_ms, f.delay.max_ms, f.jitter_ms
+            );
+            if !f.lost_by_reason.is_empty() {
+                let _ = writeln!(s, "{:<12} lost by cause: {}", "", join_reasons(&f.lost_by_reason));
+            }
+        }
+        let _ = writeln!(s, "\nLink directions (wire bytes, headers included)");
+        let _ = writeln!(s, "{:<16} {:>10} {:>9} {:>10} {:>13} {:>7} {:>7} {:>11}  drops by cause", "link", "bandwidth", "delay ms", "packets", "bytes", "util%", "drops", "peak queue");
+        for l in &self.links {
+            let _ = writeln!(
+                s,
+                "{:<16} {:>10} {:>9.3} {:>10} {:>13} {:>7.2} {:>7} {:>11}  {}",
+                l.name, human_rate(l.bandwidth_bps as f64), l.delay_ms, l.tx_packets, l.tx_bytes, l.utilization * 100.0, l.drops,
+                format!("{}p/{}B", l.peak_queue_packets, l.peak_queue_bytes), join_reasons(&l.drops_by_reason)
+            );
+        }
+        if !self.node_drops.is_empty() {
+            let _ = writeln!(s, "\nDrops at nodes: {}", join_reasons(&self.node_drops));
+        }
+        s
+    }
+
+    pub fn flows_csv(&self) -> String {
+        let mut s = String::from("flow,protocol,from,to,sent_packets,sent_bytes,received_packets,received_bytes,lost_packets,lost_bytes,in_flight_packets,loss_percent,throughput_bps,delay_min_ms,delay_mean_ms,delay_p50_ms,delay_p99_ms,delay_max_ms,jitter_ms\n");
+        for f in &self.flows {
+            s += &format!(
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                f.name, f.protocol, f.from, f.to, f.sent_packets, f.sent_bytes, f.received_packets, f.received_bytes, f.lost_packets, f.lost_bytes,
+                f.in_flight_packets, f.loss_percent, f.throughput_bps, f.delay.min_ms, f.delay.mean_ms, f.delay.p50_ms, f.delay.p99_ms, f.delay.max_ms, f.jitter_ms
+            );
+        }
+        s
+    }
+
+    pub fn links_csv(&self) -> String {
+        let mut s = String::from("link,bandwidth_bps,delay_ms,tx_packets,tx_bytes,utilization,drops");
+        for r in DropReason::ALL {
+            s += &format!(",drops_{}", r.name().replace('-', "_"));
+        }
+        s += ",peak_queue_packets,peak_queue_bytes\n";
+        for l in &self.links {
+            s += &format!("{},{},{},{},{},{},{}", l.name, l.bandwidth_bps, l.delay_ms, l.tx_packets, l.tx_bytes, l.utilization, l.drops);
+            for r in DropReason::ALL {
+                let n = l.drops_by_reason.iter().find(|c| c.reason == r.name()).map_or(0, |c| c.count);
+                s += &format!(",{n}");
+            }
+            s += &format!(",{},{}\n", l.peak_queue_packets, l.peak_queue_bytes);
+        }
+        s
+    }
+}
+
+fn join_reasons(r: &[ReasonCount]) -> String {
+    if r.is_empty() {
+        return "-".into();
+    }
+    r.iter().map(|c| format!("{} {}", c.reason, c.count)).collect::<Vec<_>>().join(", ")
+}
+
+/// 1234567.0 -> "1.235Mbps"
+pub fn human_rate(bps: f64) -> String {
+    let (v, unit) = if bps >= 1e9 {
+        (bps / 1e9, "Gbps")
+    } else if bps >= 1e6 {
+        (bps / 1e6, "Mbps")
+    } else if bps >= 1e3 {
+        (bps / 1e3, "kbps")
+    } else {
+        (bps, "bps")
+    };
+    format!("{v:.3}{unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let d: Vec<u64> = (1..=100).collect();
+        assert_eq!(nearest_rank(&d, 50), 50);
+        assert_eq!(nearest_rank(&d, 99), 99);
+        assert_eq!(nearest_rank(&[7], 99), 7);
+    }
+}

@@ -1,0 +1,160 @@
+//! Named trace points and the text trace writer.
+//!
+//! Every observable thing the simulator does is one of these typed records. The
+//! statistics are computed from them (see `stats`), and `--trace` writes them as
+//! one line each, in a format that stays stable so traces can be snapshot-tested:
+//!
+//! ```text
+//! TIME        NODE EVENT    [CHANNEL] pkt=UID PROTO SRC:PORT>DST:PORT ttl=T size=WIRE_BYTES len=PAYLOAD ...
+//! 0.001228800 R1   receive  A->R1     pkt=0 udp 10.0.0.1:49152>10.0.0.2:9 ttl=64 size=1028 len=1000
+//! ```
+//! TIME is seconds with nanosecond precision. Socket calls appear as events named
+//! after the call (`socket`, `bind`, `sendto`, `recvfrom`, `close`).
+
+use crate::net::link::ChannelId;
+use crate::net::packet::{Packet, Transport};
+use crate::net::Network;
+use crate::sim::SimTime;
+use crate::wire::ipv4::Ipv4Addr;
+use std::io::{self, Write};
+
+/// Why a packet was dropped. The order is the order of columns in the statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DropReason {
+    QueueOverflow,
+    RandomLoss,
+    TtlExpired,
+    NoRoute,
+    PortUnreachable,
+    SocketBufferFull,
+}
+
+impl DropReason {
+    pub const ALL: [DropReason; 6] = [
+        DropReason::QueueOverflow,
+        DropReason::RandomLoss,
+        DropReason::TtlExpired,
+        DropReason::NoRoute,
+        DropReason::PortUnreachable,
+        DropReason::SocketBufferFull,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::QueueOverflow => "queue-overflow",
+            DropReason::RandomLoss => "random-loss",
+            DropReason::TtlExpired => "ttl-expired",
+            DropReason::NoRoute => "no-route",
+            DropReason::PortUnreachable => "port-unreachable",
+            DropReason::SocketBufferFull => "socket-buffer-full",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What happened to a packet, where.
+#[derive(Clone, Copy, Debug)]
+pub enum PacketEvent {
+    /// Joined the queue of `channel` (the queue length is counted before it joined).
+    Enqueue { channel: ChannelId },
+    /// Serialization onto `channel` began.
+    Transmit { channel: ChannelId },
+    /// Arrived over `channel` at its far end.
+    Receive { channel: ChannelId },
+    /// Handed to the destination host's transport layer.
+    Deliver,
+    Drop { channel: Option<ChannelId>, reason: DropReason },
+}
+
+/// A socket call made by an application, as the trace shows it.
+#[derive(Clone, Copy, Debug)]
+pub enum SocketCall {
+    Socket { sock: u32, kind: &'static str },
+    Bind { sock: u32, port: u16 },
+    SendTo { sock: u32, to: Ipv4Addr, port: u16, len: u32 },
+    RecvFrom { sock: u32, from: Ipv4Addr, port: u16, len: u32 },
+    Close { sock: u32 },
+}
+
+/// Writes trace lines to a sink; write errors are kept and reported at the end
+/// rather than aborting the simulation mid-event.
+pub struct TraceWriter {
+    out: io::BufWriter<Box<dyn Write>>,
+    error: Option<io::Error>,
+    line: String,
+}
+
+impl TraceWriter {
+    pub fn new(sink: Box<dyn Write>) -> Self {
+        TraceWriter { out: io::BufWriter::with_capacity(1 << 16, sink), error: None, line: String::with_capacity(256) }
+    }
+
+    pub fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
+        use std::fmt::Write as _;
+        let l = &mut self.line;
+        l.clear();
+        let _ = write!(l, "{now} {} ", net.node_name(node));
+        let _ = match event {
+            PacketEvent::Enqueue { channel } => {
+                let (pk, by) = net.channels[channel as usize].queue_len();
+                write!(l, "enqueue {} q={pk}p/{by}B ", net.channel_name(channel))
+            }
+            PacketEvent::Transmit { channel } => write!(l, "transmit {} ", net.channel_name(channel)),
+            PacketEvent::Receive { channel } => write!(l, "receive {} ", net.channel_name(channel)),
+            PacketEvent::Deliver => write!(l, "deliver "),
+            PacketEvent::Drop { channel: Some(c), reason } => write!(l, "drop {} reason={} ", net.channel_name(c), reason.name()),
+            PacketEvent::Drop { channel: None, reason } => write!(l, "drop reason={} ", reason.name()),
+        };
+        describe_packet(l, p);
+        if let PacketEvent::Deliver = event {
+            let _ = write!(l, " delay={}", now - p.sent_at);
+        }
+        l.push('\n');
+        self.flush_line();
+    }
+
+    pub fn call(&mut self, now: SimTime, node: &str, call: SocketCall) {
+        use std::fmt::Write as _;
+        let l = &mut self.line;
+        l.clear();
+        let _ = match call {
+            SocketCall::Socket { sock, kind } => write!(l, "{now} {node} socket sock={sock} type={kind}"),
+            SocketCall::Bind { sock, port } => write!(l, "{now} {node} bind sock={sock} port={port}"),
+            SocketCall::SendTo { sock, to, port, len } => write!(l, "{now} {node} sendto sock={sock} to={to}:{port} len={len}"),
+            SocketCall::RecvFrom { sock, from, port, len } => write!(l, "{now} {node} recvfrom sock={sock} from={from}:{port} len={len}"),
+            SocketCall::Close { sock } => write!(l, "{now} {node} close sock={sock}"),
+        };
+        l.push('\n');
+        self.flush_line();
+    }
+
+    fn flush_line(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Flushes the sink and reports the first write error, if any.
+    pub fn finish(mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()
+    }
+}
+
+/// `pkt=UID udp 10.0.0.1:49152>10.0.0.2:9 ttl=64 size=1028 len=1000` (+ TCP header fields).
+fn describe_packet(l: &mut String, p: &Packet) {
+    use std::fmt::Write as _;
+    let (sp, dp) = p.ports();
+    let _ = write!(l, "pkt={} {} {}:{sp}>{}:{dp} ttl={} size={}", p.uid, p.protocol_name(), p.src_addr, p.dst_addr, p.ttl, p.wire_len());
+    let _ = match &p.transport {
+        Transport::Udp(u) => write!(l, " len={}", u.payload_len),
+        Transport::Tcp(t) => write!(l, " flags={} seq={} ack={} win={} len={}", t.flags, t.seq, t.ack, t.window, t.payload_len),
+    };
+}
