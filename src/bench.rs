@@ -29,7 +29,13 @@ pub fn hold_model(pending: usize, steps: u64) -> BenchRow {
     let mut q: EventQueue<Event> = EventQueue::with_capacity(pending + 1);
     const MEAN: u64 = 1_000_000;
     for i in 0..pending {
-        q.push(SimTime(r.random_range(0..2 * MEAN)), Event::AppWake { app: i as u32, token: 0 });
+        q.push(
+            SimTime(r.random_range(0..2 * MEAN)),
+            Event::AppWake {
+                app: i as u32,
+                token: 0,
+            },
+        );
     }
     let started = Instant::now();
     for _ in 0..steps {
@@ -38,24 +44,40 @@ pub fn hold_model(pending: usize, steps: u64) -> BenchRow {
     }
     let wall_s = started.elapsed().as_secs_f64();
     std::hint::black_box(q.len());
-    BenchRow { name: format!("hold model, {pending} pending"), events: steps, wall_s }
+    BenchRow {
+        name: format!("hold model, {pending} pending"),
+        events: steps,
+        wall_s,
+    }
 }
 
 /// A scenario with `flows` CBR flows from hosts on one side of a chain of
 /// `routers` routers to hosts on the other side.
 pub fn router_chain_scenario(routers: usize, flows: usize, duration_s: u64) -> String {
-    let mut s = format!("[simulation]\nname = \"bench-udp\"\nseed = 1\nduration = \"{duration_s}s\"\n");
+    let mut s =
+        format!("[simulation]\nname = \"bench-udp\"\nseed = 1\nduration = \"{duration_s}s\"\n");
     for r in 0..routers {
         s += &format!("[[node]]\nname = \"R{r}\"\nkind = \"router\"\n");
     }
     for r in 1..routers {
-        s += &format!("[[link]]\nbetween = [\"R{}\", \"R{r}\"]\nbandwidth = \"1Gbps\"\ndelay = \"1ms\"\nqueue = \"1000p\"\n", r - 1);
+        s += &format!(
+            "[[link]]\nbetween = [\"R{}\", \"R{r}\"]\nbandwidth = \"1Gbps\"\ndelay = \"1ms\"\nqueue = \"1000p\"\n",
+            r - 1
+        );
     }
     for f in 0..flows {
         s += &format!("[[node]]\nname = \"S{f}\"\n[[node]]\nname = \"D{f}\"\n");
-        s += &format!("[[link]]\nbetween = [\"S{f}\", \"R0\"]\nbandwidth = \"1Gbps\"\ndelay = \"100us\"\n");
-        s += &format!("[[link]]\nbetween = [\"D{f}\", \"R{}\"]\nbandwidth = \"1Gbps\"\ndelay = \"100us\"\n", routers - 1);
-        s += &format!("[[flow]]\nfrom = \"S{f}\"\nto = \"D{f}\"\npattern = \"poisson\"\nrate = \"{}Mbps\"\nsize = \"1000B\"\n", 800 / flows);
+        s += &format!(
+            "[[link]]\nbetween = [\"S{f}\", \"R0\"]\nbandwidth = \"1Gbps\"\ndelay = \"100us\"\n"
+        );
+        s += &format!(
+            "[[link]]\nbetween = [\"D{f}\", \"R{}\"]\nbandwidth = \"1Gbps\"\ndelay = \"100us\"\n",
+            routers - 1
+        );
+        s += &format!(
+            "[[flow]]\nfrom = \"S{f}\"\nto = \"D{f}\"\npattern = \"poisson\"\nrate = \"{}Mbps\"\nsize = \"1000B\"\n",
+            800 / flows
+        );
     }
     s
 }
@@ -64,9 +86,16 @@ pub fn udp_chain(routers: usize, flows: usize, duration_s: u64) -> BenchRow {
     let text = router_chain_scenario(routers, flows, duration_s);
     let sc = crate::scenario::parse("bench", &text, "bench").expect("the bench scenario is valid");
     let started = Instant::now();
-    let report = Simulation::new(sc, RunOptions::default()).expect("bench scenario builds").run().expect("bench runs");
+    let report = Simulation::new(sc, RunOptions::default())
+        .expect("bench scenario builds")
+        .run()
+        .expect("bench runs");
     let wall_s = started.elapsed().as_secs_f64();
-    BenchRow { name: format!("UDP, {flows} Poisson flows over {routers} routers, {duration_s} s"), events: report.events, wall_s }
+    BenchRow {
+        name: format!("UDP, {flows} Poisson flows over {routers} routers, {duration_s} s"),
+        events: report.events,
+        wall_s,
+    }
 }
 
 /// Runs every benchmark and prints a table.
@@ -77,8 +106,17 @@ pub fn run(quick: bool) {
         rows.push(hold_model(pending, steps));
     }
     rows.push(udp_chain(4, 8, if quick { 2 } else { 20 }));
-    println!("{:<52} {:>14} {:>10} {:>14}", "benchmark", "events", "wall s", "M events/s");
+    println!(
+        "{:<52} {:>14} {:>10} {:>14}",
+        "benchmark", "events", "wall s", "M events/s"
+    );
     for r in &rows {
-        println!("{:<52} {:>14} {:>10.3} {:>14.2}", r.name, r.events, r.wall_s, r.events_per_second() / 1e6);
+        println!(
+            "{:<52} {:>14} {:>10.3} {:>14.2}",
+            r.name,
+            r.events,
+            r.wall_s,
+            r.events_per_second() / 1e6
+        );
     }
 }

@@ -8,11 +8,11 @@ use crate::app::sink::UdpSink;
 use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
-use crate::net::link::{ChannelId, Offer};
-use crate::net::packet::{Packet, PacketId, Transport, NO_FLOW};
 use crate::net::Network;
+use crate::net::link::{ChannelId, Offer};
+use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
 use crate::scenario::{NodeKind, Scenario};
-use crate::sim::{rng, EventQueue, SimTime};
+use crate::sim::{EventQueue, SimTime, rng};
 use crate::socket::{SocketId, SocketTable, UdpDelivery};
 use crate::stats::{Collector, Report};
 use crate::trace::{DropReason, PacketEvent, SocketCall, TraceWriter};
@@ -25,7 +25,10 @@ pub enum Event {
     /// A channel's transmitter finished serializing its current packet.
     TxDone { channel: ChannelId },
     /// A packet finished propagating over `channel` and reaches its far end.
-    Arrive { channel: ChannelId, packet: PacketId },
+    Arrive {
+        channel: ChannelId,
+        packet: PacketId,
+    },
     /// An application's timer.
     AppWake { app: u32, token: u64 },
 }
@@ -68,7 +71,13 @@ impl World {
         }
     }
 
-    fn drop_packet(&mut self, node: u32, channel: Option<ChannelId>, reason: DropReason, packet: PacketId) {
+    fn drop_packet(
+        &mut self,
+        node: u32,
+        channel: Option<ChannelId>,
+        reason: DropReason,
+        packet: PacketId,
+    ) {
         self.record(node, PacketEvent::Drop { channel, reason }, packet);
         self.net.packets.remove(packet);
     }
@@ -86,24 +95,39 @@ impl World {
             return self.drop_packet(node, None, DropReason::NoRoute, packet);
         };
         let len = self.net.packets.get(packet).wire_len();
+        if !self.net.channels[channel as usize].has_room(len) {
+            return self.drop_packet(node, Some(channel), DropReason::QueueOverflow, packet);
+        }
         self.record(node, PacketEvent::Enqueue { channel }, packet);
         match self.net.channels[channel as usize].offer(packet, len) {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
             Offer::Queued => {}
-            Offer::Overflow => self.drop_packet(node, Some(channel), DropReason::QueueOverflow, packet),
         }
     }
 
-    fn start_transmit(&mut self, node: u32, channel: ChannelId, packet: PacketId, serialization: SimTime) {
+    fn start_transmit(
+        &mut self,
+        node: u32,
+        channel: ChannelId,
+        packet: PacketId,
+        serialization: SimTime,
+    ) {
         self.record(node, PacketEvent::Transmit { channel }, packet);
-        self.events.push(self.now + serialization, Event::TxDone { channel });
+        self.events
+            .push(self.now + serialization, Event::TxDone { channel });
     }
 
     fn on_tx_done(&mut self, channel: ChannelId) {
         let c = &mut self.net.channels[channel as usize];
         let (from, delay) = (c.from, c.delay);
         let (done, next) = c.finish();
-        self.events.push(self.now + delay, Event::Arrive { channel, packet: done });
+        self.events.push(
+            self.now + delay,
+            Event::Arrive {
+                channel,
+                packet: done,
+            },
+        );
         if let Some((packet, t)) = next {
             self.start_transmit(from, channel, packet, t);
         }
@@ -141,8 +165,12 @@ impl World {
                     self.net.packets.remove(packet);
                     self.notices.push(Notice::Readable { app, sock });
                 }
-                UdpDelivery::PortUnreachable => self.drop_packet(node, None, DropReason::PortUnreachable, packet),
-                UdpDelivery::BufferFull => self.drop_packet(node, None, DropReason::SocketBufferFull, packet),
+                UdpDelivery::PortUnreachable => {
+                    self.drop_packet(node, None, DropReason::PortUnreachable, packet)
+                }
+                UdpDelivery::BufferFull => {
+                    self.drop_packet(node, None, DropReason::SocketBufferFull, packet)
+                }
             },
             Transport::Tcp(_) => self.drop_packet(node, None, DropReason::PortUnreachable, packet),
         }
@@ -179,14 +207,25 @@ impl Simulation {
         let mut apps: Vec<AppSlot> = Vec::new();
         // Sinks first (one per destination host and port), so that they are bound
         // before any datagram can arrive.
-        let sinks: BTreeSet<(usize, u16)> = scenario.flows.iter().map(|f| (f.to, f.dst_port)).collect();
+        let sinks: BTreeSet<(usize, u16)> =
+            scenario.flows.iter().map(|f| (f.to, f.dst_port)).collect();
         for (node, port) in sinks {
-            apps.push(AppSlot { app: Box::new(UdpSink::new(port)), node: node as u32, flow: NO_FLOW, ttl: 64 });
+            apps.push(AppSlot {
+                app: Box::new(UdpSink::new(port)),
+                node: node as u32,
+                flow: NO_FLOW,
+                ttl: 64,
+            });
         }
         for (i, f) in scenario.flows.iter().enumerate() {
             let rng = rng::stream(scenario.seed, &format!("flow:{}", f.name));
             let to = scenario.nodes[f.to].address;
-            apps.push(AppSlot { app: Box::new(UdpSource::new(f.clone(), to, rng)), node: f.from as u32, flow: i as u32, ttl: f.ttl });
+            apps.push(AppSlot {
+                app: Box::new(UdpSource::new(f.clone(), to, rng)),
+                node: f.from as u32,
+                flow: i as u32,
+                ttl: f.ttl,
+            });
         }
         let world = World {
             now: SimTime::ZERO,
@@ -198,7 +237,13 @@ impl Simulation {
             trace: options.trace.map(TraceWriter::new),
             notices: Vec::new(),
         };
-        Ok(Simulation { scenario, world, apps, processed: 0, started: false })
+        Ok(Simulation {
+            scenario,
+            world,
+            apps,
+            processed: 0,
+            started: false,
+        })
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -216,7 +261,13 @@ impl Simulation {
 
     fn with_app(&mut self, app: u32, f: impl FnOnce(&mut dyn App, &mut Ctx)) {
         let slot = &mut self.apps[app as usize];
-        let mut ctx = Ctx { world: &mut self.world, app, node: slot.node, flow: slot.flow, ttl: slot.ttl };
+        let mut ctx = Ctx {
+            world: &mut self.world,
+            app,
+            node: slot.node,
+            flow: slot.flow,
+            ttl: slot.ttl,
+        };
         f(slot.app.as_mut(), &mut ctx);
     }
 
@@ -268,8 +319,12 @@ impl Simulation {
     /// Ends the run: flushes the trace and computes the report.
     pub fn finish(mut self) -> Result<Report> {
         if let Some(t) = self.world.trace.take() {
-            t.finish().map_err(|e| Error::Internal(format!("writing the trace failed: {e}")))?;
+            t.finish()
+                .map_err(|e| Error::Internal(format!("writing the trace failed: {e}")))?;
         }
-        Ok(self.world.stats.report(&self.scenario, &self.world.net, self.processed))
+        Ok(self
+            .world
+            .stats
+            .report(&self.scenario, &self.world.net, self.processed))
     }
 }

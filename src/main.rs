@@ -62,18 +62,39 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> netsim::Result<()> {
     match command {
-        Command::Run { file, out, seed, trace, quiet } => {
+        Command::Run {
+            file,
+            out,
+            seed,
+            trace,
+            quiet,
+        } => {
             let scenario = netsim::run::load(&file, seed)?;
-            let result = netsim::run::run(scenario, &netsim::run::RunConfig { out_root: out, trace })?;
+            let result = netsim::run::run(
+                scenario,
+                &netsim::run::RunConfig {
+                    out_root: out,
+                    trace,
+                },
+            )?;
             if !quiet {
                 print!("{}", result.report.summary());
                 let mut files: Vec<&str> = netsim::run::RESULT_FILES.to_vec();
                 if trace {
                     files.push("trace.txt");
                 }
-                println!("\nwrote {}/ ({})", result.folder.display(), files.join(", "));
+                println!(
+                    "\nwrote {}/ ({})",
+                    result.folder.display(),
+                    files.join(", ")
+                );
                 let secs = result.wall.as_secs_f64();
-                eprintln!("{} events in {:.3} s wall time ({:.2} M events/s)", result.report.events, secs, result.report.events as f64 / secs.max(1e-9) / 1e6);
+                eprintln!(
+                    "{} events in {:.3} s wall time ({:.2} M events/s)",
+                    result.report.events,
+                    secs,
+                    result.report.events as f64 / secs.max(1e-9) / 1e6
+                );
             }
             Ok(())
         }

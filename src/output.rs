@@ -20,7 +20,9 @@ impl OutputDir {
     /// validator guarantees it), never a path.
     pub fn create(root: &Path, name: &str) -> Result<OutputDir> {
         if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']) {
-            return Err(Error::Internal(format!("unsafe output folder name `{name}`")));
+            return Err(Error::Internal(format!(
+                "unsafe output folder name `{name}`"
+            )));
         }
         fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
         let tmp_path = root.join(format!(".{name}.partial-{}", std::process::id()));
@@ -28,7 +30,11 @@ impl OutputDir {
             fs::remove_dir_all(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?;
         }
         fs::create_dir(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?;
-        Ok(OutputDir { final_path: root.join(name), tmp_path, committed: false })
+        Ok(OutputDir {
+            final_path: root.join(name),
+            tmp_path,
+            committed: false,
+        })
     }
 
     /// Where a file of this result is written while the result is incomplete.
@@ -50,7 +56,10 @@ impl OutputDir {
     pub fn commit(mut self) -> Result<PathBuf> {
         let old = self.final_path.with_file_name(format!(
             ".{}.old-{}",
-            self.final_path.file_name().unwrap_or_default().to_string_lossy(),
+            self.final_path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy(),
             std::process::id()
         ));
         if self.final_path.exists() {
@@ -90,7 +99,11 @@ mod tests {
             // dropped without commit: a failed run
         }
         assert_eq!(fs::read_to_string(root.join("x/a.txt")).unwrap(), "old");
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 1, "no partial folder left behind");
+        assert_eq!(
+            fs::read_dir(&root).unwrap().count(),
+            1,
+            "no partial folder left behind"
+        );
         let third = OutputDir::create(&root, "x").unwrap();
         third.write("a.txt", "new").unwrap();
         third.commit().unwrap();

@@ -31,7 +31,9 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
     let out = OutputDir::create(&cfg.out_root, &scenario.name)?;
     let trace: Option<Box<dyn std::io::Write>> = if cfg.trace {
         let p = out.path("trace.txt");
-        Some(Box::new(std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?))
+        Some(Box::new(
+            std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?,
+        ))
     } else {
         None
     };
@@ -40,7 +42,11 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
     let wall = started.elapsed();
     write_report(&out, &report)?;
     let folder = out.commit()?;
-    Ok(RunResult { folder, report, wall })
+    Ok(RunResult {
+        folder,
+        report,
+        wall,
+    })
 }
 
 fn write_report(out: &OutputDir, report: &Report) -> Result<()> {

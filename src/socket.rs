@@ -76,7 +76,10 @@ const EPHEMERAL: std::ops::RangeInclusive<u16> = 49_152..=65_535;
 /// What happened to a UDP datagram handed up by IP.
 pub enum UdpDelivery {
     /// Queued on a socket; its owner should be told it is readable.
-    Queued { app: u32, sock: SocketId },
+    Queued {
+        app: u32,
+        sock: SocketId,
+    },
     PortUnreachable,
     BufferFull,
 }
@@ -89,11 +92,17 @@ pub struct SocketTable {
 
 impl SocketTable {
     fn open(&self, s: SocketId) -> Result<&Socket, SocketError> {
-        self.sockets.get(s.0 as usize).filter(|s| s.open).ok_or(SocketError::BadDescriptor)
+        self.sockets
+            .get(s.0 as usize)
+            .filter(|s| s.open)
+            .ok_or(SocketError::BadDescriptor)
     }
 
     fn open_mut(&mut self, s: SocketId) -> Result<&mut Socket, SocketError> {
-        self.sockets.get_mut(s.0 as usize).filter(|s| s.open).ok_or(SocketError::BadDescriptor)
+        self.sockets
+            .get_mut(s.0 as usize)
+            .filter(|s| s.open)
+            .ok_or(SocketError::BadDescriptor)
     }
 
     /// Hands a UDP datagram that reached `node` to the socket bound to its port.
@@ -106,12 +115,19 @@ impl SocketTable {
             return UdpDelivery::BufferFull;
         }
         s.rx_bytes += u64::from(udp.payload_len);
-        s.rx.push_back(Datagram { from: p.src_addr, from_port: udp.src_port, len: udp.payload_len, payload_origin: p.payload_origin });
+        s.rx.push_back(Datagram {
+            from: p.src_addr,
+            from_port: udp.src_port,
+            len: udp.payload_len,
+            payload_origin: p.payload_origin,
+        });
         UdpDelivery::Queued { app: s.app, sock }
     }
 
     fn free_port(&self, node: u32) -> Option<u16> {
-        EPHEMERAL.clone().find(|p| !self.udp_ports.contains_key(&(node, *p)))
+        EPHEMERAL
+            .clone()
+            .find(|p| !self.udp_ports.contains_key(&(node, *p)))
     }
 }
 
@@ -120,8 +136,20 @@ impl Ctx<'_> {
     pub fn socket(&mut self, ty: SocketType) -> SocketId {
         let t = &mut self.world.sockets;
         let id = SocketId(t.sockets.len() as u32);
-        t.sockets.push(Socket { node: self.node, app: self.app, ty, port: None, rx: VecDeque::new(), rx_bytes: 0, open: true, flow: self.flow });
-        self.trace_call(SocketCall::Socket { sock: id.0, kind: ty.name() });
+        t.sockets.push(Socket {
+            node: self.node,
+            app: self.app,
+            ty,
+            port: None,
+            rx: VecDeque::new(),
+            rx_bytes: 0,
+            open: true,
+            flow: self.flow,
+        });
+        self.trace_call(SocketCall::Socket {
+            sock: id.0,
+            kind: ty.name(),
+        });
         id
     }
 
@@ -132,7 +160,11 @@ impl Ctx<'_> {
         if t.open(sock)?.port.is_some() {
             return Err(SocketError::AlreadyBound);
         }
-        let port = if port == 0 { t.free_port(node).ok_or(SocketError::NoPortAvailable)? } else { port };
+        let port = if port == 0 {
+            t.free_port(node).ok_or(SocketError::NoPortAvailable)?
+        } else {
+            port
+        };
         if t.udp_ports.contains_key(&(node, port)) {
             return Err(SocketError::AddressInUse);
         }
@@ -144,20 +176,35 @@ impl Ctx<'_> {
 
     /// `sendto(sock, len bytes, {to, port})`: one UDP datagram. An unbound socket
     /// is bound to an ephemeral port first, as BSD does.
-    pub fn sendto(&mut self, sock: SocketId, len: u32, to: Ipv4Addr, port: u16) -> Result<(), SocketError> {
+    pub fn sendto(
+        &mut self,
+        sock: SocketId,
+        len: u32,
+        to: Ipv4Addr,
+        port: u16,
+    ) -> Result<(), SocketError> {
         if u64::from(len) > crate::scenario::MAX_UDP_PAYLOAD {
             return Err(SocketError::MessageTooLong);
         }
         if self.world.sockets.open(sock)?.port.is_none() {
             self.bind(sock, 0)?;
         }
-        let dst = self.world.net.node_by_address(to).ok_or(SocketError::HostUnreachable)?;
+        let dst = self
+            .world
+            .net
+            .node_by_address(to)
+            .ok_or(SocketError::HostUnreachable)?;
         let s = self.world.sockets.open(sock)?;
         if s.ty != SocketType::Datagram {
             return Err(SocketError::WrongType);
         }
         let (src_port, flow) = (s.port.unwrap_or(0), s.flow);
-        self.trace_call(SocketCall::SendTo { sock: sock.0, to, port, len });
+        self.trace_call(SocketCall::SendTo {
+            sock: sock.0,
+            to,
+            port,
+            len,
+        });
         let node = self.node;
         let origin = self.next_payload_origin(u64::from(len));
         let packet = Packet {
@@ -167,7 +214,11 @@ impl Ctx<'_> {
             src_addr: self.world.net.nodes[node as usize].addr,
             dst_addr: to,
             ttl: self.ttl,
-            transport: Transport::Udp(UdpRepr { src_port, dst_port: port, payload_len: len }),
+            transport: Transport::Udp(UdpRepr {
+                src_port,
+                dst_port: port,
+                payload_len: len,
+            }),
             payload_origin: origin,
             flow,
             sent_at: self.world.now,
@@ -184,7 +235,12 @@ impl Ctx<'_> {
             return Ok(None);
         };
         s.rx_bytes -= u64::from(d.len);
-        self.trace_call(SocketCall::RecvFrom { sock: sock.0, from: d.from, port: d.from_port, len: d.len });
+        self.trace_call(SocketCall::RecvFrom {
+            sock: sock.0,
+            from: d.from,
+            port: d.from_port,
+            len: d.len,
+        });
         Ok(Some(d))
     }
 

@@ -5,9 +5,9 @@
 //! `summary.txt`, `stats.json` and the CSV files. All figures are deterministic
 //! (integer nanoseconds internally; floats only in the final report).
 
-use crate::net::link::ChannelId;
-use crate::net::packet::{Packet, NO_FLOW};
 use crate::net::Network;
+use crate::net::link::ChannelId;
+use crate::net::packet::{NO_FLOW, Packet};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
 use crate::trace::{DropReason, PacketEvent};
@@ -47,7 +47,11 @@ pub struct Collector {
 
 impl Collector {
     pub fn new(flows: usize, channels: usize) -> Self {
-        Collector { flows: vec![FlowCounters::default(); flows], channel_drops: vec![ChannelDrops::default(); channels], node_drops: [0; REASONS] }
+        Collector {
+            flows: vec![FlowCounters::default(); flows],
+            channel_drops: vec![ChannelDrops::default(); channels],
+            node_drops: [0; REASONS],
+        }
     }
 
     /// An application handed `payload` bytes of `flow` to its socket.
@@ -83,12 +87,18 @@ impl Collector {
                     f.lost_by_reason[reason.index()] += 1;
                 }
             }
-            PacketEvent::Enqueue { .. } | PacketEvent::Transmit { .. } | PacketEvent::Receive { .. } => {}
+            PacketEvent::Enqueue { .. }
+            | PacketEvent::Transmit { .. }
+            | PacketEvent::Receive { .. } => {}
         }
     }
 
     fn flow(&mut self, p: &Packet) -> Option<&mut FlowCounters> {
-        if p.flow == NO_FLOW { None } else { self.flows.get_mut(p.flow as usize) }
+        if p.flow == NO_FLOW {
+            None
+        } else {
+            self.flows.get_mut(p.flow as usize)
+        }
     }
 
     /// The figures of a finished run.
@@ -101,7 +111,9 @@ impl Collector {
             .map(|(spec, f)| {
                 f.delays.sort_unstable();
                 let active = (spec.stop.min(duration) - spec.start).as_secs_f64();
-                let in_flight = f.sent_packets.saturating_sub(f.received_packets + f.lost_packets);
+                let in_flight = f
+                    .sent_packets
+                    .saturating_sub(f.received_packets + f.lost_packets);
                 FlowReport {
                     name: spec.name.clone(),
                     protocol: "udp".into(),
@@ -116,9 +128,17 @@ impl Collector {
                     in_flight_packets: in_flight,
                     loss_percent: percent(f.lost_packets, f.sent_packets),
                     lost_by_reason: reasons(&f.lost_by_reason),
-                    throughput_bps: if active > 0.0 { f.received_bytes as f64 * 8.0 / active } else { 0.0 },
+                    throughput_bps: if active > 0.0 {
+                        f.received_bytes as f64 * 8.0 / active
+                    } else {
+                        0.0
+                    },
                     delay: DelayReport::from_sorted(&f.delays),
-                    jitter_ms: if f.delays.len() > 1 { f.delay_variation_sum as f64 / (f.delays.len() - 1) as f64 / 1e6 } else { 0.0 },
+                    jitter_ms: if f.delays.len() > 1 {
+                        f.delay_variation_sum as f64 / (f.delays.len() - 1) as f64 / 1e6
+                    } else {
+                        0.0
+                    },
                 }
             })
             .collect();
@@ -155,7 +175,11 @@ impl Collector {
 }
 
 fn percent(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
 }
 
 /// Drop counts by reason, in the fixed order of `DropReason::ALL`, zeros left out.
@@ -163,7 +187,10 @@ fn reasons(counts: &[u64; REASONS]) -> Vec<ReasonCount> {
     DropReason::ALL
         .iter()
         .filter(|r| counts[r.index()] > 0)
-        .map(|r| ReasonCount { reason: r.name().into(), count: counts[r.index()] })
+        .map(|r| ReasonCount {
+            reason: r.name().into(),
+            count: counts[r.index()],
+        })
         .collect()
 }
 
@@ -266,32 +293,82 @@ impl Report {
     pub fn summary(&self) -> String {
         use std::fmt::Write as _;
         let mut s = String::new();
-        let _ = writeln!(s, "netsim: scenario `{}`, seed {}, {} s simulated, {} events\n", self.scenario, self.seed, self.duration_s, self.events);
-        let _ = writeln!(s, "Flows (payload bytes; delay is one-way, application to application)");
+        let _ = writeln!(
+            s,
+            "netsim: scenario `{}`, seed {}, {} s simulated, {} events\n",
+            self.scenario, self.seed, self.duration_s, self.events
+        );
+        let _ = writeln!(
+            s,
+            "Flows (payload bytes; delay is one-way, application to application)"
+        );
         let _ = writeln!(
             s,
             "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            "flow", "proto", "from", "to", "sent", "received", "lost", "loss%", "throughput", "min ms", "mean ms", "p50 ms", "p99 ms", "max ms", "jitter ms"
+            "flow",
+            "proto",
+            "from",
+            "to",
+            "sent",
+            "received",
+            "lost",
+            "loss%",
+            "throughput",
+            "min ms",
+            "mean ms",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "jitter ms"
         );
         for f in &self.flows {
             let _ = writeln!(
                 s,
                 "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7.3} {:>12} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
-                f.name, f.protocol, f.from, f.to, f.sent_packets, f.received_packets, f.lost_packets, f.loss_percent,
-                human_rate(f.throughput_bps), f.delay.min_ms, f.delay.mean_ms, f.delay.p50_ms, f.delay.p99_ms, f.delay.max_ms, f.jitter_ms
+                f.name,
+                f.protocol,
+                f.from,
+                f.to,
+                f.sent_packets,
+                f.received_packets,
+                f.lost_packets,
+                f.loss_percent,
+                human_rate(f.throughput_bps),
+                f.delay.min_ms,
+                f.delay.mean_ms,
+                f.delay.p50_ms,
+                f.delay.p99_ms,
+                f.delay.max_ms,
+                f.jitter_ms
             );
             if !f.lost_by_reason.is_empty() {
-                let _ = writeln!(s, "{:<12} lost by cause: {}", "", join_reasons(&f.lost_by_reason));
+                let _ = writeln!(
+                    s,
+                    "{:<12} lost by cause: {}",
+                    "",
+                    join_reasons(&f.lost_by_reason)
+                );
             }
         }
         let _ = writeln!(s, "\nLink directions (wire bytes, headers included)");
-        let _ = writeln!(s, "{:<16} {:>10} {:>9} {:>10} {:>13} {:>7} {:>7} {:>11}  drops by cause", "link", "bandwidth", "delay ms", "packets", "bytes", "util%", "drops", "peak queue");
+        let _ = writeln!(
+            s,
+            "{:<16} {:>10} {:>9} {:>10} {:>13} {:>7} {:>7} {:>11}  drops by cause",
+            "link", "bandwidth", "delay ms", "packets", "bytes", "util%", "drops", "peak queue"
+        );
         for l in &self.links {
             let _ = writeln!(
                 s,
                 "{:<16} {:>10} {:>9.3} {:>10} {:>13} {:>7.2} {:>7} {:>11}  {}",
-                l.name, human_rate(l.bandwidth_bps as f64), l.delay_ms, l.tx_packets, l.tx_bytes, l.utilization * 100.0, l.drops,
-                format!("{}p/{}B", l.peak_queue_packets, l.peak_queue_bytes), join_reasons(&l.drops_by_reason)
+                l.name,
+                human_rate(l.bandwidth_bps as f64),
+                l.delay_ms,
+                l.tx_packets,
+                l.tx_bytes,
+                l.utilization * 100.0,
+                l.drops,
+                format!("{}p/{}B", l.peak_queue_packets, l.peak_queue_bytes),
+                join_reasons(&l.drops_by_reason)
             );
         }
         if !self.node_drops.is_empty() {
@@ -301,27 +378,60 @@ impl Report {
     }
 
     pub fn flows_csv(&self) -> String {
-        let mut s = String::from("flow,protocol,from,to,sent_packets,sent_bytes,received_packets,received_bytes,lost_packets,lost_bytes,in_flight_packets,loss_percent,throughput_bps,delay_min_ms,delay_mean_ms,delay_p50_ms,delay_p99_ms,delay_max_ms,jitter_ms\n");
+        let mut s = String::from(
+            "flow,protocol,from,to,sent_packets,sent_bytes,received_packets,received_bytes,lost_packets,lost_bytes,in_flight_packets,loss_percent,throughput_bps,delay_min_ms,delay_mean_ms,delay_p50_ms,delay_p99_ms,delay_max_ms,jitter_ms\n",
+        );
         for f in &self.flows {
             s += &format!(
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                f.name, f.protocol, f.from, f.to, f.sent_packets, f.sent_bytes, f.received_packets, f.received_bytes, f.lost_packets, f.lost_bytes,
-                f.in_flight_packets, f.loss_percent, f.throughput_bps, f.delay.min_ms, f.delay.mean_ms, f.delay.p50_ms, f.delay.p99_ms, f.delay.max_ms, f.jitter_ms
+                f.name,
+                f.protocol,
+                f.from,
+                f.to,
+                f.sent_packets,
+                f.sent_bytes,
+                f.received_packets,
+                f.received_bytes,
+                f.lost_packets,
+                f.lost_bytes,
+                f.in_flight_packets,
+                f.loss_percent,
+                f.throughput_bps,
+                f.delay.min_ms,
+                f.delay.mean_ms,
+                f.delay.p50_ms,
+                f.delay.p99_ms,
+                f.delay.max_ms,
+                f.jitter_ms
             );
         }
         s
     }
 
     pub fn links_csv(&self) -> String {
-        let mut s = String::from("link,bandwidth_bps,delay_ms,tx_packets,tx_bytes,utilization,drops");
+        let mut s =
+            String::from("link,bandwidth_bps,delay_ms,tx_packets,tx_bytes,utilization,drops");
         for r in DropReason::ALL {
             s += &format!(",drops_{}", r.name().replace('-', "_"));
         }
         s += ",peak_queue_packets,peak_queue_bytes\n";
         for l in &self.links {
-            s += &format!("{},{},{},{},{},{},{}", l.name, l.bandwidth_bps, l.delay_ms, l.tx_packets, l.tx_bytes, l.utilization, l.drops);
+            s += &format!(
+                "{},{},{},{},{},{},{}",
+                l.name,
+                l.bandwidth_bps,
+                l.delay_ms,
+                l.tx_packets,
+                l.tx_bytes,
+                l.utilization,
+                l.drops
+            );
             for r in DropReason::ALL {
-                let n = l.drops_by_reason.iter().find(|c| c.reason == r.name()).map_or(0, |c| c.count);
+                let n = l
+                    .drops_by_reason
+                    .iter()
+                    .find(|c| c.reason == r.name())
+                    .map_or(0, |c| c.count);
                 s += &format!(",{n}");
             }
             s += &format!(",{},{}\n", l.peak_queue_packets, l.peak_queue_bytes);
@@ -334,7 +444,10 @@ fn join_reasons(r: &[ReasonCount]) -> String {
     if r.is_empty() {
         return "-".into();
     }
-    r.iter().map(|c| format!("{} {}", c.reason, c.count)).collect::<Vec<_>>().join(", ")
+    r.iter()
+        .map(|c| format!("{} {}", c.reason, c.count))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// 1234567.0 -> "1.235Mbps"

@@ -11,9 +11,9 @@
 //! TIME is seconds with nanosecond precision. Socket calls appear as events named
 //! after the call (`socket`, `bind`, `sendto`, `recvfrom`, `close`).
 
+use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
-use crate::net::Network;
 use crate::sim::SimTime;
 use crate::wire::ipv4::Ipv4Addr;
 use std::io::{self, Write};
@@ -66,17 +66,38 @@ pub enum PacketEvent {
     Receive { channel: ChannelId },
     /// Handed to the destination host's transport layer.
     Deliver,
-    Drop { channel: Option<ChannelId>, reason: DropReason },
+    Drop {
+        channel: Option<ChannelId>,
+        reason: DropReason,
+    },
 }
 
 /// A socket call made by an application, as the trace shows it.
 #[derive(Clone, Copy, Debug)]
 pub enum SocketCall {
-    Socket { sock: u32, kind: &'static str },
-    Bind { sock: u32, port: u16 },
-    SendTo { sock: u32, to: Ipv4Addr, port: u16, len: u32 },
-    RecvFrom { sock: u32, from: Ipv4Addr, port: u16, len: u32 },
-    Close { sock: u32 },
+    Socket {
+        sock: u32,
+        kind: &'static str,
+    },
+    Bind {
+        sock: u32,
+        port: u16,
+    },
+    SendTo {
+        sock: u32,
+        to: Ipv4Addr,
+        port: u16,
+        len: u32,
+    },
+    RecvFrom {
+        sock: u32,
+        from: Ipv4Addr,
+        port: u16,
+        len: u32,
+    },
+    Close {
+        sock: u32,
+    },
 }
 
 /// Writes trace lines to a sink; write errors are kept and reported at the end
@@ -89,10 +110,21 @@ pub struct TraceWriter {
 
 impl TraceWriter {
     pub fn new(sink: Box<dyn Write>) -> Self {
-        TraceWriter { out: io::BufWriter::with_capacity(1 << 16, sink), error: None, line: String::with_capacity(256) }
+        TraceWriter {
+            out: io::BufWriter::with_capacity(1 << 16, sink),
+            error: None,
+            line: String::with_capacity(256),
+        }
     }
 
-    pub fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
+    pub fn packet(
+        &mut self,
+        now: SimTime,
+        node: u32,
+        event: PacketEvent,
+        p: &Packet,
+        net: &Network,
+    ) {
         use std::fmt::Write as _;
         let l = &mut self.line;
         l.clear();
@@ -102,11 +134,19 @@ impl TraceWriter {
                 let (pk, by) = net.channels[channel as usize].queue_len();
                 write!(l, "enqueue {} q={pk}p/{by}B ", net.channel_name(channel))
             }
-            PacketEvent::Transmit { channel } => write!(l, "transmit {} ", net.channel_name(channel)),
+            PacketEvent::Transmit { channel } => {
+                write!(l, "transmit {} ", net.channel_name(channel))
+            }
             PacketEvent::Receive { channel } => write!(l, "receive {} ", net.channel_name(channel)),
             PacketEvent::Deliver => write!(l, "deliver "),
-            PacketEvent::Drop { channel: Some(c), reason } => write!(l, "drop {} reason={} ", net.channel_name(c), reason.name()),
-            PacketEvent::Drop { channel: None, reason } => write!(l, "drop reason={} ", reason.name()),
+            PacketEvent::Drop {
+                channel: Some(c),
+                reason,
+            } => write!(l, "drop {} reason={} ", net.channel_name(c), reason.name()),
+            PacketEvent::Drop {
+                channel: None,
+                reason,
+            } => write!(l, "drop reason={} ", reason.name()),
         };
         describe_packet(l, p);
         if let PacketEvent::Deliver = event {
@@ -121,10 +161,30 @@ impl TraceWriter {
         let l = &mut self.line;
         l.clear();
         let _ = match call {
-            SocketCall::Socket { sock, kind } => write!(l, "{now} {node} socket sock={sock} type={kind}"),
-            SocketCall::Bind { sock, port } => write!(l, "{now} {node} bind sock={sock} port={port}"),
-            SocketCall::SendTo { sock, to, port, len } => write!(l, "{now} {node} sendto sock={sock} to={to}:{port} len={len}"),
-            SocketCall::RecvFrom { sock, from, port, len } => write!(l, "{now} {node} recvfrom sock={sock} from={from}:{port} len={len}"),
+            SocketCall::Socket { sock, kind } => {
+                write!(l, "{now} {node} socket sock={sock} type={kind}")
+            }
+            SocketCall::Bind { sock, port } => {
+                write!(l, "{now} {node} bind sock={sock} port={port}")
+            }
+            SocketCall::SendTo {
+                sock,
+                to,
+                port,
+                len,
+            } => write!(
+                l,
+                "{now} {node} sendto sock={sock} to={to}:{port} len={len}"
+            ),
+            SocketCall::RecvFrom {
+                sock,
+                from,
+                port,
+                len,
+            } => write!(
+                l,
+                "{now} {node} recvfrom sock={sock} from={from}:{port} len={len}"
+            ),
             SocketCall::Close { sock } => write!(l, "{now} {node} close sock={sock}"),
         };
         l.push('\n');
@@ -152,9 +212,22 @@ impl TraceWriter {
 fn describe_packet(l: &mut String, p: &Packet) {
     use std::fmt::Write as _;
     let (sp, dp) = p.ports();
-    let _ = write!(l, "pkt={} {} {}:{sp}>{}:{dp} ttl={} size={}", p.uid, p.protocol_name(), p.src_addr, p.dst_addr, p.ttl, p.wire_len());
+    let _ = write!(
+        l,
+        "pkt={} {} {}:{sp}>{}:{dp} ttl={} size={}",
+        p.uid,
+        p.protocol_name(),
+        p.src_addr,
+        p.dst_addr,
+        p.ttl,
+        p.wire_len()
+    );
     let _ = match &p.transport {
         Transport::Udp(u) => write!(l, " len={}", u.payload_len),
-        Transport::Tcp(t) => write!(l, " flags={} seq={} ack={} win={} len={}", t.flags, t.seq, t.ack, t.window, t.payload_len),
+        Transport::Tcp(t) => write!(
+            l,
+            " flags={} seq={} ack={} win={} len={}",
+            t.flags, t.seq, t.ack, t.window, t.payload_len
+        ),
     };
 }

@@ -11,7 +11,11 @@ pub struct UdpSink {
 
 impl UdpSink {
     pub fn new(port: u16) -> Self {
-        UdpSink { port, sock: None, received: 0 }
+        UdpSink {
+            port,
+            sock: None,
+            received: 0,
+        }
     }
 }
 

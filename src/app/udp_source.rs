@@ -5,9 +5,9 @@
 //! own stream, so another flow never changes this one's packets.
 
 use super::{App, Ctx};
-use crate::scenario::{Distribution, FlowSpec, TrafficPattern, MAX_UDP_PAYLOAD};
-use crate::sim::rng::{self, Rng};
+use crate::scenario::{Distribution, FlowSpec, MAX_UDP_PAYLOAD, TrafficPattern};
 use crate::sim::SimTime;
+use crate::sim::rng::{self, Rng};
 use crate::socket::{SocketId, SocketType};
 use crate::wire::ipv4::Ipv4Addr;
 
@@ -25,7 +25,15 @@ pub struct UdpSource {
 
 impl UdpSource {
     pub fn new(spec: FlowSpec, to: Ipv4Addr, rng: Rng) -> Self {
-        UdpSource { to, rng, sock: None, sent_in_period: 0, period_start: spec.start, period_end: SimTime::MAX, spec }
+        UdpSource {
+            to,
+            rng,
+            sock: None,
+            sent_in_period: 0,
+            period_start: spec.start,
+            period_end: SimTime::MAX,
+            spec,
+        }
     }
 
     /// Mean time between datagrams: mean size in bits over the rate, in ns (exact).
@@ -35,14 +43,17 @@ impl UdpSource {
 
     /// The k-th send time of a CBR train that started at `period_start`.
     fn cbr_time(&self, k: u64) -> SimTime {
-        let ns = u128::from(k) * u128::from(self.spec.size) * 8 * 1_000_000_000 / u128::from(self.spec.rate.0);
+        let ns = u128::from(k) * u128::from(self.spec.size) * 8 * 1_000_000_000
+            / u128::from(self.spec.rate.0);
         self.period_start + SimTime(ns.min(u128::from(u64::MAX)) as u64)
     }
 
     fn draw_period(&mut self, mean: SimTime, dist: Distribution) -> SimTime {
         match dist {
             Distribution::Fixed => mean,
-            Distribution::Exponential => SimTime(rng::exponential(&mut self.rng, mean.as_nanos() as f64).round() as u64),
+            Distribution::Exponential => {
+                SimTime(rng::exponential(&mut self.rng, mean.as_nanos() as f64).round() as u64)
+            }
         }
     }
 
@@ -50,7 +61,9 @@ impl UdpSource {
         match self.spec.size_distribution {
             Distribution::Fixed => self.spec.size as u32,
             // Rounded to whole bytes, at least 1, at most the largest UDP payload.
-            Distribution::Exponential => rng::exponential(&mut self.rng, self.spec.size as f64).round().clamp(1.0, MAX_UDP_PAYLOAD as f64) as u32,
+            Distribution::Exponential => rng::exponential(&mut self.rng, self.spec.size as f64)
+                .round()
+                .clamp(1.0, MAX_UDP_PAYLOAD as f64) as u32,
         }
     }
 
@@ -83,7 +96,8 @@ impl UdpSource {
 impl App for UdpSource {
     fn start(&mut self, ctx: &mut Ctx) {
         let s = ctx.socket(SocketType::Datagram);
-        ctx.bind(s, self.spec.src_port).expect("source port is free");
+        ctx.bind(s, self.spec.src_port)
+            .expect("source port is free");
         self.sock = Some(s);
         if let TrafficPattern::OnOff { on, periods, .. } = self.spec.pattern {
             self.period_end = self.spec.start + self.draw_period(on, periods);
@@ -96,7 +110,8 @@ impl App for UdpSource {
         let Some(sock) = self.sock else { return };
         let len = self.draw_size();
         // The destination exists and the size is in range: checked at validation.
-        ctx.sendto(sock, len, self.to, self.spec.dst_port).expect("validated datagram");
+        ctx.sendto(sock, len, self.to, self.spec.dst_port)
+            .expect("validated datagram");
         self.sent_in_period += 1;
         match self.next_send(now) {
             Some(t) => ctx.wake_at(t, 0),

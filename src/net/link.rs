@@ -7,8 +7,8 @@
 //! this direction's own stream.
 
 use super::packet::PacketId;
-use crate::sim::rng::{self, Rng};
 use crate::sim::SimTime;
+use crate::sim::rng::{self, Rng};
 use crate::units::{Bandwidth, QueueCapacity};
 use std::collections::VecDeque;
 
@@ -50,13 +50,20 @@ pub enum Offer {
     Transmit(SimTime),
     /// The packet waits behind others.
     Queued,
-    /// The queue is full (drop-tail).
-    Overflow,
 }
 
 impl Channel {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(link: u32, from: u32, to: u32, bandwidth: Bandwidth, delay: SimTime, capacity: QueueCapacity, loss: f64, rng: Rng) -> Self {
+    pub fn new(
+        link: u32,
+        from: u32,
+        to: u32,
+        bandwidth: Bandwidth,
+        delay: SimTime,
+        capacity: QueueCapacity,
+        loss: f64,
+        rng: Rng,
+    ) -> Self {
         Channel {
             link,
             from,
@@ -73,17 +80,21 @@ impl Channel {
         }
     }
 
-    /// Hands a packet of `len` wire bytes to this direction.
+    /// Whether a packet of `len` wire bytes would be accepted now (drop-tail).
+    pub fn has_room(&self, len: u32) -> bool {
+        self.transmitting.is_none()
+            || match self.capacity {
+                QueueCapacity::Packets(n) => (self.queue.len() as u64) < n,
+                QueueCapacity::Bytes(n) => self.queued_bytes + u64::from(len) <= n,
+            }
+    }
+
+    /// Hands a packet of `len` wire bytes to this direction; the caller has
+    /// checked `has_room`.
     pub fn offer(&mut self, packet: PacketId, len: u32) -> Offer {
+        debug_assert!(self.has_room(len));
         if self.transmitting.is_none() {
             return Offer::Transmit(self.start(packet, len));
-        }
-        let fits = match self.capacity {
-            QueueCapacity::Packets(n) => (self.queue.len() as u64) < n,
-            QueueCapacity::Bytes(n) => self.queued_bytes + u64::from(len) <= n,
-        };
-        if !fits {
-            return Offer::Overflow;
         }
         self.queue.push_back((packet, len));
         self.queued_bytes += u64::from(len);
@@ -96,7 +107,10 @@ impl Channel {
     /// Serialization of the current packet is over: returns it, and starts the
     /// next waiting one if any (its id and serialization time).
     pub fn finish(&mut self) -> (PacketId, Option<(PacketId, SimTime)>) {
-        let done = self.transmitting.take().expect("a packet was being serialized");
+        let done = self
+            .transmitting
+            .take()
+            .expect("a packet was being serialized");
         let next = self.queue.pop_front().map(|(p, len)| {
             self.queued_bytes -= u64::from(len);
             (p, self.start(p, len))

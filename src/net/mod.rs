@@ -36,25 +36,46 @@ impl Network {
         let nodes: Vec<Node> = sc
             .nodes
             .iter()
-            .map(|n| Node { name: n.name.clone(), kind: n.kind, addr: n.address })
+            .map(|n| Node {
+                name: n.name.clone(),
+                kind: n.kind,
+                addr: n.address,
+            })
             .collect();
         let mut channels = Vec::with_capacity(sc.links.len() * 2);
         let mut channel_names = Vec::with_capacity(sc.links.len() * 2);
         for (i, l) in sc.links.iter().enumerate() {
             // A second link between the same two nodes is named "A->B#2".
             let rank = parallel_rank(sc, i);
-            let suffix = if rank > 0 { format!("#{}", rank + 1) } else { String::new() };
+            let suffix = if rank > 0 {
+                format!("#{}", rank + 1)
+            } else {
+                String::new()
+            };
             for (from, to) in [(l.a, l.b), (l.b, l.a)] {
                 let name = format!("{}->{}{suffix}", nodes[from].name, nodes[to].name);
                 // Stable label: by endpoints and rank, not by declaration index,
                 // so declaring another link elsewhere changes no draws here.
                 let label = format!("link:{name}");
                 let rng = rng::stream(sc.seed, &label);
-                channels.push(Channel::new(i as u32, from as u32, to as u32, l.bandwidth, l.delay, l.queue, l.loss, rng));
+                channels.push(Channel::new(
+                    i as u32,
+                    from as u32,
+                    to as u32,
+                    l.bandwidth,
+                    l.delay,
+                    l.queue,
+                    l.loss,
+                    rng,
+                ));
                 channel_names.push(name);
             }
         }
-        let by_address = nodes.iter().enumerate().map(|(i, n)| (n.addr, i as u32)).collect();
+        let by_address = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.addr, i as u32))
+            .collect();
         Network {
             routes: Routes::compute(sc),
             nodes,
@@ -83,5 +104,8 @@ impl Network {
 fn parallel_rank(sc: &Scenario, i: usize) -> usize {
     let l = &sc.links[i];
     let key = (l.a.min(l.b), l.a.max(l.b));
-    sc.links[..i].iter().filter(|o| (o.a.min(o.b), o.a.max(o.b)) == key).count()
+    sc.links[..i]
+        .iter()
+        .filter(|o| (o.a.min(o.b), o.a.max(o.b)) == key)
+        .count()
 }

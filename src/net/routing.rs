@@ -33,10 +33,22 @@ impl Routes {
         let mut adjacency: Vec<Vec<Arc>> = vec![Vec::new(); n];
         for (i, l) in sc.links.iter().enumerate() {
             let cost = l.delay.as_nanos();
-            adjacency[l.a].push(Arc { to: l.b, cost, channel: (i * 2) as u32 });
-            adjacency[l.b].push(Arc { to: l.a, cost, channel: (i * 2 + 1) as u32 });
+            adjacency[l.a].push(Arc {
+                to: l.b,
+                cost,
+                channel: (i * 2) as u32,
+            });
+            adjacency[l.b].push(Arc {
+                to: l.a,
+                cost,
+                channel: (i * 2 + 1) as u32,
+            });
         }
-        let transit: Vec<bool> = sc.nodes.iter().map(|n| n.kind == NodeKind::Router).collect();
+        let transit: Vec<bool> = sc
+            .nodes
+            .iter()
+            .map(|n| n.kind == NodeKind::Router)
+            .collect();
         let mut next = vec![NO_ROUTE; n * n];
         let mut dist: Vec<Option<(u64, u32)>> = vec![None; n];
         for dst in 0..n {
@@ -76,7 +88,12 @@ impl Routes {
 
 /// Dijkstra from `dst` over the (symmetric) graph: distance and hop count of each
 /// node to `dst`, passing through routers only.
-fn distances_to(dst: usize, adjacency: &[Vec<Arc>], transit: &[bool], dist: &mut [Option<(u64, u32)>]) {
+fn distances_to(
+    dst: usize,
+    adjacency: &[Vec<Arc>],
+    transit: &[bool],
+    dist: &mut [Option<(u64, u32)>],
+) {
     dist.iter_mut().for_each(|d| *d = None);
     dist[dst] = Some((0, 0));
     let mut heap = BinaryHeap::new();
@@ -126,7 +143,9 @@ mod tests {
     #[test]
     fn hosts_do_not_carry_transit_traffic() {
         // R1 - A - R2: the only way from R1 to R2 is through host A.
-        let sc = scenario("[[link]]\nbetween=[\"R1\",\"A\"]\n[[link]]\nbetween=[\"A\",\"R2\"]\n[[link]]\nbetween=[\"B\",\"R2\"]\n");
+        let sc = scenario(
+            "[[link]]\nbetween=[\"R1\",\"A\"]\n[[link]]\nbetween=[\"A\",\"R2\"]\n[[link]]\nbetween=[\"B\",\"R2\"]\n",
+        );
         let r = Routes::compute(&sc);
         assert!(r.reachable(0, 3));
         assert!(!r.reachable(2, 3), "R1 must not reach R2 through host A");

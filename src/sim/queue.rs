@@ -76,7 +76,11 @@ impl<E> EventQueue<E> {
     /// builds such a time is treated as "now".
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
-        debug_assert!(time.0 >= self.last, "event scheduled in the past: {time} < {}", SimTime(self.last));
+        debug_assert!(
+            time.0 >= self.last,
+            "event scheduled in the past: {time} < {}",
+            SimTime(self.last)
+        );
         self.next_seq += 1;
         self.len += 1;
         self.place(time.0.max(self.last), event);
@@ -90,7 +94,11 @@ impl<E> EventQueue<E> {
         let b = self.occupied.trailing_zeros() as usize + 1;
         let mut moving = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << (b - 1));
-        self.last = moving.iter().map(|(t, _)| *t).min().expect("occupied bucket is non-empty");
+        self.last = moving
+            .iter()
+            .map(|(t, _)| *t)
+            .min()
+            .expect("occupied bucket is non-empty");
         // In order: equal times keep their insertion order.
         for (t, e) in moving.drain(..) {
             self.place(t, e);

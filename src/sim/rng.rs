@@ -53,18 +53,24 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        let a: Vec<f64> = (0..4).map({
-            let mut r = stream(7, "link:A-B");
-            move |_| unit(&mut r)
-        }).collect();
-        let b: Vec<f64> = (0..4).map({
-            let mut r = stream(7, "link:A-B");
-            move |_| unit(&mut r)
-        }).collect();
-        let c: Vec<f64> = (0..4).map({
-            let mut r = stream(7, "flow:x");
-            move |_| unit(&mut r)
-        }).collect();
+        let a: Vec<f64> = (0..4)
+            .map({
+                let mut r = stream(7, "link:A-B");
+                move |_| unit(&mut r)
+            })
+            .collect();
+        let b: Vec<f64> = (0..4)
+            .map({
+                let mut r = stream(7, "link:A-B");
+                move |_| unit(&mut r)
+            })
+            .collect();
+        let c: Vec<f64> = (0..4)
+            .map({
+                let mut r = stream(7, "flow:x");
+                move |_| unit(&mut r)
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

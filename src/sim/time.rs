@@ -69,7 +69,12 @@ impl Sub for SimTime {
 impl fmt::Display for SimTime {
     /// Seconds with nanosecond precision, fixed width after the point: `1.000250000`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}", self.0 / 1_000_000_000, self.0 % 1_000_000_000)
+        write!(
+            f,
+            "{}.{:09}",
+            self.0 / 1_000_000_000,
+            self.0 % 1_000_000_000
+        )
     }
 }
 

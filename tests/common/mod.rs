@@ -1,0 +1,35 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// A fresh, empty temporary folder for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("netsim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs a scenario file through the library into `out`, optionally traced;
+/// returns the result folder.
+pub fn run_file(path: &Path, out: &Path, trace: bool, seed: Option<u64>) -> netsim::run::RunResult {
+    let sc = netsim::run::load(path, seed).unwrap_or_else(|e| panic!("{e}"));
+    netsim::run::run(
+        sc,
+        &netsim::run::RunConfig {
+            out_root: out.to_path_buf(),
+            trace,
+        },
+    )
+    .unwrap()
+}
+
+/// The text trace of a scenario file.
+pub fn trace_of(path: &str) -> String {
+    let out = temp_dir(&path.replace(['/', '.'], "_"));
+    let r = run_file(Path::new(path), &out, true, None);
+    let t = std::fs::read_to_string(r.folder.join("trace.txt")).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    t
+}
