@@ -101,13 +101,13 @@ fn execute(command: Command) -> netsim::Result<()> {
         Command::Validate { file } => {
             let sc = netsim::scenario::load(&file)?;
             println!(
-                "{}: ok — scenario `{}`: {} nodes, {} links, {} flows, {} simulated, seed {}",
+                "{}: ok — scenario `{}`: {} nodes, {} links, {} flows, {} s simulated, seed {}",
                 file.display(),
                 sc.name,
                 sc.nodes.len(),
                 sc.links.len(),
                 sc.flows.len(),
-                sc.duration,
+                sc.duration.as_secs_f64(),
                 sc.seed
             );
             Ok(())

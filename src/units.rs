@@ -7,8 +7,8 @@
 //! TOML layer at the value's own line and column.
 
 use crate::sim::SimTime;
-use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use std::fmt;
 
 /// A data rate in bits per second.
@@ -84,18 +84,27 @@ fn parse_with_units(s: &str, units: &[(&str, u64)], what: &str) -> Result<u64, S
         let names: Vec<&str> = units.iter().map(|(u, _)| *u).collect();
         format!(
             "expected {what} such as {}, with a unit from: {}",
-            EXAMPLES.iter().find(|(w, _)| *w == what).map_or("", |(_, e)| e),
+            EXAMPLES
+                .iter()
+                .find(|(w, _)| *w == what)
+                .map_or("", |(_, e)| e),
             names.join(", ")
         )
     };
     if s.trim_start().starts_with('-') {
         return Err(format!("`{s}` is negative; {}", expected()));
     }
+    if number.is_empty() {
+        return Err(format!("`{s}`: no number; {}", expected()));
+    }
+    if unit.is_empty() {
+        return Err(format!("`{s}`: missing unit; {}", expected()));
+    }
     let scale = units
         .iter()
         .find(|(u, _)| *u == unit)
         .map(|(_, k)| *k)
-        .ok_or_else(|| format!("`{s}`: unknown or missing unit `{unit}`; {}", expected()))?;
+        .ok_or_else(|| format!("`{s}`: unknown unit `{unit}`; {}", expected()))?;
     scaled_decimal(number, scale).map_err(|e| format!("`{s}`: {e}; {}", expected()))
 }
 
@@ -165,7 +174,9 @@ impl std::str::FromStr for QueueCapacity {
             }
             return scaled_decimal(number, 1)
                 .map(QueueCapacity::Packets)
-                .map_err(|e| format!("`{s}`: {e}; expected a whole number of packets such as \"100p\""));
+                .map_err(|e| {
+                    format!("`{s}`: {e}; expected a whole number of packets such as \"100p\"")
+                });
         }
         parse_with_units(s, SIZE_UNITS, "a queue capacity").map(QueueCapacity::Bytes)
     }
@@ -229,6 +240,23 @@ impl fmt::Display for ByteSize {
     }
 }
 
+/// As a person would write it back into a scenario file: "10s", "1.5s", "250ms", "3us".
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0.0;
+        let (unit, scale, digits) = match ns {
+            0 | 1_000_000_000.. => ("s", 1_000_000_000, 9),
+            1_000_000.. => ("ms", 1_000_000, 6),
+            1_000.. => ("us", 1_000, 3),
+            _ => ("ns", 1, 0),
+        };
+        let frac = format!("{:0digits$}", ns % scale);
+        let frac = frac.trim_end_matches('0');
+        let point = if frac.is_empty() { "" } else { "." };
+        write!(f, "{}{point}{frac}{unit}", ns / scale)
+    }
+}
+
 impl Bandwidth {
     /// Time to serialize `bytes` at this rate, rounded up to a whole nanosecond.
     pub fn transmit_time(self, bytes: u64) -> SimTime {
@@ -247,8 +275,18 @@ mod tests {
         assert_eq!("1Gbps".parse::<Bandwidth>(), Ok(Bandwidth(1_000_000_000)));
         assert_eq!("64kbps".parse::<Bandwidth>(), Ok(Bandwidth(64_000)));
         assert_eq!("1.5 Mbps".parse::<Bandwidth>(), Ok(Bandwidth(1_500_000)));
-        assert!("10 Mbsp".parse::<Bandwidth>().unwrap_err().contains("unknown or missing unit `Mbsp`"));
-        assert!("-1Mbps".parse::<Bandwidth>().unwrap_err().contains("negative"));
+        assert!(
+            "10 Mbsp"
+                .parse::<Bandwidth>()
+                .unwrap_err()
+                .contains("unknown unit `Mbsp`")
+        );
+        assert!(
+            "-1Mbps"
+                .parse::<Bandwidth>()
+                .unwrap_err()
+                .contains("negative")
+        );
         assert!("0.5bps".parse::<Bandwidth>().is_err());
     }
 
@@ -260,8 +298,13 @@ mod tests {
         assert_eq!(parse_duration("0.000000001s"), Ok(SimTime(1)));
         assert!(parse_duration("0.0000000001s").is_err());
         assert!(parse_duration("20").unwrap_err().contains("missing unit"));
+        assert!(parse_duration("fast").unwrap_err().contains("no number"));
         assert!(parse_duration("1.2.3s").is_err());
-        assert!(parse_duration("99999999999999999999s").unwrap_err().contains("too large"));
+        assert!(
+            parse_duration("99999999999999999999s")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]
@@ -274,16 +317,42 @@ mod tests {
 
     #[test]
     fn queue_capacity() {
-        assert_eq!("100p".parse::<QueueCapacity>(), Ok(QueueCapacity::Packets(100)));
-        assert_eq!("64KB".parse::<QueueCapacity>(), Ok(QueueCapacity::Bytes(64_000)));
+        assert_eq!(
+            "100p".parse::<QueueCapacity>(),
+            Ok(QueueCapacity::Packets(100))
+        );
+        assert_eq!(
+            "64KB".parse::<QueueCapacity>(),
+            Ok(QueueCapacity::Bytes(64_000))
+        );
         assert!("1.5p".parse::<QueueCapacity>().is_err());
     }
 
     #[test]
     fn transmit_time_rounds_up() {
         // 1500 bytes at 10 Mbps: 12000 bits / 1e7 = 1.2 ms.
-        assert_eq!(Bandwidth(10_000_000).transmit_time(1500), SimTime(1_200_000));
+        assert_eq!(
+            Bandwidth(10_000_000).transmit_time(1500),
+            SimTime(1_200_000)
+        );
         assert_eq!(Bandwidth(3).transmit_time(1), SimTime(2_666_666_667));
+    }
+
+    #[test]
+    fn durations_display_in_the_largest_fitting_unit() {
+        for s in [
+            "0s",
+            "10s",
+            "1.5s",
+            "90s",
+            "250ms",
+            "1.25ms",
+            "3us",
+            "7ns",
+            "1.000000001s",
+        ] {
+            assert_eq!(s.parse::<Duration>().unwrap().to_string(), s);
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod schema;
 use crate::error::{Error, Result, SourceMap};
 use crate::net::routing;
 use crate::sim::SimTime;
-use crate::units::{Bandwidth, QueueCapacity};
+use crate::units::{Bandwidth, Duration, QueueCapacity};
 use crate::wire::ipv4::Ipv4Addr;
 use schema::*;
 use std::collections::BTreeMap;
@@ -106,16 +106,25 @@ pub fn load(path: &Path) -> Result<Scenario> {
         message,
     };
     if path.is_dir() {
-        return Err(at_start("is a directory; expected a scenario file (TOML)".into()));
+        return Err(at_start(
+            "is a directory; expected a scenario file (TOML)".into(),
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| at_start(format!("cannot read the scenario file: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| at_start(format!("cannot read the scenario file: {e}")))?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
-            return Err(SourceMap { file: &file, text: &prefix }
-                .error(offset, "the file is not valid UTF-8; expected a TOML text file"));
+            return Err(SourceMap {
+                file: &file,
+                text: &prefix,
+            }
+            .error(
+                offset,
+                "the file is not valid UTF-8; expected a TOML text file",
+            ));
         }
     };
     let default_name = path
@@ -129,19 +138,70 @@ pub fn load(path: &Path) -> Result<Scenario> {
 pub fn parse(file: &str, text: &str, default_name: &str) -> Result<Scenario> {
     let map = SourceMap { file, text };
     if text.trim().is_empty() {
-        return Err(map.error(0, "the file is empty; expected a scenario with [[node]], [[link]] and [[flow]] tables"));
+        return Err(map.error(
+            0,
+            "the file is empty; expected a scenario with [[node]], [[link]] and [[flow]] tables",
+        ));
     }
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        map.error(offset, toml_message(&e))
+        map.error(offset, toml_message(&e, text))
     })?;
     Validator { map: &map }.scenario(raw, default_name)
 }
 
-/// toml's message without its own rendering of the source line.
-fn toml_message(e: &toml::de::Error) -> String {
+/// toml's message without its own rendering of the source line, in the words of
+/// a scenario file (keys, tables, arrays, whole numbers) rather than serde's.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
     let msg = e.message().trim().replace('\n', "; ");
-    if msg.is_empty() { "invalid TOML".into() } else { msg }
+    let span = e.span().filter(|s| text.get(s.clone()).is_some());
+    let snippet = span.clone().map_or("", |s| &text[s]);
+    // A key inside `[...]` or `[[...]]` names a table.
+    let in_header = span.is_some_and(|s| {
+        let line = text[..s.start].rsplit('\n').next().unwrap_or("");
+        line.trim_start().starts_with('[')
+    });
+    match msg.as_str() {
+        "" => return "invalid TOML".into(),
+        "duplicate key" if in_header => {
+            return format!(
+                "duplicate table `{snippet}`; expected each [table] at most once (use [[table]] for a list)"
+            );
+        }
+        "duplicate key" if !snippet.is_empty() => {
+            return format!("duplicate key `{snippet}`; expected each key at most once per table");
+        }
+        "invalid basic string, expected `\"`" => {
+            return "unclosed string, expected `\"` before the end of the line".into();
+        }
+        "missing comma between array elements, expected `,`" => {
+            return "missing comma between array elements, expected `,` or `]`".into();
+        }
+        _ => {}
+    }
+    let unknown = if in_header {
+        "unknown table `"
+    } else {
+        "unknown key `"
+    };
+    [
+        ("unknown field `", unknown),
+        ("missing field `", "missing required key `"),
+        ("unknown variant `", "unknown value `"),
+        ("invalid type: map", "invalid type: table"),
+        ("invalid type: sequence", "invalid type: array"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected a table"),
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u64",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        ("expected f64", "expected a number"),
+    ]
+    .iter()
+    .fold(msg, |m, (from, to)| m.replace(from, to))
 }
 
 struct Validator<'a> {
@@ -165,20 +225,37 @@ impl Validator<'_> {
         let seed = sim.as_ref().and_then(|s| s.seed).unwrap_or(1);
         let duration = match sim.as_ref().and_then(|s| s.duration.as_ref()) {
             Some(d) if d.get_ref().0 == SimTime::ZERO => {
-                return self.err(d.span(), "the duration must be longer than zero, e.g. \"10s\"");
+                return self.err(
+                    d.span(),
+                    "the duration must be longer than zero, e.g. \"10s\"",
+                );
             }
             Some(d) => d.get_ref().0,
             None => DEFAULT_DURATION,
         };
 
         if raw.node.is_empty() {
-            return self.err(0..0, "no [[node]] declared; expected at least two hosts joined by a [[link]]");
+            return self.err(
+                0..0,
+                "no [[node]] declared; expected at least two hosts joined by a [[link]]",
+            );
         }
         let nodes = self.nodes(&raw.node)?;
         let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-        let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let index: BTreeMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
         let links = self.links(&raw.link, &index)?;
-        let mut scenario = Scenario { name, seed, duration, nodes, links, flows: Vec::new() };
+        let mut scenario = Scenario {
+            name,
+            seed,
+            duration,
+            nodes,
+            links,
+            flows: Vec::new(),
+        };
         scenario.flows = self.flows(&raw.flow, &index, &scenario)?;
         Ok(scenario)
     }
@@ -187,7 +264,8 @@ impl Validator<'_> {
         let n = name.get_ref();
         let ok = !n.is_empty()
             && n.len() <= 64
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
             && !n.starts_with('.');
         if ok {
             Ok(())
@@ -209,31 +287,58 @@ impl Validator<'_> {
             let name = node.name.get_ref().as_str();
             if let Some(first) = seen.insert(name, &node.name) {
                 let at = self.map.locate(first.span().start);
-                return self.err(node.name.span(), format!("duplicate node name `{name}` (first declared at line {}, column {})", at.line, at.column));
+                return self.err(
+                    node.name.span(),
+                    format!(
+                        "duplicate node name `{name}` (first declared at line {}, column {}); expected a unique name per node",
+                        at.line, at.column
+                    ),
+                );
             }
             let kind = node.kind.unwrap_or(NodeKind::Host);
             let counter = match kind {
-                NodeKind::Host => { hosts += 1; hosts }
-                NodeKind::Router => { routers += 1; routers }
+                NodeKind::Host => {
+                    hosts += 1;
+                    hosts
+                }
+                NodeKind::Router => {
+                    routers += 1;
+                    routers
+                }
             };
             let address = match &node.address {
                 Some(a) => a.get_ref().parse::<Ipv4Addr>().or_else(|e| {
-                    self.err(a.span(), format!("`{}` is not an IPv4 address ({e}); expected four numbers 0-255 such as \"10.0.0.1\"", a.get_ref()))
+                    self.err(a.span(), format!("`{}` is not an IPv4 address ({}); expected four numbers 0-255 such as \"10.0.0.1\"", a.get_ref(), e.reason))
                 })?,
                 None => default_address(kind, counter),
             };
             if let Some(other) = addresses.insert(address, name) {
-                let span = node.address.as_ref().map_or(node.name.span(), |a| a.span());
-                return self.err(span, format!("address {address} of `{name}` is already used by `{other}`; expected a unique address per node"));
+                return match &node.address {
+                    Some(a) => self.err(a.span(), format!("address {address} of `{name}` is already used by `{other}`; expected a unique address per node")),
+                    None => self.err(node.name.span(), format!("the default address {address} of `{name}` is already used by `{other}`; expected a unique address per node (set `address` on one of them)")),
+                };
             }
-            out.push(NodeSpec { name: name.to_string(), kind, address });
+            out.push(NodeSpec {
+                name: name.to_string(),
+                kind,
+                address,
+            });
         }
         Ok(out)
     }
 
     fn node_ref(&self, name: &Spanned<String>, index: &BTreeMap<&str, usize>) -> Result<usize> {
         index.get(name.get_ref().as_str()).copied().map_or_else(
-            || self.err(name.span(), format!("unknown node `{}`; expected one of the declared [[node]] names: {}", name.get_ref(), names_list(index))),
+            || {
+                self.err(
+                    name.span(),
+                    format!(
+                        "unknown node `{}`; expected one of the declared [[node]] names: {}",
+                        name.get_ref(),
+                        names_list(index)
+                    ),
+                )
+            },
             Ok,
         )
     }
@@ -245,38 +350,79 @@ impl Validator<'_> {
             if ends.len() != 2 {
                 return self.err(link.between.span(), format!("`between` names {} nodes; expected exactly two, e.g. between = [\"A\", \"R1\"]", ends.len()));
             }
-            let (a, b) = (self.node_ref(&ends[0], index)?, self.node_ref(&ends[1], index)?);
+            let (a, b) = (
+                self.node_ref(&ends[0], index)?,
+                self.node_ref(&ends[1], index)?,
+            );
             if a == b {
-                return self.err(link.between.span(), format!("a link from `{}` to itself; expected two different nodes", ends[0].get_ref()));
+                return self.err(
+                    ends[1].span(),
+                    format!(
+                        "a link from `{}` to itself; expected two different nodes",
+                        ends[0].get_ref()
+                    ),
+                );
             }
             let bandwidth = match &link.bandwidth {
-                Some(b) if b.get_ref().0 == 0 => return self.err(b.span(), "the bandwidth must be greater than zero, e.g. \"10Mbps\""),
+                Some(b) if b.get_ref().0 == 0 => {
+                    return self.err(
+                        b.span(),
+                        "the bandwidth must be greater than zero, e.g. \"10Mbps\"",
+                    );
+                }
                 Some(b) => *b.get_ref(),
                 None => Bandwidth(100_000_000),
             };
             let queue = match &link.queue {
-                Some(q) if matches!(q.get_ref(), QueueCapacity::Packets(0) | QueueCapacity::Bytes(0)) => {
-                    return self.err(q.span(), "the queue must hold at least one packet or byte, e.g. \"100p\"");
+                Some(q)
+                    if matches!(
+                        q.get_ref(),
+                        QueueCapacity::Packets(0) | QueueCapacity::Bytes(0)
+                    ) =>
+                {
+                    return self.err(
+                        q.span(),
+                        "the queue must hold at least one packet or byte, e.g. \"100p\"",
+                    );
                 }
                 Some(q) => *q.get_ref(),
                 None => QueueCapacity::Packets(100),
             };
             let loss = match &link.loss {
                 Some(l) if !(0.0..=1.0).contains(l.get_ref()) => {
-                    return self.err(l.span(), format!("loss probability {} is outside [0, 1]; expected e.g. 0.01 for 1%", l.get_ref()));
+                    return self.err(
+                        l.span(),
+                        format!(
+                            "loss {} is not a probability; expected a number from 0 to 1, e.g. 0.01 for 1%",
+                            l.get_ref()
+                        ),
+                    );
                 }
                 Some(l) => *l.get_ref(),
                 None => 0.0,
             };
             let delay = link.delay.map_or(SimTime::from_millis(1), |d| d.0);
-            out.push(LinkSpec { a, b, bandwidth, delay, queue, loss });
+            out.push(LinkSpec {
+                a,
+                b,
+                bandwidth,
+                delay,
+                queue,
+                loss,
+            });
         }
         Ok(out)
     }
 
-    fn flows(&self, raw: &[RawFlow], index: &BTreeMap<&str, usize>, sc: &Scenario) -> Result<Vec<FlowSpec>> {
+    fn flows(
+        &self,
+        raw: &[RawFlow],
+        index: &BTreeMap<&str, usize>,
+        sc: &Scenario,
+    ) -> Result<Vec<FlowSpec>> {
         let routes = routing::Routes::compute(sc);
-        let mut names: BTreeMap<String, ()> = BTreeMap::new();
+        // Each flow name, and the offset of where it was first given.
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
         let mut next_port: BTreeMap<usize, u16> = BTreeMap::new();
         let mut out = Vec::with_capacity(raw.len());
         for (i, f) in raw.iter().enumerate() {
@@ -287,27 +433,49 @@ impl Validator<'_> {
                 }
                 None => format!("flow{}", i + 1),
             };
-            if names.insert(name.clone(), ()).is_some() {
-                let span = f.name.as_ref().map_or(f.from.span(), |n| n.span());
-                return self.err(span, format!("duplicate flow name `{name}`; expected a unique name per flow"));
+            let span = f.name.as_ref().map_or(f.from.span(), |n| n.span());
+            if let Some(first) = names.insert(name.clone(), span.start) {
+                let at = self.map.locate(first);
+                return self.err(
+                    span,
+                    format!(
+                        "duplicate flow name `{name}` (first declared at line {}, column {}); expected a unique name per flow",
+                        at.line, at.column
+                    ),
+                );
             }
             let from = self.node_ref(&f.from, index)?;
             let (to_name, dst_port) = self.endpoint(&f.to)?;
             let to = self.node_ref(&Spanned::new(f.to.span(), to_name), index)?;
             for (end, span) in [(from, f.from.span()), (to, f.to.span())] {
                 if sc.nodes[end].kind != NodeKind::Host {
-                    return self.err(span, format!("`{}` is a router; flows start and end at hosts", sc.nodes[end].name));
+                    return self.err(
+                        span,
+                        format!(
+                            "`{}` is a router; expected a host (flows start and end at hosts)",
+                            sc.nodes[end].name
+                        ),
+                    );
                 }
             }
             if from == to {
-                return self.err(f.to.span(), format!("flow `{name}` goes from `{}` to itself; expected two different hosts", sc.nodes[from].name));
+                return self.err(
+                    f.to.span(),
+                    format!(
+                        "flow `{name}` goes from `{}` to itself; expected two different hosts",
+                        sc.nodes[from].name
+                    ),
+                );
             }
             if !routes.reachable(from, to) {
                 return self.err(f.to.span(), format!("no path from `{}` to `{}`; expected the two hosts to be connected by links", sc.nodes[from].name, sc.nodes[to].name));
             }
-            let time = |t: &Option<Spanned<crate::units::Duration>>, default: SimTime, what: &str| -> Result<SimTime> {
+            let time = |t: &Option<Spanned<crate::units::Duration>>,
+                        default: SimTime,
+                        what: &str|
+             -> Result<SimTime> {
                 match t {
-                    Some(t) if t.get_ref().0 > sc.duration => self.err(t.span(), format!("{what} {} is past the end of the simulation ({}); expected a time within the duration", t.get_ref().0, sc.duration)),
+                    Some(t) if t.get_ref().0 > sc.duration => self.err(t.span(), format!("{what} {} is past the end of the simulation; expected a time from 0s to {} (the duration)", t.get_ref(), Duration(sc.duration))),
                     Some(t) => Ok(t.get_ref().0),
                     None => Ok(default),
                 }
@@ -315,11 +483,25 @@ impl Validator<'_> {
             let start = time(&f.start, SimTime::ZERO, "start")?;
             let stop = time(&f.stop, sc.duration, "stop")?;
             if stop <= start {
-                let span = f.stop.as_ref().map_or(f.from.span(), |s| s.span());
-                return self.err(span, format!("stop ({stop}) is not after start ({start}); expected stop > start"));
+                let (start, stop) = (Duration(start), Duration(stop));
+                return match (&f.stop, &f.start) {
+                    (Some(s), _) => self.err(
+                        s.span(),
+                        format!("stop {stop} is not after start {start}; expected stop > start"),
+                    ),
+                    (None, t) => self.err(
+                        t.as_ref().map_or(f.from.span(), |t| t.span()),
+                        format!("start {start} leaves no time before the end of the simulation at {stop}; expected a start before the end"),
+                    ),
+                };
             }
             let rate = match &f.rate {
-                Some(r) if r.get_ref().0 == 0 => return self.err(r.span(), "the rate must be greater than zero, e.g. \"1Mbps\""),
+                Some(r) if r.get_ref().0 == 0 => {
+                    return self.err(
+                        r.span(),
+                        "the rate must be greater than zero, e.g. \"1Mbps\"",
+                    );
+                }
                 Some(r) => *r.get_ref(),
                 None => Bandwidth(1_000_000),
             };
@@ -334,28 +516,46 @@ impl Validator<'_> {
                 Pattern::Cbr => TrafficPattern::Cbr,
                 Pattern::Poisson => TrafficPattern::Poisson,
                 Pattern::OnOff => {
-                    let period = |p: &Option<Spanned<crate::units::Duration>>, what: &str| -> Result<SimTime> {
+                    let period = |p: &Option<Spanned<crate::units::Duration>>,
+                                  what: &str|
+                     -> Result<SimTime> {
                         match p {
-                            Some(p) if p.get_ref().0 == SimTime::ZERO => self.err(p.span(), format!("the {what} period must be longer than zero")),
+                            Some(p) if p.get_ref().0 == SimTime::ZERO => self.err(
+                                p.span(),
+                                format!("the {what} period must be longer than zero"),
+                            ),
                             Some(p) => Ok(p.get_ref().0),
                             None => Ok(SimTime::from_secs(1)),
                         }
                     };
-                    TrafficPattern::OnOff { on: period(&f.on, "on")?, off: period(&f.off, "off")?, periods: f.periods.unwrap_or(Distribution::Fixed) }
+                    TrafficPattern::OnOff {
+                        on: period(&f.on, "on")?,
+                        off: period(&f.off, "off")?,
+                        periods: f.periods.unwrap_or(Distribution::Fixed),
+                    }
                 }
             };
             let ttl = match &f.ttl {
-                Some(t) if *t.get_ref() == 0 => return self.err(t.span(), "ttl must be at least 1"),
+                Some(t) if *t.get_ref() == 0 => {
+                    return self.err(t.span(), "ttl must be at least 1");
+                }
                 Some(t) => *t.get_ref(),
                 None => 64,
             };
             let src_port = match &f.src_port {
-                Some(p) if *p.get_ref() == 0 => return self.err(p.span(), "source port 0 is reserved; expected 1 to 65535"),
+                Some(p) if *p.get_ref() == 0 => {
+                    return self.err(p.span(), "source port 0 is reserved; expected 1 to 65535");
+                }
                 Some(p) => *p.get_ref(),
                 None => {
                     let next = next_port.entry(from).or_insert(EPHEMERAL_PORT_BASE);
                     let p = *next;
-                    *next = next.checked_add(1).ok_or_else(|| self.map.error(f.from.span().start, "more than 16384 flows from one host; set src_port explicitly"))?;
+                    *next = next.checked_add(1).ok_or_else(|| {
+                        self.map.error(
+                            f.from.span().start,
+                            "more than 16384 flows from one host; set src_port explicitly",
+                        )
+                    })?;
                     p
                 }
             };
@@ -384,6 +584,7 @@ impl Validator<'_> {
             None => Ok((to.get_ref().clone(), 9)),
             Some((node, port)) => match port.parse::<u16>() {
                 Ok(p) if p > 0 => Ok((node.to_string(), p)),
+                _ if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => self.err(to.span(), format!("port {port} is out of range; expected \"NODE\" or \"NODE:PORT\" with a port from 1 to 65535")),
                 _ => self.err(to.span(), format!("`{port}` is not a port; expected \"NODE\" or \"NODE:PORT\" with a port from 1 to 65535")),
             },
         }
@@ -401,8 +602,16 @@ fn default_address(kind: NodeKind, n: u32) -> Ipv4Addr {
 fn names_list(index: &BTreeMap<&str, usize>) -> String {
     let mut names: Vec<(&usize, &&str)> = index.iter().map(|(n, i)| (i, n)).collect();
     names.sort();
-    let shown: Vec<String> = names.iter().take(12).map(|(_, n)| format!("`{n}`")).collect();
-    let more = if names.len() > 12 { format!(" and {} more", names.len() - 12) } else { String::new() };
+    let shown: Vec<String> = names
+        .iter()
+        .take(12)
+        .map(|(_, n)| format!("`{n}`"))
+        .collect();
+    let more = if names.len() > 12 {
+        format!(" and {} more", names.len() - 12)
+    } else {
+        String::new()
+    };
     format!("{}{more}", shown.join(", "))
 }
 
@@ -410,9 +619,19 @@ fn names_list(index: &BTreeMap<&str, usize>) -> String {
 fn sanitize(s: &str) -> String {
     let cleaned: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_-.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
     let cleaned = cleaned.trim_start_matches('.').to_string();
-    if cleaned.is_empty() { "scenario".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "scenario".into()
+    } else {
+        cleaned
+    }
 }

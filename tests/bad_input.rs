@@ -1,0 +1,367 @@
+//! Bad scenario files, as a user meets them: `netsim run` and `netsim validate`
+//! must both refuse the file with exit code 2 and exactly one line on stderr,
+//! `error: FILE:LINE:COL: what is wrong; what was expected`, and simulate nothing.
+//!
+//! The fixtures live in `tests/bad_input/`; each starts with a comment saying
+//! what is wrong with it. Paths in the messages are relative because the binary
+//! runs from the crate root.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the real binary from the crate root.
+fn netsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cannot start the netsim binary")
+}
+
+/// A fresh, empty folder for one test.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netsim-bad-input-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn check_refused(what: &str, out: &Output, expected_stderr: &str) {
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        expected_stderr,
+        "stderr of `{what}`"
+    );
+    assert_eq!(out.status.code(), Some(2), "exit code of `{what}`");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "stdout of `{what}`"
+    );
+}
+
+/// `netsim run FILE --out TMP` and `netsim validate FILE` both print exactly
+/// `expected_stderr`, nothing on stdout, exit with 2; `run` writes nothing.
+fn rejects(file: &str, expected_stderr: &str) {
+    assert!(
+        expected_stderr.starts_with(&format!("error: {file}:")),
+        "the expected message names another file than {file}"
+    );
+    let stem = Path::new(file).file_stem().unwrap().to_string_lossy();
+    let out_dir = fresh_dir(&stem);
+    let run = netsim(&["run", file, "--out", out_dir.to_str().unwrap()]);
+    check_refused(&format!("netsim run {file}"), &run, expected_stderr);
+    let written: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert!(written.is_empty(), "`netsim run {file}` wrote {written:?}");
+    std::fs::remove_dir_all(&out_dir).unwrap();
+
+    let validate = netsim(&["validate", file]);
+    check_refused(
+        &format!("netsim validate {file}"),
+        &validate,
+        expected_stderr,
+    );
+}
+
+// ---- unknown keys and tables: toml's messages, in the file's words ----
+
+#[test]
+fn unknown_key_in_link() {
+    rejects(
+        "tests/bad_input/unknown_key_in_link.toml",
+        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`\n",
+    );
+}
+
+#[test]
+fn unknown_key_in_simulation() {
+    rejects(
+        "tests/bad_input/unknown_key_in_simulation.toml",
+        "error: tests/bad_input/unknown_key_in_simulation.toml:4:1: unknown key `durration`, expected one of `name`, `seed`, `duration`\n",
+    );
+}
+
+#[test]
+fn unknown_top_level_table() {
+    rejects(
+        "tests/bad_input/unknown_top_level_table.toml",
+        "error: tests/bad_input/unknown_top_level_table.toml:10:3: unknown table `flows`, expected one of `simulation`, `node`, `link`, `flow`\n",
+    );
+}
+
+// ---- quantities with units ----
+
+#[test]
+fn bad_unit() {
+    rejects(
+        "tests/bad_input/bad_unit.toml",
+        "error: tests/bad_input/bad_unit.toml:9:13: `10 Mbsp`: unknown unit `Mbsp`; expected a data rate such as \"10Mbps\" or \"64kbps\", with a unit from: bps, kbps, Kbps, Mbps, Gbps, Tbps\n",
+    );
+}
+
+#[test]
+fn duration_without_unit() {
+    rejects(
+        "tests/bad_input/duration_without_unit.toml",
+        "error: tests/bad_input/duration_without_unit.toml:9:9: `20`: missing unit; expected a duration such as \"20ms\" or \"1.5s\", with a unit from: ns, us, µs, ms, s, min, h\n",
+    );
+}
+
+#[test]
+fn negative_bandwidth() {
+    rejects(
+        "tests/bad_input/negative_bandwidth.toml",
+        "error: tests/bad_input/negative_bandwidth.toml:9:13: `-5Mbps` is negative; expected a data rate such as \"10Mbps\" or \"64kbps\", with a unit from: bps, kbps, Kbps, Mbps, Gbps, Tbps\n",
+    );
+}
+
+#[test]
+fn zero_bandwidth() {
+    rejects(
+        "tests/bad_input/zero_bandwidth.toml",
+        "error: tests/bad_input/zero_bandwidth.toml:9:13: the bandwidth must be greater than zero, e.g. \"10Mbps\"\n",
+    );
+}
+
+#[test]
+fn zero_duration() {
+    rejects(
+        "tests/bad_input/zero_duration.toml",
+        "error: tests/bad_input/zero_duration.toml:3:12: the duration must be longer than zero, e.g. \"10s\"\n",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    rejects(
+        "tests/bad_input/wrong_type.toml",
+        "error: tests/bad_input/wrong_type.toml:9:13: invalid type: integer `10`, expected a data rate string such as \"10Mbps\"\n",
+    );
+}
+
+// ---- loss probabilities ----
+
+#[test]
+fn loss_above_one() {
+    rejects(
+        "tests/bad_input/loss_above_one.toml",
+        "error: tests/bad_input/loss_above_one.toml:9:8: loss 1.5 is not a probability; expected a number from 0 to 1, e.g. 0.01 for 1%\n",
+    );
+}
+
+#[test]
+fn loss_negative() {
+    rejects(
+        "tests/bad_input/loss_negative.toml",
+        "error: tests/bad_input/loss_negative.toml:9:8: loss -0.1 is not a probability; expected a number from 0 to 1, e.g. 0.01 for 1%\n",
+    );
+}
+
+#[test]
+fn loss_nan() {
+    rejects(
+        "tests/bad_input/loss_nan.toml",
+        "error: tests/bad_input/loss_nan.toml:9:8: loss NaN is not a probability; expected a number from 0 to 1, e.g. 0.01 for 1%\n",
+    );
+}
+
+// ---- nodes and names ----
+
+#[test]
+fn undeclared_node_in_link() {
+    rejects(
+        "tests/bad_input/undeclared_node_in_link.toml",
+        "error: tests/bad_input/undeclared_node_in_link.toml:8:17: unknown node `C`; expected one of the declared [[node]] names: `A`, `B`\n",
+    );
+}
+
+#[test]
+fn undeclared_node_in_flow() {
+    rejects(
+        "tests/bad_input/undeclared_node_in_flow.toml",
+        "error: tests/bad_input/undeclared_node_in_flow.toml:12:6: unknown node `C`; expected one of the declared [[node]] names: `A`, `B`\n",
+    );
+}
+
+#[test]
+fn duplicate_node_names() {
+    rejects(
+        "tests/bad_input/duplicate_node_names.toml",
+        "error: tests/bad_input/duplicate_node_names.toml:7:8: duplicate node name `A` (first declared at line 3, column 8); expected a unique name per node\n",
+    );
+}
+
+#[test]
+fn duplicate_flow_names() {
+    rejects(
+        "tests/bad_input/duplicate_flow_names.toml",
+        "error: tests/bad_input/duplicate_flow_names.toml:16:8: duplicate flow name `voice` (first declared at line 11, column 8); expected a unique name per flow\n",
+    );
+}
+
+#[test]
+fn bad_address() {
+    rejects(
+        "tests/bad_input/bad_address.toml",
+        "error: tests/bad_input/bad_address.toml:4:11: `10.0.0.256` is not an IPv4 address (field exceeds 255); expected four numbers 0-255 such as \"10.0.0.1\"\n",
+    );
+}
+
+#[test]
+fn duplicate_address() {
+    rejects(
+        "tests/bad_input/duplicate_address.toml",
+        "error: tests/bad_input/duplicate_address.toml:7:11: address 10.0.0.7 of `B` is already used by `A`; expected a unique address per node\n",
+    );
+}
+
+// ---- links ----
+
+#[test]
+fn self_link() {
+    rejects(
+        "tests/bad_input/self_link.toml",
+        "error: tests/bad_input/self_link.toml:8:17: a link from `A` to itself; expected two different nodes\n",
+    );
+}
+
+#[test]
+fn between_three_nodes() {
+    rejects(
+        "tests/bad_input/between_three_nodes.toml",
+        "error: tests/bad_input/between_three_nodes.toml:10:11: `between` names 3 nodes; expected exactly two, e.g. between = [\"A\", \"R1\"]\n",
+    );
+}
+
+// ---- flows ----
+
+#[test]
+fn flow_to_itself() {
+    rejects(
+        "tests/bad_input/flow_to_itself.toml",
+        "error: tests/bad_input/flow_to_itself.toml:12:6: flow `flow1` goes from `A` to itself; expected two different hosts\n",
+    );
+}
+
+#[test]
+fn flow_without_path() {
+    rejects(
+        "tests/bad_input/flow_without_path.toml",
+        "error: tests/bad_input/flow_without_path.toml:18:6: no path from `A` to `D`; expected the two hosts to be connected by links\n",
+    );
+}
+
+#[test]
+fn flow_from_router() {
+    rejects(
+        "tests/bad_input/flow_from_router.toml",
+        "error: tests/bad_input/flow_from_router.toml:16:8: `R` is a router; expected a host (flows start and end at hosts)\n",
+    );
+}
+
+#[test]
+fn start_past_end() {
+    rejects(
+        "tests/bad_input/start_past_end.toml",
+        "error: tests/bad_input/start_past_end.toml:16:9: start 12s is past the end of the simulation; expected a time from 0s to 10s (the duration)\n",
+    );
+}
+
+#[test]
+fn stop_before_start() {
+    rejects(
+        "tests/bad_input/stop_before_start.toml",
+        "error: tests/bad_input/stop_before_start.toml:14:8: stop 2s is not after start 5s; expected stop > start\n",
+    );
+}
+
+#[test]
+fn port_out_of_range() {
+    rejects(
+        "tests/bad_input/port_out_of_range.toml",
+        "error: tests/bad_input/port_out_of_range.toml:12:6: port 70000 is out of range; expected \"NODE\" or \"NODE:PORT\" with a port from 1 to 65535\n",
+    );
+}
+
+// ---- files that are not scenarios at all ----
+
+#[test]
+fn unclosed_bracket() {
+    rejects(
+        "tests/bad_input/unclosed_bracket.toml",
+        "error: tests/bad_input/unclosed_bracket.toml:9:1: missing comma between array elements, expected `,` or `]`\n",
+    );
+}
+
+#[test]
+fn missing_quote() {
+    rejects(
+        "tests/bad_input/missing_quote.toml",
+        "error: tests/bad_input/missing_quote.toml:9:20: unclosed string, expected `\"` before the end of the line\n",
+    );
+}
+
+#[test]
+fn empty_file() {
+    rejects(
+        "tests/bad_input/empty_file.toml",
+        "error: tests/bad_input/empty_file.toml:1:1: the file is empty; expected a scenario with [[node]], [[link]] and [[flow]] tables\n",
+    );
+}
+
+#[test]
+fn not_toml() {
+    rejects(
+        "tests/bad_input/not_toml.toml",
+        "error: tests/bad_input/not_toml.toml:1:6: key with no value, expected `=`\n",
+    );
+}
+
+#[test]
+fn non_utf8() {
+    // Written at run time: invalid UTF-8 is awkward to keep in git.
+    let dir = fresh_dir("non_utf8-fixture");
+    let file = dir.join("non_utf8.toml");
+    std::fs::write(&file, b"[[node]]\nname = \"A\xff\xfe\"\n").unwrap();
+    let file = file.to_str().unwrap();
+    rejects(
+        file,
+        &format!("error: {file}:2:10: the file is not valid UTF-8; expected a TOML text file\n"),
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn missing_file() {
+    rejects(
+        "tests/bad_input/does_not_exist.toml",
+        "error: tests/bad_input/does_not_exist.toml:1:1: cannot read the scenario file: No such file or directory (os error 2)\n",
+    );
+}
+
+#[test]
+fn directory_instead_of_file() {
+    rejects(
+        "tests/bad_input",
+        "error: tests/bad_input:1:1: is a directory; expected a scenario file (TOML)\n",
+    );
+}
+
+// ---- and a good file ----
+
+#[test]
+fn quickstart_validates() {
+    let out = netsim(&["validate", "scenarios/quickstart.toml"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("scenarios/quickstart.toml: ok"),
+        "stdout: {stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "stdout: {stdout}");
+}
