@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::net::Network;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
-use crate::scenario::{NodeKind, Scenario};
+use crate::net::routing::Routes;
+use crate::scenario::{Element, FailureSpec, NodeKind, Scenario};
 use crate::sim::{EventQueue, SimTime, rng};
 use crate::socket::{SocketId, SocketTable, UdpDelivery};
 use crate::stats::{Collector, Report};
@@ -19,18 +20,23 @@ use crate::trace::{DropReason, PacketEvent, SocketCall, TraceWriter};
 use std::collections::BTreeSet;
 use std::io::Write;
 
-/// Everything that can happen. The engine matches on it in one place (`Simulation::step`).
+/// Everything that can happen. The engine matches on it in one place
+/// (`Simulation::run_until`).
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
     /// A channel's transmitter finished serializing its current packet.
-    TxDone { channel: ChannelId },
-    /// A packet finished propagating over `channel` and reaches its far end.
-    Arrive {
-        channel: ChannelId,
-        packet: PacketId,
-    },
+    /// (`epoch`: see `Channel::epoch`; a stale event concerns a failed link.)
+    TxDone { channel: ChannelId, epoch: u32 },
+    /// The oldest packet propagating on `channel` reaches its far end.
+    Arrive { channel: ChannelId, epoch: u32 },
     /// An application's timer.
     AppWake { app: u32, token: u64 },
+    /// `Scenario::failures[index]` takes its element down or brings it up.
+    Failure { index: u32, down: bool },
+    /// The routers at the ends of `link` notice it changed state (trace only).
+    Detect { link: u32, down: bool },
+    /// Every router switches to routes recomputed from the links now up.
+    Reconverge,
 }
 
 /// Something an application must be told after the current event.
@@ -47,6 +53,13 @@ pub struct World {
     pub sockets: SocketTable,
     pub stats: Collector,
     pub(crate) app_stream_offsets: Vec<u64>,
+    /// Per link: how many failures (its own, or of a router at either end)
+    /// hold it down; the link is up when this is zero.
+    link_down_causes: Vec<u32>,
+    /// Per node: the links attached to it.
+    node_links: Vec<Vec<u32>>,
+    /// Per failure: its random stream (used by random failure processes).
+    failure_rngs: Vec<rng::Rng>,
     trace: Option<TraceWriter>,
     notices: Vec<Notice>,
 }
@@ -94,6 +107,10 @@ impl World {
         let Some(channel) = self.net.routes.next_channel(node as usize, dst as usize) else {
             return self.drop_packet(node, None, DropReason::NoRoute, packet);
         };
+        if !self.net.channels[channel as usize].up {
+            // Routes still point into a failed link until the routers reconverge.
+            return self.drop_packet(node, Some(channel), DropReason::LinkDown, packet);
+        }
         let len = self.net.packets.get(packet).wire_len();
         if !self.net.channels[channel as usize].has_room(len) {
             return self.drop_packet(node, Some(channel), DropReason::QueueOverflow, packet);
@@ -113,28 +130,31 @@ impl World {
         serialization: SimTime,
     ) {
         self.record(node, PacketEvent::Transmit { channel }, packet);
+        let epoch = self.net.channels[channel as usize].epoch;
         self.events
-            .push(self.now + serialization, Event::TxDone { channel });
+            .push(self.now + serialization, Event::TxDone { channel, epoch });
     }
 
-    fn on_tx_done(&mut self, channel: ChannelId) {
+    fn on_tx_done(&mut self, channel: ChannelId, epoch: u32) {
         let c = &mut self.net.channels[channel as usize];
+        if c.epoch != epoch {
+            return; // the link failed meanwhile; the packet is already counted lost
+        }
         let (from, delay) = (c.from, c.delay);
-        let (done, next) = c.finish();
-        self.events.push(
-            self.now + delay,
-            Event::Arrive {
-                channel,
-                packet: done,
-            },
-        );
+        let (_, next) = c.finish();
+        self.events
+            .push(self.now + delay, Event::Arrive { channel, epoch });
         if let Some((packet, t)) = next {
             self.start_transmit(from, channel, packet, t);
         }
     }
 
-    fn on_arrive(&mut self, channel: ChannelId, packet: PacketId) {
+    fn on_arrive(&mut self, channel: ChannelId, epoch: u32) {
         let c = &mut self.net.channels[channel as usize];
+        if c.epoch != epoch {
+            return;
+        }
+        let packet = c.arrive();
         let node = c.to;
         if c.draw_loss() {
             return self.drop_packet(node, Some(channel), DropReason::RandomLoss, packet);
@@ -153,6 +173,114 @@ impl World {
             return self.drop_packet(node, None, DropReason::TtlExpired, packet);
         }
         self.forward(node, packet);
+    }
+
+    /// Applies `Scenario::failures[index]` going down or up, and schedules the
+    /// next change of a random failure process.
+    fn on_failure(&mut self, sc: &Scenario, index: u32, down: bool) {
+        let spec = sc.failures[index as usize];
+        let element = match spec {
+            FailureSpec::Scheduled { element, .. } | FailureSpec::Random { element, .. } => element,
+        };
+        if let Some(t) = &mut self.trace {
+            let (subject, what) = match element {
+                Element::Link(l) => (link_label(sc, l), "link"),
+                Element::Node(n) => (sc.nodes[n].name.clone(), "node"),
+            };
+            t.note(
+                self.now,
+                &subject,
+                &format!("{what}-{}", if down { "down" } else { "up" }),
+                "",
+            );
+        }
+        let links = match element {
+            Element::Link(l) => vec![l as u32],
+            Element::Node(n) => self.node_links[n].clone(),
+        };
+        for l in links {
+            let causes = &mut self.link_down_causes[l as usize];
+            let changed = if down {
+                *causes += 1;
+                *causes == 1
+            } else {
+                *causes -= 1;
+                *causes == 0
+            };
+            if changed {
+                self.set_link(l, down);
+                self.events.push(
+                    self.now + sc.routing.detection,
+                    Event::Detect { link: l, down },
+                );
+                self.events.push(
+                    self.now + sc.routing.detection + sc.routing.convergence,
+                    Event::Reconverge,
+                );
+            }
+        }
+        if let FailureSpec::Random { mtbf, mttr, .. } = spec {
+            let mean = if down { mttr } else { mtbf };
+            let next = self.draw_period(index, mean);
+            self.events
+                .push(self.now + next, Event::Failure { index, down: !down });
+        }
+    }
+
+    /// An exponential draw with mean `mean` from failure `index`'s stream.
+    fn draw_period(&mut self, index: u32, mean: SimTime) -> SimTime {
+        let x = rng::exponential(
+            &mut self.failure_rngs[index as usize],
+            mean.as_nanos() as f64,
+        );
+        SimTime(x.round() as u64)
+    }
+
+    /// Fails or restores both directions of link `l`; a failure loses every
+    /// packet the link held.
+    fn set_link(&mut self, l: u32, down: bool) {
+        for channel in [l * 2, l * 2 + 1] {
+            let c = &mut self.net.channels[channel as usize];
+            if !down {
+                c.up = true;
+                continue;
+            }
+            let from = c.from;
+            for p in c.fail() {
+                self.drop_packet(from, Some(channel), DropReason::LinkDown, p);
+            }
+        }
+    }
+
+    fn on_detect(&mut self, sc: &Scenario, link: u32, down: bool) {
+        if let Some(t) = &mut self.trace {
+            let l = &sc.links[link as usize];
+            let detail = format!(
+                "{} {}",
+                link_label(sc, link as usize),
+                if down { "down" } else { "up" }
+            );
+            for n in [l.a, l.b] {
+                t.note(self.now, &sc.nodes[n].name, "detect", &detail);
+            }
+        }
+    }
+
+    fn on_reconverge(&mut self, sc: &Scenario) {
+        let causes = &self.link_down_causes;
+        self.net.routes = Routes::compute_with(sc, |l| causes[l] == 0);
+        if let Some(t) = &mut self.trace {
+            let down: Vec<String> = (0..sc.links.len())
+                .filter(|&l| causes[l] > 0)
+                .map(|l| link_label(sc, l))
+                .collect();
+            let detail = if down.is_empty() {
+                "all links up".to_string()
+            } else {
+                format!("links down: {}", down.join(" "))
+            };
+            t.note(self.now, "-", "routes-updated", &detail);
+        }
     }
 
     /// The packet reached its destination host: hand it to the transport layer.
@@ -207,8 +335,12 @@ impl Simulation {
         let mut apps: Vec<AppSlot> = Vec::new();
         // Sinks first (one per destination host and port), so that they are bound
         // before any datagram can arrive.
-        let sinks: BTreeSet<(usize, u16)> =
-            scenario.flows.iter().map(|f| (f.to, f.dst_port)).collect();
+        let sinks: BTreeSet<(usize, u16)> = scenario
+            .flows
+            .iter()
+            .filter(|f| f.sink)
+            .map(|f| (f.to, f.dst_port))
+            .collect();
         for (node, port) in sinks {
             apps.push(AppSlot {
                 app: Box::new(UdpSink::new(port)),
@@ -234,6 +366,11 @@ impl Simulation {
             sockets: SocketTable::default(),
             stats,
             app_stream_offsets: vec![0; apps.len()],
+            link_down_causes: vec![0; scenario.links.len()],
+            node_links: node_links(&scenario),
+            failure_rngs: (0..scenario.failures.len())
+                .map(|i| rng::stream(scenario.seed, &failure_label(&scenario, i)))
+                .collect(),
             trace: options.trace.map(TraceWriter::new),
             notices: Vec::new(),
         };
@@ -273,6 +410,27 @@ impl Simulation {
 
     fn start(&mut self) {
         self.started = true;
+        for (i, f) in self.scenario.failures.iter().enumerate() {
+            let index = i as u32;
+            match *f {
+                FailureSpec::Scheduled { down, up, .. } => {
+                    self.world
+                        .events
+                        .push(down, Event::Failure { index, down: true });
+                    if let Some(up) = up {
+                        self.world
+                            .events
+                            .push(up, Event::Failure { index, down: false });
+                    }
+                }
+                FailureSpec::Random { mtbf, .. } => {
+                    let t = self.world.draw_period(index, mtbf);
+                    self.world
+                        .events
+                        .push(t, Event::Failure { index, down: true });
+                }
+            }
+        }
         for i in 0..self.apps.len() as u32 {
             self.with_app(i, |app, ctx| app.start(ctx));
             self.dispatch_notices();
@@ -299,9 +457,14 @@ impl Simulation {
             self.world.now = t;
             self.processed += 1;
             match event {
-                Event::TxDone { channel } => self.world.on_tx_done(channel),
-                Event::Arrive { channel, packet } => self.world.on_arrive(channel, packet),
+                Event::TxDone { channel, epoch } => self.world.on_tx_done(channel, epoch),
+                Event::Arrive { channel, epoch } => self.world.on_arrive(channel, epoch),
                 Event::AppWake { app, token } => self.with_app(app, |a, ctx| a.wake(ctx, token)),
+                Event::Failure { index, down } => {
+                    self.world.on_failure(&self.scenario, index, down)
+                }
+                Event::Detect { link, down } => self.world.on_detect(&self.scenario, link, down),
+                Event::Reconverge => self.world.on_reconverge(&self.scenario),
             }
             if !self.world.notices.is_empty() {
                 self.dispatch_notices();
@@ -327,4 +490,36 @@ impl Simulation {
             .stats
             .report(&self.scenario, &self.world.net, self.processed))
     }
+}
+
+/// "R2-R4": a link named by its ends.
+fn link_label(sc: &Scenario, l: usize) -> String {
+    let link = &sc.links[l];
+    format!("{}-{}", sc.nodes[link.a].name, sc.nodes[link.b].name)
+}
+
+/// The random-stream label of failure `i`: by element and position among the
+/// failures of that element, not by declaration index.
+fn failure_label(sc: &Scenario, i: usize) -> String {
+    let element_of = |f: &FailureSpec| match *f {
+        FailureSpec::Scheduled { element, .. } | FailureSpec::Random { element, .. } => element,
+    };
+    let e = element_of(&sc.failures[i]);
+    let rank = sc.failures[..i]
+        .iter()
+        .filter(|f| element_of(f) == e)
+        .count();
+    match e {
+        Element::Link(l) => format!("failure:link:{}#{rank}", link_label(sc, l)),
+        Element::Node(n) => format!("failure:node:{}#{rank}", sc.nodes[n].name),
+    }
+}
+
+fn node_links(sc: &Scenario) -> Vec<Vec<u32>> {
+    let mut v = vec![Vec::new(); sc.nodes.len()];
+    for (i, l) in sc.links.iter().enumerate() {
+        v[l.a].push(i as u32);
+        v[l.b].push(i as u32);
+    }
+    v
 }

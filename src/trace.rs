@@ -27,16 +27,18 @@ pub enum DropReason {
     NoRoute,
     PortUnreachable,
     SocketBufferFull,
+    LinkDown,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 6] = [
+    pub const ALL: [DropReason; 7] = [
         DropReason::QueueOverflow,
         DropReason::RandomLoss,
         DropReason::TtlExpired,
         DropReason::NoRoute,
         DropReason::PortUnreachable,
         DropReason::SocketBufferFull,
+        DropReason::LinkDown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +49,7 @@ impl DropReason {
             DropReason::NoRoute => "no-route",
             DropReason::PortUnreachable => "port-unreachable",
             DropReason::SocketBufferFull => "socket-buffer-full",
+            DropReason::LinkDown => "link-down",
         }
     }
 
@@ -188,6 +191,18 @@ impl TraceWriter {
             SocketCall::Close { sock } => write!(l, "{now} {node} close sock={sock}"),
         };
         l.push('\n');
+        self.flush_line();
+    }
+
+    /// A line about the network rather than a packet: `TIME SUBJECT EVENT DETAIL`.
+    pub fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str) {
+        use std::fmt::Write as _;
+        self.line.clear();
+        let _ = write!(self.line, "{now} {subject} {event}");
+        if !detail.is_empty() {
+            let _ = write!(self.line, " {detail}");
+        }
+        self.line.push('\n');
         self.flush_line();
     }
 

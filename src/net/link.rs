@@ -40,6 +40,14 @@ pub struct Channel {
     queued_bytes: u64,
     /// The packet being serialized now, if any.
     pub transmitting: Option<PacketId>,
+    /// Packets propagating on the wire, oldest first (the delay is constant,
+    /// so they arrive in this order).
+    in_flight: VecDeque<PacketId>,
+    /// False while the link is failed.
+    pub up: bool,
+    /// Bumped at each failure: events of an earlier epoch concern packets the
+    /// failure already destroyed.
+    pub epoch: u32,
     pub counters: ChannelCounters,
 }
 
@@ -76,17 +84,20 @@ impl Channel {
             queue: VecDeque::new(),
             queued_bytes: 0,
             transmitting: None,
+            in_flight: VecDeque::new(),
+            up: true,
+            epoch: 0,
             counters: ChannelCounters::default(),
         }
     }
 
     /// Whether a packet of `len` wire bytes would be accepted now (drop-tail).
     pub fn has_room(&self, len: u32) -> bool {
-        self.transmitting.is_none()
-            || match self.capacity {
-                QueueCapacity::Packets(n) => (self.queue.len() as u64) < n,
-                QueueCapacity::Bytes(n) => self.queued_bytes + u64::from(len) <= n,
-            }
+        let fits = match self.capacity {
+            QueueCapacity::Packets(n) => (self.queue.len() as u64) < n,
+            QueueCapacity::Bytes(n) => self.queued_bytes + u64::from(len) <= n,
+        };
+        self.up && (self.transmitting.is_none() || fits)
     }
 
     /// Hands a packet of `len` wire bytes to this direction; the caller has
@@ -104,13 +115,14 @@ impl Channel {
         Offer::Queued
     }
 
-    /// Serialization of the current packet is over: returns it, and starts the
-    /// next waiting one if any (its id and serialization time).
+    /// Serialization of the current packet is over: it starts propagating (and
+    /// is returned), and the next waiting one, if any, starts serializing.
     pub fn finish(&mut self) -> (PacketId, Option<(PacketId, SimTime)>) {
         let done = self
             .transmitting
             .take()
             .expect("a packet was being serialized");
+        self.in_flight.push_back(done);
         let next = self.queue.pop_front().map(|(p, len)| {
             self.queued_bytes -= u64::from(len);
             (p, self.start(p, len))
@@ -125,6 +137,25 @@ impl Channel {
         self.counters.tx_bytes += u64::from(len);
         self.counters.busy += t;
         t
+    }
+
+    /// The oldest propagating packet reaches the far end.
+    pub fn arrive(&mut self) -> PacketId {
+        self.in_flight
+            .pop_front()
+            .expect("a packet was propagating")
+    }
+
+    /// The link fails: returns every packet it held (waiting, being serialized,
+    /// propagating), all of which are lost.
+    pub fn fail(&mut self) -> Vec<PacketId> {
+        self.up = false;
+        self.epoch = self.epoch.wrapping_add(1);
+        self.queued_bytes = 0;
+        let mut lost: Vec<PacketId> = self.queue.drain(..).map(|(p, _)| p).collect();
+        lost.extend(self.transmitting.take());
+        lost.extend(self.in_flight.drain(..));
+        lost
     }
 
     /// Whether the packet now reaching the far end is lost to random loss.

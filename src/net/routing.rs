@@ -28,10 +28,16 @@ struct Arc {
 }
 
 impl Routes {
+    /// Routes over every link.
     pub fn compute(sc: &Scenario) -> Routes {
+        Self::compute_with(sc, |_| true)
+    }
+
+    /// Routes over the links for which `usable(link index)` holds.
+    pub fn compute_with(sc: &Scenario, usable: impl Fn(usize) -> bool) -> Routes {
         let n = sc.nodes.len();
         let mut adjacency: Vec<Vec<Arc>> = vec![Vec::new(); n];
-        for (i, l) in sc.links.iter().enumerate() {
+        for (i, l) in sc.links.iter().enumerate().filter(|(i, _)| usable(*i)) {
             let cost = l.delay.as_nanos();
             adjacency[l.a].push(Arc {
                 to: l.b,

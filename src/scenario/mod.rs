@@ -13,6 +13,7 @@
 //!   on = off = "1s" with periods = "fixed", ttl = 64, destination port 9,
 //!   source ports 49152, 49153, ... per host in flow order.
 
+mod failures;
 pub mod schema;
 
 use crate::error::{Error, Result, SourceMap};
@@ -36,6 +37,52 @@ pub struct Scenario {
     pub nodes: Vec<NodeSpec>,
     pub links: Vec<LinkSpec>,
     pub flows: Vec<FlowSpec>,
+    pub routing: RoutingSpec,
+    pub failures: Vec<FailureSpec>,
+}
+
+/// How fast routers react to a link changing state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoutingSpec {
+    /// From a link changing state until the routers at its ends notice.
+    pub detection: SimTime,
+    /// From detection until every router forwards on the recomputed routes.
+    pub convergence: SimTime,
+}
+
+impl Default for RoutingSpec {
+    fn default() -> Self {
+        RoutingSpec {
+            detection: SimTime::from_millis(50),
+            convergence: SimTime::from_millis(200),
+        }
+    }
+}
+
+/// Something that can fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Element {
+    /// A link (both directions), by index into `Scenario::links`.
+    Link(usize),
+    /// A router, with every link attached to it.
+    Node(usize),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureSpec {
+    /// Down at `down`, up again at `up` (or never).
+    Scheduled {
+        element: Element,
+        down: SimTime,
+        up: Option<SimTime>,
+    },
+    /// Alternating exponential times to failure (mean `mtbf`) and to repair
+    /// (mean `mttr`), drawn from the element's own random stream.
+    Random {
+        element: Element,
+        mtbf: SimTime,
+        mttr: SimTime,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +120,9 @@ pub struct FlowSpec {
     pub start: SimTime,
     pub stop: SimTime,
     pub ttl: u8,
+    /// Whether a sink listens on the destination port (false: every datagram
+    /// is dropped as port-unreachable).
+    pub sink: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -255,8 +305,11 @@ impl Validator<'_> {
             nodes,
             links,
             flows: Vec::new(),
+            routing: self.routing(raw.routing.as_ref()),
+            failures: Vec::new(),
         };
         scenario.flows = self.flows(&raw.flow, &index, &scenario)?;
+        scenario.failures = self.failures(&raw.failure, &index, &scenario)?;
         Ok(scenario)
     }
 
@@ -573,6 +626,7 @@ impl Validator<'_> {
                 start,
                 stop,
                 ttl,
+                sink: f.sink.unwrap_or(true),
             });
         }
         Ok(out)

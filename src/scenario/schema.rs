@@ -18,6 +18,31 @@ pub struct RawScenario {
     pub link: Vec<RawLink>,
     #[serde(default)]
     pub flow: Vec<RawFlow>,
+    pub routing: Option<RawRouting>,
+    #[serde(default)]
+    pub failure: Vec<RawFailure>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRouting {
+    pub detection: Option<Duration>,
+    pub convergence: Option<Duration>,
+}
+
+/// One `[[failure]]`: what fails (`link` or `node`) and when: a scheduled
+/// interval (`down`, optional `up`), a random process (`mtbf`, `mttr`), or a
+/// list of times read from `file`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailure {
+    pub link: Option<Spanned<Vec<Spanned<String>>>>,
+    pub node: Option<Spanned<String>>,
+    pub down: Option<Spanned<Duration>>,
+    pub up: Option<Spanned<Duration>>,
+    pub mtbf: Option<Spanned<Duration>>,
+    pub mttr: Option<Spanned<Duration>>,
+    pub file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,4 +118,5 @@ pub struct RawFlow {
     pub off: Option<Spanned<Duration>>,
     pub periods: Option<Distribution>,
     pub ttl: Option<Spanned<u8>>,
+    pub sink: Option<bool>,
 }
