@@ -85,7 +85,7 @@ fn unknown_key_in_simulation() {
 fn unknown_top_level_table() {
     rejects(
         "tests/bad_input/unknown_top_level_table.toml",
-        "error: tests/bad_input/unknown_top_level_table.toml:10:3: unknown table `flows`, expected one of `simulation`, `node`, `link`, `flow`\n",
+        "error: tests/bad_input/unknown_top_level_table.toml:10:3: unknown table `flows`, expected one of `simulation`, `node`, `link`, `flow`, `routing`, `failure`\n",
     );
 }
 
@@ -364,4 +364,30 @@ fn quickstart_validates() {
         "stdout: {stdout}"
     );
     assert_eq!(stdout.lines().count(), 1, "stdout: {stdout}");
+}
+
+// ---- failures ----
+
+#[test]
+fn overlapping_failures() {
+    rejects(
+        "tests/bad_input/overlapping_failures.toml",
+        "error: tests/bad_input/overlapping_failures.toml:19:8: this failure overlaps an earlier one of the same element; expected the element to be up again (`up`) before it fails again\n",
+    );
+}
+
+#[test]
+fn failure_on_missing_link() {
+    rejects(
+        "tests/bad_input/failure_on_missing_link.toml",
+        "error: tests/bad_input/failure_on_missing_link.toml:14:8: no link joins `A` and `B`; expected the ends of a declared [[link]]\n",
+    );
+}
+
+#[test]
+fn mtbf_without_mttr() {
+    rejects(
+        "tests/bad_input/mtbf_without_mttr.toml",
+        "error: tests/bad_input/mtbf_without_mttr.toml:15:8: `mtbf` needs `mttr` (the mean time to repair), e.g. mttr = \"2s\"\n",
+    );
 }
