@@ -4,6 +4,7 @@
 //! the closed interval [0, duration]: an event scheduled exactly at the end still
 //! fires; later ones never do.
 
+use crate::app::calls::CallSource;
 use crate::app::sink::UdpSink;
 use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
@@ -12,7 +13,7 @@ use crate::net::Network;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
 use crate::net::routing::Routes;
-use crate::scenario::{Element, FailureSpec, NodeKind, Scenario};
+use crate::scenario::{Element, FailureSpec, NodeKind, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
 use crate::socket::{SocketId, SocketTable, UdpDelivery};
 use crate::stats::{Collector, Report};
@@ -179,9 +180,7 @@ impl World {
     /// next change of a random failure process.
     fn on_failure(&mut self, sc: &Scenario, index: u32, down: bool) {
         let spec = sc.failures[index as usize];
-        let element = match spec {
-            FailureSpec::Scheduled { element, .. } | FailureSpec::Random { element, .. } => element,
-        };
+        let element = spec.element();
         if let Some(t) = &mut self.trace {
             let (subject, what) = match element {
                 Element::Link(l) => (link_label(sc, l), "link"),
@@ -353,7 +352,10 @@ impl Simulation {
             let rng = rng::stream(scenario.seed, &format!("flow:{}", f.name));
             let to = scenario.nodes[f.to].address;
             apps.push(AppSlot {
-                app: Box::new(UdpSource::new(f.clone(), to, rng)),
+                app: match f.pattern {
+                    TrafficPattern::Calls { .. } => Box::new(CallSource::new(f.clone(), to, rng)),
+                    _ => Box::new(UdpSource::new(f.clone(), to, rng)),
+                },
                 node: f.from as u32,
                 flow: i as u32,
                 ttl: f.ttl,
@@ -369,7 +371,7 @@ impl Simulation {
             link_down_causes: vec![0; scenario.links.len()],
             node_links: node_links(&scenario),
             failure_rngs: (0..scenario.failures.len())
-                .map(|i| rng::stream(scenario.seed, &failure_label(&scenario, i)))
+                .map(|i| rng::stream(scenario.seed, &scenario.failure_label(i)))
                 .collect(),
             trace: options.trace.map(TraceWriter::new),
             notices: Vec::new(),
@@ -492,27 +494,8 @@ impl Simulation {
     }
 }
 
-/// "R2-R4": a link named by its ends.
 fn link_label(sc: &Scenario, l: usize) -> String {
-    let link = &sc.links[l];
-    format!("{}-{}", sc.nodes[link.a].name, sc.nodes[link.b].name)
-}
-
-/// The random-stream label of failure `i`: by element and position among the
-/// failures of that element, not by declaration index.
-fn failure_label(sc: &Scenario, i: usize) -> String {
-    let element_of = |f: &FailureSpec| match *f {
-        FailureSpec::Scheduled { element, .. } | FailureSpec::Random { element, .. } => element,
-    };
-    let e = element_of(&sc.failures[i]);
-    let rank = sc.failures[..i]
-        .iter()
-        .filter(|f| element_of(f) == e)
-        .count();
-    match e {
-        Element::Link(l) => format!("failure:link:{}#{rank}", link_label(sc, l)),
-        Element::Node(n) => format!("failure:node:{}#{rank}", sc.nodes[n].name),
-    }
+    sc.link_label(l)
 }
 
 fn node_links(sc: &Scenario) -> Vec<Vec<u32>> {

@@ -4,6 +4,7 @@
 //! and told when one of its sockets is readable. Everything it does to the
 //! network goes through the socket calls on `Ctx`.
 
+pub mod calls;
 pub mod sink;
 pub mod udp_source;
 

@@ -87,6 +87,26 @@ impl Routes {
         (c != NO_ROUTE).then_some(c)
     }
 
+    /// The channels from `src` to `dst` along the routes, or `None` without a route.
+    pub fn path(
+        &self,
+        src: usize,
+        dst: usize,
+        channel_to: impl Fn(u32) -> usize,
+    ) -> Option<Vec<u32>> {
+        let mut path = Vec::new();
+        let mut at = src;
+        while at != dst {
+            let c = self.next_channel(at, dst)?;
+            path.push(c);
+            at = channel_to(c);
+            if path.len() > self.n {
+                return None; // cannot happen with loop-free routes; never spin
+            }
+        }
+        Some(path)
+    }
+
     pub fn reachable(&self, src: usize, dst: usize) -> bool {
         src == dst || self.next_channel(src, dst).is_some()
     }

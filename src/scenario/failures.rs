@@ -6,8 +6,8 @@
 //! `TIME,down|up,link:A-B|node:R` (comments start with `#`), read relative to
 //! the scenario file. Scheduled intervals on one element must not overlap.
 
-use super::schema::{RawFailure, RawRouting};
-use super::{Element, FailureSpec, NodeKind, RoutingSpec, Scenario, Validator};
+use super::schema::{RawCircuit, RawFailure, RawRouting};
+use super::{CircuitSpec, Element, FailureSpec, NodeKind, RoutingSpec, Scenario, Validator};
 use crate::error::{Error, Location, Result};
 use crate::sim::SimTime;
 use crate::units::Duration;
@@ -23,6 +23,17 @@ impl Validator<'_> {
             convergence: raw
                 .and_then(|r| r.convergence)
                 .map_or(d.convergence, |x| x.0),
+        }
+    }
+
+    pub(super) fn circuit(&self, raw: Option<&RawCircuit>) -> CircuitSpec {
+        let d = CircuitSpec::default();
+        CircuitSpec {
+            hop_processing: raw
+                .and_then(|c| c.hop_processing)
+                .map_or(d.hop_processing, |x| x.0),
+            retries: raw.and_then(|c| c.retries).unwrap_or(d.retries),
+            backoff: raw.and_then(|c| c.backoff).map_or(d.backoff, |x| x.0),
         }
     }
 

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use toml::Spanned;
 
-pub use schema::{Distribution, NodeKind, Pattern, Protocol};
+pub use schema::{Distribution, NodeKind, Pattern, Protocol, Switching};
 
 /// A checked scenario, ready to simulate.
 #[derive(Clone, Debug)]
@@ -39,6 +39,60 @@ pub struct Scenario {
     pub flows: Vec<FlowSpec>,
     pub routing: RoutingSpec,
     pub failures: Vec<FailureSpec>,
+    pub switching: Switching,
+    pub circuit: CircuitSpec,
+}
+
+impl FailureSpec {
+    pub fn element(&self) -> Element {
+        match *self {
+            FailureSpec::Scheduled { element, .. } | FailureSpec::Random { element, .. } => element,
+        }
+    }
+}
+
+impl Scenario {
+    /// "R2-R4": link `l` named by its ends.
+    pub fn link_label(&self, l: usize) -> String {
+        let link = &self.links[l];
+        format!("{}-{}", self.nodes[link.a].name, self.nodes[link.b].name)
+    }
+
+    /// The random-stream label of failure `i`: by element and rank among the
+    /// failures of that element, not by declaration index, so that adding a
+    /// failure elsewhere changes none of this one's draws.
+    pub fn failure_label(&self, i: usize) -> String {
+        let e = self.failures[i].element();
+        let rank = self.failures[..i]
+            .iter()
+            .filter(|f| f.element() == e)
+            .count();
+        match e {
+            Element::Link(l) => format!("failure:link:{}#{rank}", self.link_label(l)),
+            Element::Node(n) => format!("failure:node:{}#{rank}", self.nodes[n].name),
+        }
+    }
+}
+
+/// Circuit signalling (`[circuit]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CircuitSpec {
+    /// Processing time of a SETUP (or CONNECT, RELEASE) message at each node.
+    pub hop_processing: SimTime,
+    /// Re-establishment attempts after a circuit is torn down by a failure.
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub backoff: SimTime,
+}
+
+impl Default for CircuitSpec {
+    fn default() -> Self {
+        CircuitSpec {
+            hop_processing: SimTime::from_millis(1),
+            retries: 3,
+            backoff: SimTime::from_secs(1),
+        }
+    }
 }
 
 /// How fast routers react to a link changing state.
@@ -101,6 +155,9 @@ pub struct LinkSpec {
     pub delay: SimTime,
     pub queue: QueueCapacity,
     pub loss: f64,
+    /// Circuits each direction can carry at once; `None`: as many as its
+    /// bandwidth allows (the sum of reserved rates stays within the bandwidth).
+    pub channels: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -137,6 +194,14 @@ pub enum TrafficPattern {
     },
     /// Poisson arrivals with mean rate `rate`.
     Poisson,
+    /// Telephone-style calls: Poisson call arrivals (`arrival_rate` per second),
+    /// each holding for `holding` (fixed or exponential mean) and sending CBR at
+    /// `rate` while it lasts (over packets), or holding one circuit of `rate`.
+    Calls {
+        arrival_rate: f64,
+        holding: SimTime,
+        holding_distribution: Distribution,
+    },
 }
 
 /// The largest UDP payload an IPv4 datagram can carry.
@@ -306,6 +371,8 @@ impl Validator<'_> {
             links,
             flows: Vec::new(),
             routing: self.routing(raw.routing.as_ref()),
+            switching: sim.as_ref().and_then(|s| s.switching).unwrap_or_default(),
+            circuit: self.circuit(raw.circuit.as_ref()),
             failures: Vec::new(),
         };
         scenario.flows = self.flows(&raw.flow, &index, &scenario)?;
@@ -462,6 +529,16 @@ impl Validator<'_> {
                 delay,
                 queue,
                 loss,
+                channels: match &link.channels {
+                    Some(c) if *c.get_ref() == 0 => {
+                        return self.err(
+                            c.span(),
+                            "a link needs at least one channel; expected e.g. channels = 24",
+                        );
+                    }
+                    Some(c) => Some(*c.get_ref()),
+                    None => None,
+                },
             });
         }
         Ok(out)
@@ -568,6 +645,32 @@ impl Validator<'_> {
             let pattern = match f.pattern.unwrap_or(Pattern::Cbr) {
                 Pattern::Cbr => TrafficPattern::Cbr,
                 Pattern::Poisson => TrafficPattern::Poisson,
+                Pattern::Calls => {
+                    let arrival_rate = match &f.arrival_rate {
+                        Some(r) if !(r.get_ref().is_finite() && *r.get_ref() > 0.0) => {
+                            return self.err(r.span(), format!("arrival_rate {} is not a positive number of calls per second; expected e.g. 0.5", r.get_ref()));
+                        }
+                        Some(r) => *r.get_ref(),
+                        None => 1.0,
+                    };
+                    let holding = match &f.holding {
+                        Some(h) if h.get_ref().0 == SimTime::ZERO => {
+                            return self.err(
+                                h.span(),
+                                "the holding time must be longer than zero, e.g. \"180s\"",
+                            );
+                        }
+                        Some(h) => h.get_ref().0,
+                        None => SimTime::from_secs(180),
+                    };
+                    TrafficPattern::Calls {
+                        arrival_rate,
+                        holding,
+                        holding_distribution: f
+                            .holding_distribution
+                            .unwrap_or(Distribution::Exponential),
+                    }
+                }
                 Pattern::OnOff => {
                     let period = |p: &Option<Spanned<crate::units::Duration>>,
                                   what: &str|

@@ -19,6 +19,7 @@ pub struct RawScenario {
     #[serde(default)]
     pub flow: Vec<RawFlow>,
     pub routing: Option<RawRouting>,
+    pub circuit: Option<RawCircuit>,
     #[serde(default)]
     pub failure: Vec<RawFailure>,
 }
@@ -51,6 +52,25 @@ pub struct RawSimulation {
     pub name: Option<Spanned<String>>,
     pub seed: Option<u64>,
     pub duration: Option<Spanned<Duration>>,
+    pub switching: Option<Switching>,
+}
+
+/// How flows are carried: as packets (store-and-forward) or over circuits.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Switching {
+    #[default]
+    Packet,
+    Circuit,
+}
+
+/// Circuit signalling parameters (`[circuit]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCircuit {
+    pub hop_processing: Option<Duration>,
+    pub retries: Option<u32>,
+    pub backoff: Option<Duration>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -76,6 +96,7 @@ pub struct RawLink {
     pub delay: Option<Duration>,
     pub queue: Option<Spanned<QueueCapacity>>,
     pub loss: Option<Spanned<f64>>,
+    pub channels: Option<Spanned<u32>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -90,6 +111,7 @@ pub enum Pattern {
     Cbr,
     OnOff,
     Poisson,
+    Calls,
 }
 
 /// How a quantity that has a mean varies from one draw to the next.
@@ -117,6 +139,9 @@ pub struct RawFlow {
     pub on: Option<Spanned<Duration>>,
     pub off: Option<Spanned<Duration>>,
     pub periods: Option<Distribution>,
+    pub arrival_rate: Option<Spanned<f64>>,
+    pub holding: Option<Spanned<Duration>>,
+    pub holding_distribution: Option<Distribution>,
     pub ttl: Option<Spanned<u8>>,
     pub sink: Option<bool>,
 }
