@@ -69,7 +69,7 @@ fn rejects(file: &str, expected_stderr: &str) {
 fn unknown_key_in_link() {
     rejects(
         "tests/bad_input/unknown_key_in_link.toml",
-        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`\n",
+        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`, `channels`\n",
     );
 }
 
@@ -77,7 +77,7 @@ fn unknown_key_in_link() {
 fn unknown_key_in_simulation() {
     rejects(
         "tests/bad_input/unknown_key_in_simulation.toml",
-        "error: tests/bad_input/unknown_key_in_simulation.toml:4:1: unknown key `durration`, expected one of `name`, `seed`, `duration`\n",
+        "error: tests/bad_input/unknown_key_in_simulation.toml:4:1: unknown key `durration`, expected one of `name`, `seed`, `duration`, `switching`\n",
     );
 }
 
@@ -85,7 +85,7 @@ fn unknown_key_in_simulation() {
 fn unknown_top_level_table() {
     rejects(
         "tests/bad_input/unknown_top_level_table.toml",
-        "error: tests/bad_input/unknown_top_level_table.toml:10:3: unknown table `flows`, expected one of `simulation`, `node`, `link`, `flow`, `routing`, `failure`\n",
+        "error: tests/bad_input/unknown_top_level_table.toml:10:3: unknown table `flows`, expected one of `simulation`, `node`, `link`, `flow`, `routing`, `circuit`, `failure`\n",
     );
 }
 
