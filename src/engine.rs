@@ -119,7 +119,10 @@ impl World {
         self.record(node, PacketEvent::Enqueue { channel }, packet);
         match self.net.channels[channel as usize].offer(packet, len) {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
-            Offer::Queued => {}
+            Offer::Queued => {
+                let waiting = self.net.channels[channel as usize].queue_len().0;
+                self.stats.queue(self.now, channel, waiting);
+            }
         }
     }
 
@@ -181,18 +184,15 @@ impl World {
     fn on_failure(&mut self, sc: &Scenario, index: u32, down: bool) {
         let spec = sc.failures[index as usize];
         let element = spec.element();
+        let (subject, what) = match element {
+            Element::Link(l) => (link_label(sc, l), "link"),
+            Element::Node(n) => (sc.nodes[n].name.clone(), "node"),
+        };
         if let Some(t) = &mut self.trace {
-            let (subject, what) = match element {
-                Element::Link(l) => (link_label(sc, l), "link"),
-                Element::Node(n) => (sc.nodes[n].name.clone(), "node"),
-            };
-            t.note(
-                self.now,
-                &subject,
-                &format!("{what}-{}", if down { "down" } else { "up" }),
-                "",
-            );
+            let event = format!("{what}-{}", if down { "down" } else { "up" });
+            t.note(self.now, &subject, &event, "");
         }
+        self.stats.element_changed(self.now, subject, down);
         let links = match element {
             Element::Link(l) => vec![l as u32],
             Element::Node(n) => self.node_links[n].clone(),
@@ -268,6 +268,7 @@ impl World {
     fn on_reconverge(&mut self, sc: &Scenario) {
         let causes = &self.link_down_causes;
         self.net.routes = Routes::compute_with(sc, |l| causes[l] == 0);
+        self.stats.reconverged(self.now);
         if let Some(t) = &mut self.trace {
             let down: Vec<String> = (0..sc.links.len())
                 .filter(|&l| causes[l] > 0)
@@ -330,7 +331,7 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(scenario: Scenario, options: RunOptions) -> Result<Simulation> {
         let net = Network::build(&scenario);
-        let stats = Collector::new(scenario.flows.len(), net.channels.len());
+        let stats = Collector::new(scenario.duration, scenario.flows.len(), net.channels.len());
         let mut apps: Vec<AppSlot> = Vec::new();
         // Sinks first (one per destination host and port), so that they are bound
         // before any datagram can arrive.

@@ -24,7 +24,13 @@ pub struct RunResult {
 }
 
 /// The files every run writes, in the order a reader would open them.
-pub const RESULT_FILES: [&str; 4] = ["summary.txt", "stats.json", "flows.csv", "links.csv"];
+pub const RESULT_FILES: [&str; 5] = [
+    "summary.txt",
+    "stats.json",
+    "flows.csv",
+    "links.csv",
+    "timeline.json",
+];
 
 /// Simulates `scenario` and writes its result folder atomically.
 pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
@@ -54,7 +60,10 @@ fn write_report(out: &OutputDir, report: &Report) -> Result<()> {
     let json = serde_json::to_string_pretty(report).map_err(|e| Error::Internal(e.to_string()))?;
     out.write("stats.json", json + "\n")?;
     out.write("flows.csv", report.flows_csv())?;
-    out.write("links.csv", report.links_csv())
+    out.write("links.csv", report.links_csv())?;
+    let timeline = serde_json::to_string(&report.timeline_json())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    out.write("timeline.json", timeline + "\n")
 }
 
 /// Loads a scenario file and applies a seed override.

@@ -13,6 +13,11 @@ use crate::sim::SimTime;
 use crate::trace::{DropReason, PacketEvent};
 use serde::Serialize;
 
+pub mod timeline;
+
+use timeline::Outage;
+pub use timeline::{Bins, OutageReport, Timeline};
+
 const REASONS: usize = DropReason::ALL.len();
 
 #[derive(Clone, Debug, Default)]
@@ -37,21 +42,52 @@ struct ChannelDrops {
 }
 
 /// Accumulates counters from trace records during a run.
-#[derive(Default)]
 pub struct Collector {
     flows: Vec<FlowCounters>,
     channel_drops: Vec<ChannelDrops>,
     /// Drops not on a channel (at a host or router), by reason.
     node_drops: [u64; REASONS],
+    timeline: Timeline,
 }
 
 impl Collector {
-    pub fn new(flows: usize, channels: usize) -> Self {
+    pub fn new(duration: SimTime, flows: usize, channels: usize) -> Self {
         Collector {
             flows: vec![FlowCounters::default(); flows],
             channel_drops: vec![ChannelDrops::default(); channels],
             node_drops: [0; REASONS],
+            timeline: Timeline::new(duration, flows, channels),
         }
+    }
+
+    /// `waiting` packets are queued on `channel` after an enqueue.
+    pub fn queue(&mut self, now: SimTime, channel: ChannelId, waiting: usize) {
+        let bin = self.timeline.bins.index(now);
+        let peak = &mut self.timeline.queue_peaks[channel as usize][bin];
+        *peak = (*peak).max(waiting as u32);
+    }
+
+    /// A failure took `element` down, or its repair brought it up.
+    pub fn element_changed(&mut self, now: SimTime, element: String, down: bool) {
+        let outages = &mut self.timeline.outages;
+        if down {
+            outages.push(Outage {
+                element,
+                down: now,
+                up: None,
+            });
+        } else if let Some(o) = outages
+            .iter_mut()
+            .rev()
+            .find(|o| o.element == element && o.up.is_none())
+        {
+            o.up = Some(now);
+        }
+    }
+
+    /// Routers switched to recomputed routes.
+    pub fn reconverged(&mut self, now: SimTime) {
+        self.timeline.reconvergences.push(now);
     }
 
     /// An application handed `payload` bytes of `flow` to its socket.
@@ -65,6 +101,9 @@ impl Collector {
     pub fn packet(&mut self, now: SimTime, event: PacketEvent, p: &Packet) {
         match event {
             PacketEvent::Deliver => {
+                if let Some(series) = self.timeline.delivered.get_mut(p.flow as usize) {
+                    series[self.timeline.bins.index(now)] += u64::from(p.payload_len());
+                }
                 if let Some(f) = self.flow(p) {
                     let delay = (now - p.sent_at).as_nanos();
                     f.received_packets += 1;
@@ -77,6 +116,11 @@ impl Collector {
                 }
             }
             PacketEvent::Drop { channel, reason } => {
+                let bin = self.timeline.bins.index(now);
+                self.timeline.drops[bin][reason.index()] += 1;
+                if let Some(losses) = self.timeline.losses.get_mut(p.flow as usize) {
+                    losses.push((now, p.payload_len()));
+                }
                 match channel {
                     Some(c) => self.channel_drops[c as usize].by_reason[reason.index()] += 1,
                     None => self.node_drops[reason.index()] += 1,
@@ -170,6 +214,12 @@ impl Collector {
             flows,
             links,
             node_drops: reasons(&self.node_drops),
+            outages: self.timeline.outage_reports(
+                &sc.flows.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+                sc.routing.detection + sc.routing.convergence,
+                duration,
+            ),
+            timeline: self.timeline,
         }
     }
 }
@@ -275,7 +325,7 @@ pub struct LinkReport {
     pub peak_queue_bytes: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Serialize)]
 pub struct Report {
     pub scenario: String,
     pub seed: u64,
@@ -286,6 +336,11 @@ pub struct Report {
     pub links: Vec<LinkReport>,
     /// Drops at nodes rather than on links (no route, port unreachable, ...).
     pub node_drops: Vec<ReasonCount>,
+    /// What each failure cost each flow.
+    pub outages: Vec<OutageReport>,
+    /// Figures over time, for plots (written to timeline.json, not stats.json).
+    #[serde(skip)]
+    pub timeline: Timeline,
 }
 
 impl Report {
@@ -374,7 +429,72 @@ impl Report {
         if !self.node_drops.is_empty() {
             let _ = writeln!(s, "\nDrops at nodes: {}", join_reasons(&self.node_drops));
         }
+        if !self.outages.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nFailures (loss from the failure until routes are normal after repair; recovery: goodput back to 90%)"
+            );
+            let _ = writeln!(
+                s,
+                "{:<14} {:>8} {:>8} {:>10}  {:<12} {:>10} {:>12} {:>11}",
+                "element",
+                "down s",
+                "up s",
+                "reroute s",
+                "flow",
+                "lost pkts",
+                "lost bytes",
+                "recovery s"
+            );
+            let opt =
+                |x: Option<f64>, none: &str| x.map_or(none.to_string(), |v| format!("{v:.3}"));
+            for o in &self.outages {
+                for (k, f) in o.flows.iter().enumerate() {
+                    let head = if k == 0 {
+                        format!(
+                            "{:<14} {:>8.3} {:>8} {:>10}",
+                            o.element,
+                            o.down_s,
+                            opt(o.up_s, "-"),
+                            opt(o.reroute_s, "never")
+                        )
+                    } else {
+                        format!("{:<14} {:>8} {:>8} {:>10}", "", "", "", "")
+                    };
+                    let _ = writeln!(
+                        s,
+                        "{head}  {:<12} {:>10} {:>12} {:>11}",
+                        f.flow,
+                        f.lost_packets,
+                        f.lost_bytes,
+                        opt(f.recovery_s, "never")
+                    );
+                }
+            }
+        }
         s
+    }
+
+    /// The figures over time, for plots and for anyone who wants to redraw them.
+    pub fn timeline_json(&self) -> serde_json::Value {
+        let t = &self.timeline;
+        let w = t.bins.width_s();
+        serde_json::json!({
+            "bin_s": w,
+            "bins": t.bins.count,
+            "delivered_bps": self.flows.iter().zip(&t.delivered).map(|(f, bins)| {
+                serde_json::json!({ "flow": f.name, "values": bins.iter().map(|b| *b as f64 * 8.0 / w).collect::<Vec<_>>() })
+            }).collect::<Vec<_>>(),
+            "drops": DropReason::ALL.iter().map(|r| {
+                serde_json::json!({ "cause": r.name(), "values": t.drops.iter().map(|d| d[r.index()]).collect::<Vec<_>>() })
+            }).collect::<Vec<_>>(),
+            "queue_peak_packets": self.links.iter().zip(&t.queue_peaks).filter(|(l, _)| l.peak_queue_packets > 0).map(|(l, q)| {
+                serde_json::json!({ "link": l.name, "values": q })
+            }).collect::<Vec<_>>(),
+            "outages": t.outages.iter().map(|o| {
+                serde_json::json!({ "element": o.element, "down_s": o.down.as_secs_f64(), "up_s": o.up.map(SimTime::as_secs_f64) })
+            }).collect::<Vec<_>>(),
+        })
     }
 
     pub fn flows_csv(&self) -> String {
