@@ -23,16 +23,19 @@
 
 pub mod app;
 pub mod bench;
+pub mod charts;
 pub mod engine;
 pub mod error;
 pub mod net;
 pub mod output;
+pub mod plot;
 pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod socket;
 pub mod stats;
 pub mod trace;
+pub mod transport;
 pub mod units;
 pub mod wire;
 

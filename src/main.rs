@@ -35,6 +35,15 @@ enum Command {
         /// Print nothing but errors
         #[arg(long, short)]
         quiet: bool,
+        /// Do not draw the charts (PNG and SVG)
+        #[arg(long)]
+        no_plots: bool,
+        /// The TCP flow drawn in the ladder and sequence charts (default: the first)
+        #[arg(long, value_name = "FLOW")]
+        ladder_flow: Option<String>,
+        /// How many of its first segments the ladder diagram shows
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        ladder_segments: usize,
     },
     /// Check a scenario file without simulating it
     Validate {
@@ -68,26 +77,29 @@ fn execute(command: Command) -> netsim::Result<()> {
             seed,
             trace,
             quiet,
+            no_plots,
+            ladder_flow,
+            ladder_segments,
         } => {
             let scenario = netsim::run::load(&file, seed)?;
-            let result = netsim::run::run(
-                scenario,
-                &netsim::run::RunConfig {
-                    out_root: out,
-                    trace,
+            let config = netsim::run::RunConfig {
+                trace,
+                plots: !no_plots,
+                watch_flow: ladder_flow,
+                ladder: netsim::charts::LadderOptions {
+                    segments: ladder_segments,
                 },
-            )?;
+                ..netsim::run::RunConfig::new(out)
+            };
+            let result = netsim::run::run(scenario, &config)?;
             if !quiet {
                 print!("{}", result.report.summary());
-                let mut files: Vec<&str> = netsim::run::RESULT_FILES.to_vec();
-                if trace {
-                    files.push("trace.txt");
-                }
-                println!(
-                    "\nwrote {}/ ({})",
-                    result.folder.display(),
-                    files.join(", ")
-                );
+                let mut files: Vec<String> = std::fs::read_dir(&result.folder)
+                    .map_err(|e| netsim::Error::io(&result.folder, e))?
+                    .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .collect();
+                files.sort();
+                println!("\nwrote {}/: {}", result.folder.display(), files.join(" "));
                 let secs = result.wall.as_secs_f64();
                 eprintln!(
                     "{} events in {:.3} s wall time ({:.2} M events/s)",

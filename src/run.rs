@@ -14,6 +14,24 @@ pub struct RunConfig {
     pub out_root: PathBuf,
     /// Write `trace.txt`.
     pub trace: bool,
+    /// Draw the charts (PNG and SVG).
+    pub plots: bool,
+    /// The TCP flow of the ladder and sequence plots (default: the first).
+    pub watch_flow: Option<String>,
+    pub ladder: crate::charts::LadderOptions,
+}
+
+impl RunConfig {
+    /// Results under `out_root`, no trace, charts drawn.
+    pub fn new(out_root: impl Into<PathBuf>) -> Self {
+        RunConfig {
+            out_root: out_root.into(),
+            trace: false,
+            plots: true,
+            watch_flow: None,
+            ladder: Default::default(),
+        }
+    }
 }
 
 pub struct RunResult {
@@ -44,9 +62,23 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         None
     };
     let started = Instant::now();
-    let report = Simulation::new(scenario, RunOptions { trace })?.run()?;
+    if let Some(name) = &cfg.watch_flow {
+        if !scenario.flows.iter().any(|f| &f.name == name) {
+            return Err(Error::Usage(format!(
+                "--ladder-flow: no flow named `{name}` in the scenario"
+            )));
+        }
+    }
+    let options = RunOptions {
+        trace,
+        watch_flow: cfg.watch_flow.clone(),
+    };
+    let report = Simulation::new(scenario, options)?.run()?;
     let wall = started.elapsed();
     write_report(&out, &report)?;
+    if cfg.plots {
+        crate::charts::write_all(&report, &out.path(""), cfg.ladder)?;
+    }
     let folder = out.commit()?;
     Ok(RunResult {
         folder,

@@ -28,10 +28,11 @@ pub enum DropReason {
     PortUnreachable,
     SocketBufferFull,
     LinkDown,
+    BacklogFull,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::QueueOverflow,
         DropReason::RandomLoss,
         DropReason::TtlExpired,
@@ -39,6 +40,7 @@ impl DropReason {
         DropReason::PortUnreachable,
         DropReason::SocketBufferFull,
         DropReason::LinkDown,
+        DropReason::BacklogFull,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +52,7 @@ impl DropReason {
             DropReason::PortUnreachable => "port-unreachable",
             DropReason::SocketBufferFull => "socket-buffer-full",
             DropReason::LinkDown => "link-down",
+            DropReason::BacklogFull => "backlog-full",
         }
     }
 
@@ -97,6 +100,33 @@ pub enum SocketCall {
         from: Ipv4Addr,
         port: u16,
         len: u32,
+    },
+    Listen {
+        sock: u32,
+        backlog: u32,
+    },
+    Accept {
+        sock: u32,
+        new: u32,
+        from: Ipv4Addr,
+        port: u16,
+    },
+    Connect {
+        sock: u32,
+        to: Ipv4Addr,
+        port: u16,
+    },
+    Send {
+        sock: u32,
+        len: u64,
+        accepted: u64,
+    },
+    Recv {
+        sock: u32,
+        len: u64,
+    },
+    Shutdown {
+        sock: u32,
     },
     Close {
         sock: u32,
@@ -163,32 +193,42 @@ impl TraceWriter {
         use std::fmt::Write as _;
         let l = &mut self.line;
         l.clear();
+        let _ = write!(l, "{now} {node} ");
         let _ = match call {
-            SocketCall::Socket { sock, kind } => {
-                write!(l, "{now} {node} socket sock={sock} type={kind}")
-            }
-            SocketCall::Bind { sock, port } => {
-                write!(l, "{now} {node} bind sock={sock} port={port}")
-            }
+            SocketCall::Socket { sock, kind } => write!(l, "socket sock={sock} type={kind}"),
+            SocketCall::Bind { sock, port } => write!(l, "bind sock={sock} port={port}"),
             SocketCall::SendTo {
                 sock,
                 to,
                 port,
                 len,
-            } => write!(
-                l,
-                "{now} {node} sendto sock={sock} to={to}:{port} len={len}"
-            ),
+            } => write!(l, "sendto sock={sock} to={to}:{port} len={len}"),
             SocketCall::RecvFrom {
                 sock,
                 from,
                 port,
                 len,
-            } => write!(
-                l,
-                "{now} {node} recvfrom sock={sock} from={from}:{port} len={len}"
-            ),
-            SocketCall::Close { sock } => write!(l, "{now} {node} close sock={sock}"),
+            } => write!(l, "recvfrom sock={sock} from={from}:{port} len={len}"),
+            SocketCall::Listen { sock, backlog } => {
+                write!(l, "listen sock={sock} backlog={backlog}")
+            }
+            SocketCall::Accept {
+                sock,
+                new,
+                from,
+                port,
+            } => write!(l, "accept sock={sock} new={new} from={from}:{port}"),
+            SocketCall::Connect { sock, to, port } => {
+                write!(l, "connect sock={sock} to={to}:{port}")
+            }
+            SocketCall::Send {
+                sock,
+                len,
+                accepted,
+            } => write!(l, "send sock={sock} len={len} accepted={accepted}"),
+            SocketCall::Recv { sock, len } => write!(l, "recv sock={sock} len={len}"),
+            SocketCall::Shutdown { sock } => write!(l, "shutdown sock={sock} how=write"),
+            SocketCall::Close { sock } => write!(l, "close sock={sock}"),
         };
         l.push('\n');
         self.flush_line();

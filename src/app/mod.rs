@@ -6,11 +6,12 @@
 
 pub mod calls;
 pub mod sink;
+pub mod tcp;
 pub mod udp_source;
 
 use crate::engine::World;
 use crate::sim::SimTime;
-use crate::socket::SocketId;
+use crate::socket::{SocketError, SocketId};
 use crate::trace::SocketCall;
 
 pub trait App {
@@ -18,8 +19,13 @@ pub trait App {
     fn start(&mut self, ctx: &mut Ctx);
     /// A timer set with `Ctx::wake_at` fired.
     fn wake(&mut self, _ctx: &mut Ctx, _token: u64) {}
-    /// `sock` has data waiting (`recvfrom` will return it).
+    /// `sock` has data waiting (`recvfrom`/`recv` will return it), a listening
+    /// socket has a connection to `accept`, or the peer closed or reset.
     fn readable(&mut self, _ctx: &mut Ctx, _sock: SocketId) {}
+    /// A stream socket's send buffer has room again.
+    fn writable(&mut self, _ctx: &mut Ctx, _sock: SocketId) {}
+    /// A `connect` finished: established, refused or timed out.
+    fn connected(&mut self, _ctx: &mut Ctx, _sock: SocketId, _result: Result<(), SocketError>) {}
 }
 
 /// What an application sees of the world while one of its handlers runs.
@@ -42,6 +48,19 @@ impl Ctx<'_> {
     pub fn wake_at(&mut self, at: SimTime, token: u64) {
         let at = at.max(self.world.now);
         self.world.schedule_wake(at, self.app, token);
+    }
+
+    /// Statistics: this application offered `bytes` of its flow to the network.
+    pub fn flow_sent(&mut self, bytes: u64) {
+        self.world.stats.sent_stream(self.flow, bytes);
+    }
+
+    /// Statistics: this application received `bytes` of its flow (the flow's
+    /// goodput and completion time count these).
+    pub fn flow_received(&mut self, bytes: u64) {
+        self.world
+            .stats
+            .received_stream(self.flow, self.world.now, bytes);
     }
 
     pub(crate) fn trace_call(&mut self, call: SocketCall) {

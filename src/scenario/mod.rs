@@ -15,6 +15,9 @@
 
 mod failures;
 pub mod schema;
+mod tcp;
+
+pub use tcp::{AppSpec, DEFAULT_BACKLOG};
 
 use crate::error::{Error, Result, SourceMap};
 use crate::net::routing;
@@ -41,6 +44,9 @@ pub struct Scenario {
     pub failures: Vec<FailureSpec>,
     pub switching: Switching,
     pub circuit: CircuitSpec,
+    /// TCP parameters of every flow that does not set its own (`[tcp]`).
+    pub tcp: crate::transport::tcp::TcpConfig,
+    pub tcp_backlog: u32,
 }
 
 impl FailureSpec {
@@ -180,6 +186,12 @@ pub struct FlowSpec {
     /// Whether a sink listens on the destination port (false: every datagram
     /// is dropped as port-unreachable).
     pub sink: bool,
+    /// TCP flows: what the applications do, and the TCP parameters.
+    pub app: AppSpec,
+    pub tcp: crate::transport::tcp::TcpConfig,
+    pub backlog: u32,
+    /// The size of a fixed transfer, if any (for its completion time).
+    pub bytes: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -373,6 +385,12 @@ impl Validator<'_> {
             routing: self.routing(raw.routing.as_ref()),
             switching: sim.as_ref().and_then(|s| s.switching).unwrap_or_default(),
             circuit: self.circuit(raw.circuit.as_ref()),
+            tcp: self.tcp_config(Default::default(), raw.tcp.as_ref())?,
+            tcp_backlog: raw
+                .tcp
+                .as_ref()
+                .and_then(|t| t.backlog)
+                .unwrap_or(DEFAULT_BACKLOG),
             failures: Vec::new(),
         };
         scenario.flows = self.flows(&raw.flow, &index, &scenario)?;
@@ -715,9 +733,14 @@ impl Validator<'_> {
                     p
                 }
             };
+            let protocol = f.protocol.unwrap_or(Protocol::Udp);
+            let app = match protocol {
+                Protocol::Tcp => self.stream_app(f)?,
+                Protocol::Udp => AppSpec::Bulk { bytes: None },
+            };
             out.push(FlowSpec {
                 name,
-                protocol: f.protocol.unwrap_or(Protocol::Udp),
+                protocol,
                 from,
                 to,
                 src_port,
@@ -730,6 +753,22 @@ impl Validator<'_> {
                 stop,
                 ttl,
                 sink: f.sink.unwrap_or(true),
+                app,
+                tcp: self.tcp_config(sc.tcp, f.tcp.as_ref())?,
+                backlog: f
+                    .tcp
+                    .as_ref()
+                    .and_then(|t| t.backlog)
+                    .unwrap_or(sc.tcp_backlog),
+                bytes: match app {
+                    AppSpec::Bulk { bytes } => bytes,
+                    AppSpec::Echo { bytes } => Some(bytes),
+                    AppSpec::RequestResponse {
+                        requests,
+                        response_size,
+                        ..
+                    } => requests.checked_mul(response_size),
+                },
             });
         }
         Ok(out)

@@ -20,6 +20,7 @@ pub struct RawScenario {
     pub flow: Vec<RawFlow>,
     pub routing: Option<RawRouting>,
     pub circuit: Option<RawCircuit>,
+    pub tcp: Option<RawTcp>,
     #[serde(default)]
     pub failure: Vec<RawFailure>,
 }
@@ -99,10 +100,20 @@ pub struct RawLink {
     pub channels: Option<Spanned<u32>>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Udp,
+    Tcp,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Udp => "udp",
+            Protocol::Tcp => "tcp",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -144,4 +155,41 @@ pub struct RawFlow {
     pub holding_distribution: Option<Distribution>,
     pub ttl: Option<Spanned<u8>>,
     pub sink: Option<bool>,
+    pub app: Option<StreamApp>,
+    pub bytes: Option<Spanned<ByteSize>>,
+    pub requests: Option<Spanned<u64>>,
+    pub request_size: Option<Spanned<ByteSize>>,
+    pub response_size: Option<Spanned<ByteSize>>,
+    pub think: Option<Duration>,
+    pub tcp: Option<RawTcp>,
+}
+
+/// The application a TCP flow runs.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamApp {
+    /// The client sends `bytes` (or, without `bytes`, as much as it can until stop).
+    Bulk,
+    /// The client sends `requests` requests of `request_size`, each answered by `response_size`.
+    RequestResponse,
+    /// The client sends `bytes`; the server sends every byte back.
+    Echo,
+}
+
+/// TCP parameters: `[tcp]` for every flow, or `tcp = { ... }` in one flow.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTcp {
+    pub mss: Option<Spanned<u16>>,
+    pub initial_window: Option<u32>,
+    pub send_buffer: Option<Spanned<ByteSize>>,
+    pub recv_buffer: Option<Spanned<ByteSize>>,
+    pub min_rto: Option<Duration>,
+    /// A duration such as "40ms", or "off".
+    pub delayed_ack: Option<Spanned<String>>,
+    pub sack: Option<bool>,
+    pub window_scaling: Option<bool>,
+    pub timestamps: Option<bool>,
+    pub time_wait: Option<Duration>,
+    pub backlog: Option<u32>,
 }

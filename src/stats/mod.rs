@@ -7,13 +7,18 @@
 
 use crate::net::Network;
 use crate::net::link::ChannelId;
-use crate::net::packet::{NO_FLOW, Packet};
+use crate::net::packet::{NO_FLOW, Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
 use crate::trace::{DropReason, PacketEvent};
 use serde::Serialize;
 
+pub mod segments;
+pub mod tcp;
 pub mod timeline;
+
+use tcp::ConnRecord;
+pub use tcp::{CongestionSample, TcpConnReport};
 
 use timeline::Outage;
 pub use timeline::{Bins, OutageReport, Timeline};
@@ -31,6 +36,8 @@ struct FlowCounters {
     lost_by_reason: [u64; REASONS],
     /// One-way delay of each delivered packet, ns (sorted at the end for percentiles).
     delays: Vec<u64>,
+    /// When a stream application last read data.
+    last_stream_read: Option<SimTime>,
     /// Sum of |delay(i) - delay(i-1)| over consecutive deliveries, ns, and the previous delay.
     delay_variation_sum: u128,
     last_delay: Option<u64>,
@@ -48,6 +55,8 @@ pub struct Collector {
     /// Drops not on a channel (at a host or router), by reason.
     node_drops: [u64; REASONS],
     timeline: Timeline,
+    connections: Vec<ConnRecord>,
+    segments: segments::SegmentLog,
 }
 
 impl Collector {
@@ -57,7 +66,51 @@ impl Collector {
             channel_drops: vec![ChannelDrops::default(); channels],
             node_drops: [0; REASONS],
             timeline: Timeline::new(duration, flows, channels),
+            connections: Vec::new(),
+            segments: segments::SegmentLog::default(),
         }
+    }
+
+    /// Keep the segment log (ladder and sequence plots) of this TCP flow.
+    pub fn watch_segments(&mut self, flow: Option<u32>) {
+        self.segments = segments::SegmentLog::watching(flow);
+    }
+
+    /// The application of `flow` wrote `bytes` into a stream socket.
+    pub fn sent_stream(&mut self, flow: u32, bytes: u64) {
+        if let Some(f) = self.flows.get_mut(flow as usize) {
+            f.sent_bytes += bytes;
+        }
+    }
+
+    /// The application of `flow` read `bytes` from a stream socket.
+    pub fn received_stream(&mut self, flow: u32, now: SimTime, bytes: u64) {
+        if let Some(f) = self.flows.get_mut(flow as usize) {
+            f.received_bytes += bytes;
+            f.last_stream_read = Some(now);
+        }
+        if let Some(series) = self.timeline.delivered.get_mut(flow as usize) {
+            series[self.timeline.bins.index(now)] += bytes;
+        }
+    }
+
+    /// A TCP connection was created; returns its statistics id.
+    pub fn tcp_opened(&mut self, flow: u32, client: bool, now: SimTime) -> u32 {
+        self.connections.push(ConnRecord::new(flow, client, now));
+        (self.connections.len() - 1) as u32
+    }
+
+    pub fn tcp_established(&mut self, id: u32, now: SimTime) {
+        self.connections[id as usize].established = Some(now);
+    }
+
+    pub fn tcp_sample(&mut self, id: u32, now: SimTime, cwnd: u32, ssthresh: u32, rto: SimTime) {
+        self.connections[id as usize].sample(now, cwnd, ssthresh, rto);
+    }
+
+    /// A connection closed (or the run ended): keep its final counters.
+    pub fn tcp_closed(&mut self, id: u32, conn: &crate::transport::tcp::TcpConnection) {
+        self.connections[id as usize].close(conn);
     }
 
     /// `waiting` packets are queued on `channel` after an enqueue.
@@ -100,6 +153,11 @@ impl Collector {
 
     pub fn packet(&mut self, now: SimTime, event: PacketEvent, p: &Packet) {
         match event {
+            // TCP flows count what their applications read (`received_stream`),
+            // not segments.
+            PacketEvent::Deliver if matches!(p.transport, Transport::Tcp(_)) => {
+                self.segments.record(p, Some(now));
+            }
             PacketEvent::Deliver => {
                 if let Some(series) = self.timeline.delivered.get_mut(p.flow as usize) {
                     series[self.timeline.bins.index(now)] += u64::from(p.payload_len());
@@ -116,6 +174,7 @@ impl Collector {
                 }
             }
             PacketEvent::Drop { channel, reason } => {
+                self.segments.record(p, None);
                 let bin = self.timeline.bins.index(now);
                 self.timeline.drops[bin][reason.index()] += 1;
                 if let Some(losses) = self.timeline.losses.get_mut(p.flow as usize) {
@@ -158,9 +217,16 @@ impl Collector {
                 let in_flight = f
                     .sent_packets
                     .saturating_sub(f.received_packets + f.lost_packets);
+                let completion_s = match (spec.bytes, f.last_stream_read) {
+                    (Some(total), Some(t)) if f.received_bytes >= total => {
+                        Some((t - spec.start).as_secs_f64())
+                    }
+                    _ => None,
+                };
                 FlowReport {
                     name: spec.name.clone(),
-                    protocol: "udp".into(),
+                    protocol: spec.protocol.name().into(),
+                    completion_s,
                     from: sc.nodes[spec.from].name.clone(),
                     to: format!("{}:{}", sc.nodes[spec.to].name, spec.dst_port),
                     sent_packets: f.sent_packets,
@@ -172,7 +238,9 @@ impl Collector {
                     in_flight_packets: in_flight,
                     loss_percent: percent(f.lost_packets, f.sent_packets),
                     lost_by_reason: reasons(&f.lost_by_reason),
-                    throughput_bps: if active > 0.0 {
+                    throughput_bps: if let Some(c) = completion_s.filter(|c| *c > 0.0) {
+                        f.received_bytes as f64 * 8.0 / c
+                    } else if active > 0.0 {
                         f.received_bytes as f64 * 8.0 / active
                     } else {
                         0.0
@@ -219,6 +287,19 @@ impl Collector {
                 sc.routing.detection + sc.routing.convergence,
                 duration,
             ),
+            tcp: self
+                .connections
+                .iter()
+                .map(|c| {
+                    c.report(
+                        sc.flows
+                            .get(c.flow as usize)
+                            .map_or_else(String::new, |f| f.name.clone()),
+                    )
+                })
+                .collect(),
+            congestion: self.connections.into_iter().map(|c| c.samples).collect(),
+            segments: self.segments.sorted(),
             timeline: self.timeline,
         }
     }
@@ -307,6 +388,9 @@ pub struct FlowReport {
     /// Jitter: the mean absolute difference between the one-way delays of
     /// consecutive deliveries (the mean of |D(i-1,i)| that RFC 3550 smooths).
     pub jitter_ms: f64,
+    /// TCP transfers of a fixed size: from the flow's start (the `connect`) until
+    /// the receiving application read the last byte.
+    pub completion_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -338,6 +422,14 @@ pub struct Report {
     pub node_drops: Vec<ReasonCount>,
     /// What each failure cost each flow.
     pub outages: Vec<OutageReport>,
+    /// Every TCP connection, in the order they were opened.
+    pub tcp: Vec<TcpConnReport>,
+    /// Per TCP connection (same order), cwnd/ssthresh/RTO over time (timeline.json).
+    #[serde(skip)]
+    pub congestion: Vec<Vec<CongestionSample>>,
+    /// The watched TCP flow's segments, in order of departure (for plots).
+    #[serde(skip)]
+    pub segments: Vec<segments::SegmentRecord>,
     /// Figures over time, for plots (written to timeline.json, not stats.json).
     #[serde(skip)]
     pub timeline: Timeline,
@@ -353,56 +445,131 @@ impl Report {
             "netsim: scenario `{}`, seed {}, {} s simulated, {} events\n",
             self.scenario, self.seed, self.duration_s, self.events
         );
-        let _ = writeln!(
-            s,
-            "Flows (payload bytes; delay is one-way, application to application)"
-        );
-        let _ = writeln!(
-            s,
-            "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            "flow",
-            "proto",
-            "from",
-            "to",
-            "sent",
-            "received",
-            "lost",
-            "loss%",
-            "throughput",
-            "min ms",
-            "mean ms",
-            "p50 ms",
-            "p99 ms",
-            "max ms",
-            "jitter ms"
-        );
-        for f in &self.flows {
+        if self.flows.iter().any(|f| f.protocol == "udp") {
             let _ = writeln!(
                 s,
-                "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7.3} {:>12} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
-                f.name,
-                f.protocol,
-                f.from,
-                f.to,
-                f.sent_packets,
-                f.received_packets,
-                f.lost_packets,
-                f.loss_percent,
-                human_rate(f.throughput_bps),
-                f.delay.min_ms,
-                f.delay.mean_ms,
-                f.delay.p50_ms,
-                f.delay.p99_ms,
-                f.delay.max_ms,
-                f.jitter_ms
+                "UDP flows (datagrams; delay is one-way, application to application)"
             );
-            if !f.lost_by_reason.is_empty() {
+            let _ = writeln!(
+                s,
+                "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "flow",
+                "proto",
+                "from",
+                "to",
+                "sent",
+                "received",
+                "lost",
+                "loss%",
+                "throughput",
+                "min ms",
+                "mean ms",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+                "jitter ms"
+            );
+            for f in self.flows.iter().filter(|f| f.protocol == "udp") {
                 let _ = writeln!(
                     s,
-                    "{:<12} lost by cause: {}",
-                    "",
-                    join_reasons(&f.lost_by_reason)
+                    "{:<12} {:<5} {:<10} {:<12} {:>9} {:>9} {:>8} {:>7.3} {:>12} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+                    f.name,
+                    f.protocol,
+                    f.from,
+                    f.to,
+                    f.sent_packets,
+                    f.received_packets,
+                    f.lost_packets,
+                    f.loss_percent,
+                    human_rate(f.throughput_bps),
+                    f.delay.min_ms,
+                    f.delay.mean_ms,
+                    f.delay.p50_ms,
+                    f.delay.p99_ms,
+                    f.delay.max_ms,
+                    f.jitter_ms
                 );
+                if !f.lost_by_reason.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "{:<12} lost by cause: {}",
+                        "",
+                        join_reasons(&f.lost_by_reason)
+                    );
+                }
+            }
+        }
+        if self.flows.iter().any(|f| f.protocol == "tcp") {
+            let _ = writeln!(s, "\nTCP flows (bytes the applications wrote and read)");
+            let _ = writeln!(
+                s,
+                "{:<12} {:<10} {:<12} {:>12} {:>12} {:>13} {:>12} {:>14}",
+                "flow",
+                "from",
+                "to",
+                "sent",
+                "received",
+                "completion s",
+                "goodput",
+                "lost segments"
+            );
+            for f in self.flows.iter().filter(|f| f.protocol == "tcp") {
+                let completion = f
+                    .completion_s
+                    .map_or("-".to_string(), |c| format!("{c:.6}"));
+                let _ = writeln!(
+                    s,
+                    "{:<12} {:<10} {:<12} {:>12} {:>12} {:>13} {:>12} {:>14}",
+                    f.name,
+                    f.from,
+                    f.to,
+                    f.sent_bytes,
+                    f.received_bytes,
+                    completion,
+                    human_rate(f.throughput_bps),
+                    f.lost_packets
+                );
+            }
+            let _ = writeln!(s, "\nTCP connections");
+            let _ = writeln!(
+                s,
+                "{:<12} {:<6} {:<12} {:>9} {:>9} {:>9} {:>5} {:>6} {:>9} {:>9} {:>9}",
+                "flow",
+                "side",
+                "state",
+                "hs ms",
+                "segments",
+                "retx",
+                "rto",
+                "fastrx",
+                "rtt min",
+                "rtt mean",
+                "rtt max"
+            );
+            let ms = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+            for c in &self.tcp {
+                let _ = writeln!(
+                    s,
+                    "{:<12} {:<6} {:<12} {:>9} {:>9} {:>9} {:>5} {:>6} {:>9} {:>9} {:>9}",
+                    c.flow,
+                    c.side,
+                    c.state,
+                    ms(c.handshake_ms),
+                    c.segments_sent,
+                    c.segments_retransmitted,
+                    c.rto_expiries,
+                    c.fast_retransmits,
+                    ms(c.rtt_min_ms),
+                    ms(c.rtt_mean_ms),
+                    ms(c.rtt_max_ms)
+                );
+                if c.integrity_errors > 0 {
+                    let _ = writeln!(
+                        s,
+                        "{:<12} STREAM INTEGRITY ERRORS: {}",
+                        "", c.integrity_errors
+                    );
+                }
             }
         }
         let _ = writeln!(s, "\nLink directions (wire bytes, headers included)");
@@ -490,6 +657,9 @@ impl Report {
             }).collect::<Vec<_>>(),
             "queue_peak_packets": self.links.iter().zip(&t.queue_peaks).filter(|(l, _)| l.peak_queue_packets > 0).map(|(l, q)| {
                 serde_json::json!({ "link": l.name, "values": q })
+            }).collect::<Vec<_>>(),
+            "tcp_congestion": self.tcp.iter().zip(&self.congestion).map(|(c, samples)| {
+                serde_json::json!({ "flow": c.flow, "side": c.side, "samples": samples })
             }).collect::<Vec<_>>(),
             "outages": t.outages.iter().map(|o| {
                 serde_json::json!({ "element": o.element, "down_s": o.down.as_secs_f64(), "up_s": o.up.map(SimTime::as_secs_f64) })

@@ -18,8 +18,8 @@ pub fn run_file(path: &Path, out: &Path, trace: bool, seed: Option<u64>) -> nets
     netsim::run::run(
         sc,
         &netsim::run::RunConfig {
-            out_root: out.to_path_buf(),
             trace,
+            ..netsim::run::RunConfig::new(out)
         },
     )
     .unwrap()

@@ -6,6 +6,7 @@
 
 use crate::app::calls::CallSource;
 use crate::app::sink::UdpSink;
+use crate::app::tcp::{TcpClient, TcpServer};
 use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
@@ -13,12 +14,15 @@ use crate::net::Network;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
 use crate::net::routing::Routes;
-use crate::scenario::{Element, FailureSpec, NodeKind, Scenario, TrafficPattern};
+use crate::scenario::{Element, FailureSpec, NodeKind, Protocol, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
-use crate::socket::{SocketId, SocketTable, UdpDelivery};
+use crate::socket::{SocketError, SocketId, SocketTable, UdpDelivery};
 use crate::stats::{Collector, Report};
 use crate::trace::{DropReason, PacketEvent, SocketCall, TraceWriter};
-use std::collections::BTreeSet;
+use crate::transport::tcp::TcpConfig;
+use std::collections::BTreeMap;
+
+mod tcp;
 use std::io::Write;
 
 /// Everything that can happen. The engine matches on it in one place
@@ -38,11 +42,25 @@ pub enum Event {
     Detect { link: u32, down: bool },
     /// Every router switches to routes recomputed from the links now up.
     Reconverge,
+    /// A TCP connection's timer (stale unless `generation` is the current one).
+    TcpTimer { conn: u32, generation: u32 },
 }
 
 /// Something an application must be told after the current event.
 enum Notice {
-    Readable { app: u32, sock: SocketId },
+    Readable {
+        app: u32,
+        sock: SocketId,
+    },
+    Writable {
+        app: u32,
+        sock: SocketId,
+    },
+    Connected {
+        app: u32,
+        sock: SocketId,
+        result: std::result::Result<(), SocketError>,
+    },
 }
 
 /// The simulated world, minus the applications (which are borrowed separately
@@ -63,6 +81,9 @@ pub struct World {
     failure_rngs: Vec<rng::Rng>,
     trace: Option<TraceWriter>,
     notices: Vec<Notice>,
+    pub(crate) tcp: tcp::TcpStack,
+    /// The TCP parameters new stream sockets start with.
+    pub(crate) tcp_defaults: TcpConfig,
 }
 
 impl World {
@@ -300,7 +321,7 @@ impl World {
                     self.drop_packet(node, None, DropReason::SocketBufferFull, packet)
                 }
             },
-            Transport::Tcp(_) => self.drop_packet(node, None, DropReason::PortUnreachable, packet),
+            Transport::Tcp(_) => self.deliver_tcp(node, packet),
         }
     }
 }
@@ -317,6 +338,9 @@ struct AppSlot {
 pub struct RunOptions {
     /// Where to write the text trace, if anywhere.
     pub trace: Option<Box<dyn Write>>,
+    /// The TCP flow whose segments are logged for the ladder and sequence
+    /// plots (by name); `None`: the first TCP flow.
+    pub watch_flow: Option<String>,
 }
 
 /// A scenario being simulated.
@@ -332,31 +356,52 @@ impl Simulation {
     pub fn new(scenario: Scenario, options: RunOptions) -> Result<Simulation> {
         let net = Network::build(&scenario);
         let stats = Collector::new(scenario.duration, scenario.flows.len(), net.channels.len());
+        let mut stats = stats;
+        let watched = match &options.watch_flow {
+            Some(name) => scenario.flows.iter().position(|f| &f.name == name),
+            None => scenario
+                .flows
+                .iter()
+                .position(|f| f.protocol == Protocol::Tcp),
+        };
+        stats.watch_segments(watched.map(|i| i as u32));
         let mut apps: Vec<AppSlot> = Vec::new();
-        // Sinks first (one per destination host and port), so that they are bound
-        // before any datagram can arrive.
-        let sinks: BTreeSet<(usize, u16)> = scenario
-            .flows
-            .iter()
-            .filter(|f| f.sink)
-            .map(|f| (f.to, f.dst_port))
-            .collect();
-        for (node, port) in sinks {
+        // Receivers first (one per destination host, protocol and port), so that
+        // they are bound before anything arrives. A TCP server serves its port
+        // the way the first flow to it asks.
+        let mut receivers: BTreeMap<(usize, Protocol, u16), usize> = BTreeMap::new();
+        for (i, f) in scenario.flows.iter().enumerate().filter(|(_, f)| f.sink) {
+            receivers.entry((f.to, f.protocol, f.dst_port)).or_insert(i);
+        }
+        for (&(node, protocol, port), &i) in &receivers {
+            let app: Box<dyn App> = match protocol {
+                Protocol::Udp => Box::new(UdpSink::new(port)),
+                Protocol::Tcp => Box::new(TcpServer::new(scenario.flows[i].clone())),
+            };
+            let flow = if protocol == Protocol::Tcp {
+                i as u32
+            } else {
+                NO_FLOW
+            };
             apps.push(AppSlot {
-                app: Box::new(UdpSink::new(port)),
+                app,
                 node: node as u32,
-                flow: NO_FLOW,
+                flow,
                 ttl: 64,
             });
         }
         for (i, f) in scenario.flows.iter().enumerate() {
             let rng = rng::stream(scenario.seed, &format!("flow:{}", f.name));
             let to = scenario.nodes[f.to].address;
+            let app: Box<dyn App> = match (f.protocol, f.pattern) {
+                (Protocol::Tcp, _) => Box::new(TcpClient::new(f.clone(), to)),
+                (Protocol::Udp, TrafficPattern::Calls { .. }) => {
+                    Box::new(CallSource::new(f.clone(), to, rng))
+                }
+                (Protocol::Udp, _) => Box::new(UdpSource::new(f.clone(), to, rng)),
+            };
             apps.push(AppSlot {
-                app: match f.pattern {
-                    TrafficPattern::Calls { .. } => Box::new(CallSource::new(f.clone(), to, rng)),
-                    _ => Box::new(UdpSource::new(f.clone(), to, rng)),
-                },
+                app,
                 node: f.from as u32,
                 flow: i as u32,
                 ttl: f.ttl,
@@ -375,6 +420,14 @@ impl Simulation {
                 .map(|i| rng::stream(scenario.seed, &scenario.failure_label(i)))
                 .collect(),
             trace: options.trace.map(TraceWriter::new),
+            tcp: tcp::TcpStack::new(
+                scenario
+                    .nodes
+                    .iter()
+                    .map(|n| rng::stream(scenario.seed, &format!("isn:{}", n.name)))
+                    .collect(),
+            ),
+            tcp_defaults: scenario.tcp,
             notices: Vec::new(),
         };
         Ok(Simulation {
@@ -440,9 +493,23 @@ impl Simulation {
         }
     }
 
+    /// Tells applications what the last event did to their sockets, in the
+    /// order it happened (handlers may cause further notices).
     fn dispatch_notices(&mut self) {
-        while let Some(Notice::Readable { app, sock }) = self.world.notices.pop() {
-            self.with_app(app, |a, ctx| a.readable(ctx, sock));
+        while !self.world.notices.is_empty() {
+            for notice in std::mem::take(&mut self.world.notices) {
+                match notice {
+                    Notice::Readable { app, sock } => {
+                        self.with_app(app, |a, ctx| a.readable(ctx, sock))
+                    }
+                    Notice::Writable { app, sock } => {
+                        self.with_app(app, |a, ctx| a.writable(ctx, sock))
+                    }
+                    Notice::Connected { app, sock, result } => {
+                        self.with_app(app, |a, ctx| a.connected(ctx, sock, result))
+                    }
+                }
+            }
         }
     }
 
@@ -468,6 +535,7 @@ impl Simulation {
                 }
                 Event::Detect { link, down } => self.world.on_detect(&self.scenario, link, down),
                 Event::Reconverge => self.world.on_reconverge(&self.scenario),
+                Event::TcpTimer { conn, generation } => self.world.on_tcp_timer(conn, generation),
             }
             if !self.world.notices.is_empty() {
                 self.dispatch_notices();
@@ -484,6 +552,10 @@ impl Simulation {
 
     /// Ends the run: flushes the trace and computes the report.
     pub fn finish(mut self) -> Result<Report> {
+        let world = &mut self.world;
+        for slot in world.tcp.live() {
+            world.stats.tcp_closed(slot.stats_id, &slot.conn);
+        }
         if let Some(t) = self.world.trace.take() {
             t.finish()
                 .map_err(|e| Error::Internal(format!("writing the trace failed: {e}")))?;

@@ -1,8 +1,12 @@
-//! The BSD-like socket layer: the socket table, UDP port demultiplexing, and the
-//! calls applications make (`socket`, `bind`, `sendto`, `recvfrom`, `close`).
+//! The BSD-like socket layer: the socket table, port demultiplexing, and the
+//! calls applications make: `socket`, `bind`, `sendto`, `recvfrom`, `close`
+//! here; the stream calls (`listen`, `accept`, `connect`, `send`, `recv`,
+//! `shutdown`) in `stream`.
 //!
 //! The table owns socket state only. The calls live on `app::Ctx`, which gives
 //! them the network to send on and the trace to record them in.
+
+pub mod stream;
 
 use crate::app::Ctx;
 use crate::net::packet::{Packet, Transport};
@@ -19,12 +23,15 @@ pub struct SocketId(pub u32);
 pub enum SocketType {
     /// SOCK_DGRAM over IPv4: UDP.
     Datagram,
+    /// SOCK_STREAM over IPv4: TCP.
+    Stream,
 }
 
 impl SocketType {
     fn name(self) -> &'static str {
         match self {
             SocketType::Datagram => "dgram",
+            SocketType::Stream => "stream",
         }
     }
 }
@@ -46,6 +53,22 @@ pub enum SocketError {
     HostUnreachable,
     #[error("operation not supported on this socket type (EOPNOTSUPP)")]
     WrongType,
+    #[error("connection refused (ECONNREFUSED)")]
+    ConnectionRefused,
+    #[error("connection reset by peer (ECONNRESET)")]
+    ConnectionReset,
+    #[error("connection timed out (ETIMEDOUT)")]
+    TimedOut,
+    #[error("socket is not connected (ENOTCONN)")]
+    NotConnected,
+    #[error("socket is already connected (EISCONN)")]
+    AlreadyConnected,
+    #[error("socket is not listening (EINVAL)")]
+    NotListening,
+    #[error("cannot send after shutdown (EPIPE)")]
+    ShutDown,
+    #[error("nothing to read yet (EWOULDBLOCK)")]
+    WouldBlock,
 }
 
 /// A datagram waiting in a socket's receive buffer.
@@ -57,16 +80,24 @@ pub struct Datagram {
     pub payload_origin: u64,
 }
 
-struct Socket {
-    node: u32,
-    app: u32,
+pub(crate) struct Socket {
+    pub(crate) node: u32,
+    pub(crate) app: u32,
     ty: SocketType,
     port: Option<u16>,
     rx: VecDeque<Datagram>,
     rx_bytes: u64,
     open: bool,
     /// The flow the owning application sends for (statistics only).
-    flow: u32,
+    pub(crate) flow: u32,
+    /// Stream sockets: the connection, once connecting or accepted.
+    pub(crate) conn: Option<u32>,
+    /// Stream sockets after `listen`.
+    pub(crate) listen: Option<stream::Listen>,
+    /// Stream sockets: the TCP parameters new connections get (setsockopt).
+    pub(crate) tcp: crate::transport::tcp::TcpConfig,
+    /// A pending error (SO_ERROR), reported by the next call.
+    pub(crate) error: Option<SocketError>,
 }
 
 /// Linux's default receive buffer (net.core.rmem_default).
@@ -88,9 +119,27 @@ pub enum UdpDelivery {
 pub struct SocketTable {
     sockets: Vec<Socket>,
     udp_ports: BTreeMap<(u32, u16), SocketId>,
+    /// Bound stream sockets (listeners, and clients that called `bind`).
+    tcp_ports: BTreeMap<(u32, u16), SocketId>,
 }
 
 impl SocketTable {
+    pub(crate) fn get(&self, s: SocketId) -> &Socket {
+        &self.sockets[s.0 as usize]
+    }
+
+    pub(crate) fn get_mut(&mut self, s: SocketId) -> &mut Socket {
+        &mut self.sockets[s.0 as usize]
+    }
+
+    /// The listening socket bound to `port` on `node`, if any.
+    pub(crate) fn listener(&self, node: u32, port: u16) -> Option<SocketId> {
+        self.tcp_ports
+            .get(&(node, port))
+            .copied()
+            .filter(|s| self.get(*s).listen.is_some())
+    }
+
     fn open(&self, s: SocketId) -> Result<&Socket, SocketError> {
         self.sockets
             .get(s.0 as usize)
@@ -124,28 +173,48 @@ impl SocketTable {
         UdpDelivery::Queued { app: s.app, sock }
     }
 
-    fn free_port(&self, node: u32) -> Option<u16> {
-        EPHEMERAL
-            .clone()
-            .find(|p| !self.udp_ports.contains_key(&(node, *p)))
+    fn ports(&self, ty: SocketType) -> &BTreeMap<(u32, u16), SocketId> {
+        match ty {
+            SocketType::Datagram => &self.udp_ports,
+            SocketType::Stream => &self.tcp_ports,
+        }
+    }
+
+    fn free_port(&self, node: u32, ty: SocketType) -> Option<u16> {
+        let ports = self.ports(ty);
+        EPHEMERAL.clone().find(|p| !ports.contains_key(&(node, *p)))
+    }
+
+    fn new_socket(&mut self, node: u32, app: u32, ty: SocketType, flow: u32) -> SocketId {
+        let id = SocketId(self.sockets.len() as u32);
+        self.sockets.push(Socket {
+            node,
+            app,
+            ty,
+            port: None,
+            rx: VecDeque::new(),
+            rx_bytes: 0,
+            open: true,
+            flow,
+            conn: None,
+            listen: None,
+            tcp: Default::default(),
+            error: None,
+        });
+        id
     }
 }
 
 impl Ctx<'_> {
     /// `socket(AF_INET, type, 0)`
     pub fn socket(&mut self, ty: SocketType) -> SocketId {
-        let t = &mut self.world.sockets;
-        let id = SocketId(t.sockets.len() as u32);
-        t.sockets.push(Socket {
-            node: self.node,
-            app: self.app,
-            ty,
-            port: None,
-            rx: VecDeque::new(),
-            rx_bytes: 0,
-            open: true,
-            flow: self.flow,
-        });
+        let id = self
+            .world
+            .sockets
+            .new_socket(self.node, self.app, ty, self.flow);
+        if ty == SocketType::Stream {
+            self.world.sockets.get_mut(id).tcp = self.world.tcp_defaults;
+        }
         self.trace_call(SocketCall::Socket {
             sock: id.0,
             kind: ty.name(),
@@ -157,18 +226,23 @@ impl Ctx<'_> {
     pub fn bind(&mut self, sock: SocketId, port: u16) -> Result<u16, SocketError> {
         let node = self.node;
         let t = &mut self.world.sockets;
-        if t.open(sock)?.port.is_some() {
+        let s = t.open(sock)?;
+        if s.port.is_some() {
             return Err(SocketError::AlreadyBound);
         }
+        let ty = s.ty;
         let port = if port == 0 {
-            t.free_port(node).ok_or(SocketError::NoPortAvailable)?
+            t.free_port(node, ty).ok_or(SocketError::NoPortAvailable)?
         } else {
             port
         };
-        if t.udp_ports.contains_key(&(node, port)) {
+        if t.ports(ty).contains_key(&(node, port)) {
             return Err(SocketError::AddressInUse);
         }
-        t.udp_ports.insert((node, port), sock);
+        match ty {
+            SocketType::Datagram => t.udp_ports.insert((node, port), sock),
+            SocketType::Stream => t.tcp_ports.insert((node, port), sock),
+        };
         t.open_mut(sock)?.port = Some(port);
         self.trace_call(SocketCall::Bind { sock: sock.0, port });
         Ok(port)
@@ -244,7 +318,9 @@ impl Ctx<'_> {
         Ok(Some(d))
     }
 
-    /// `close(sock)`: frees the port; waiting datagrams are discarded.
+    /// `close(sock)`: frees the port; waiting datagrams are discarded; a
+    /// connection is closed (FIN after the data already sent; it lives on in the
+    /// stack until it reaches CLOSED).
     pub fn close(&mut self, sock: SocketId) -> Result<(), SocketError> {
         let node = self.node;
         let t = &mut self.world.sockets;
@@ -252,10 +328,15 @@ impl Ctx<'_> {
         s.open = false;
         s.rx.clear();
         s.rx_bytes = 0;
+        let (conn, listen) = (s.conn.take(), s.listen.take());
         if let Some(port) = s.port.take() {
             debug_assert_eq!(s.node, node);
-            t.udp_ports.remove(&(node, port));
+            match s.ty {
+                SocketType::Datagram => t.udp_ports.remove(&(node, port)),
+                SocketType::Stream => t.tcp_ports.remove(&(node, port)),
+            };
         }
+        self.world.tcp_close(conn, listen);
         self.trace_call(SocketCall::Close { sock: sock.0 });
         Ok(())
     }

@@ -1,0 +1,257 @@
+//! TCP applications, written as a student would against the socket calls:
+//! the client (`socket → connect → send/recv → close`) and the server
+//! (`socket → bind → listen → accept → recv/send → close`) of a bulk transfer,
+//! a request-response exchange, or an echo.
+
+use super::{App, Ctx};
+use crate::scenario::{AppSpec, FlowSpec};
+use crate::sim::SimTime;
+use crate::socket::{SocketError, SocketId, SocketType};
+use crate::wire::ipv4::Ipv4Addr;
+use std::collections::BTreeMap;
+
+/// Reads everything waiting on `sock`; returns (bytes read, end of stream reached).
+fn drain(ctx: &mut Ctx, sock: SocketId) -> (u64, bool) {
+    let mut total = 0;
+    loop {
+        match ctx.recv(sock, u64::MAX) {
+            Ok(0) => return (total, true),
+            Ok(n) => total += n,
+            Err(SocketError::WouldBlock) => return (total, false),
+            Err(_) => return (total, true),
+        }
+    }
+}
+
+/// The client side of a TCP flow.
+pub struct TcpClient {
+    spec: FlowSpec,
+    to: Ipv4Addr,
+    sock: Option<SocketId>,
+    /// Bytes still to hand to `send` in the current phase.
+    to_send: u64,
+    /// Bytes still expected back (echo, responses) in the current phase.
+    to_receive: u64,
+    requests_done: u64,
+    closed: bool,
+}
+
+impl TcpClient {
+    pub fn new(spec: FlowSpec, to: Ipv4Addr) -> Self {
+        TcpClient {
+            spec,
+            to,
+            sock: None,
+            to_send: 0,
+            to_receive: 0,
+            requests_done: 0,
+            closed: false,
+        }
+    }
+
+    /// Sends as much of `to_send` as the send buffer takes.
+    fn pump(&mut self, ctx: &mut Ctx) {
+        let Some(sock) = self.sock else { return };
+        let unlimited = matches!(self.spec.app, AppSpec::Bulk { bytes: None });
+        while (self.to_send > 0 || unlimited) && ctx.now() < self.spec.stop {
+            let want = if unlimited { 1 << 20 } else { self.to_send };
+            match ctx.send(sock, want) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    ctx.flow_sent(n);
+                    if !unlimited {
+                        self.to_send -= n;
+                    }
+                }
+            }
+        }
+        let done_sending = self.to_send == 0 && (!unlimited || ctx.now() >= self.spec.stop);
+        if done_sending && self.to_receive == 0 && matches!(self.spec.app, AppSpec::Bulk { .. }) {
+            self.close(ctx);
+        }
+    }
+
+    fn close(&mut self, ctx: &mut Ctx) {
+        if let (Some(sock), false) = (self.sock, self.closed) {
+            self.closed = true;
+            let _ = ctx.close(sock);
+        }
+    }
+
+    fn next_request(&mut self, ctx: &mut Ctx) {
+        if let AppSpec::RequestResponse {
+            requests,
+            request_size,
+            response_size,
+            ..
+        } = self.spec.app
+        {
+            if self.requests_done >= requests {
+                return self.close(ctx);
+            }
+            self.to_send = request_size;
+            self.to_receive = response_size;
+            self.pump(ctx);
+        }
+    }
+}
+
+/// Timer tokens of the client.
+const START: u64 = 0;
+const THINK_OVER: u64 = 1;
+const STOP: u64 = 2;
+
+impl App for TcpClient {
+    fn start(&mut self, ctx: &mut Ctx) {
+        ctx.wake_at(self.spec.start, START);
+        if matches!(self.spec.app, AppSpec::Bulk { bytes: None }) {
+            ctx.wake_at(self.spec.stop, STOP);
+        }
+    }
+
+    fn wake(&mut self, ctx: &mut Ctx, token: u64) {
+        match token {
+            START => {
+                let sock = ctx.socket(SocketType::Stream);
+                let _ = ctx.set_tcp_config(sock, self.spec.tcp);
+                self.sock = Some(sock);
+                if ctx.connect(sock, self.to, self.spec.dst_port).is_err() {
+                    self.close(ctx);
+                }
+            }
+            THINK_OVER => self.next_request(ctx),
+            _ => self.pump(ctx), // STOP: an unlimited transfer ends
+        }
+    }
+
+    fn connected(&mut self, ctx: &mut Ctx, _sock: SocketId, result: Result<(), SocketError>) {
+        if result.is_err() {
+            return self.close(ctx);
+        }
+        match self.spec.app {
+            AppSpec::Bulk { bytes } => {
+                self.to_send = bytes.unwrap_or(0);
+                self.pump(ctx);
+            }
+            AppSpec::Echo { bytes } => {
+                self.to_send = bytes;
+                self.to_receive = bytes;
+                self.pump(ctx);
+            }
+            AppSpec::RequestResponse { .. } => self.next_request(ctx),
+        }
+    }
+
+    fn writable(&mut self, ctx: &mut Ctx, _sock: SocketId) {
+        self.pump(ctx);
+    }
+
+    fn readable(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        let (got, eof) = drain(ctx, sock);
+        ctx.flow_received(got);
+        self.to_receive = self.to_receive.saturating_sub(got);
+        match self.spec.app {
+            AppSpec::RequestResponse { think, .. } if self.to_receive == 0 && got > 0 && !eof => {
+                self.requests_done += 1;
+                if think > SimTime::ZERO {
+                    ctx.wake_at(ctx.now() + think, THINK_OVER);
+                } else {
+                    self.next_request(ctx);
+                }
+            }
+            AppSpec::Echo { .. } if self.to_receive == 0 => self.close(ctx),
+            _ if eof => self.close(ctx),
+            _ => {}
+        }
+    }
+}
+
+/// What the server owes one connection.
+#[derive(Default)]
+struct Peer {
+    /// Bytes to send back (echo, responses) not yet accepted by `send`.
+    owed: u64,
+    /// Request bytes received towards the next full request.
+    partial_request: u64,
+    eof: bool,
+}
+
+/// The server side: accepts every connection on its port and serves it.
+pub struct TcpServer {
+    spec: FlowSpec,
+    listener: Option<SocketId>,
+    peers: BTreeMap<SocketId, Peer>,
+}
+
+impl TcpServer {
+    pub fn new(spec: FlowSpec) -> Self {
+        TcpServer {
+            spec,
+            listener: None,
+            peers: BTreeMap::new(),
+        }
+    }
+
+    fn serve(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        let Some(peer) = self.peers.get_mut(&sock) else {
+            return;
+        };
+        while peer.owed > 0 {
+            match ctx.send(sock, peer.owed) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => peer.owed -= n,
+            }
+        }
+        if peer.eof && peer.owed == 0 {
+            let _ = ctx.close(sock);
+            self.peers.remove(&sock);
+        }
+    }
+}
+
+impl App for TcpServer {
+    fn start(&mut self, ctx: &mut Ctx) {
+        let s = ctx.socket(SocketType::Stream);
+        let _ = ctx.set_tcp_config(s, self.spec.tcp);
+        // Ports are checked for conflicts when the scenario is validated.
+        ctx.bind(s, self.spec.dst_port)
+            .expect("server port is free");
+        ctx.listen(s, self.spec.backlog as usize)
+            .expect("a bound stream socket listens");
+        self.listener = Some(s);
+    }
+
+    fn readable(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        if Some(sock) == self.listener {
+            while let Ok(Some(new)) = ctx.accept(sock) {
+                self.peers.insert(new, Peer::default());
+            }
+            return;
+        }
+        let (got, eof) = drain(ctx, sock);
+        let app = self.spec.app;
+        let Some(peer) = self.peers.get_mut(&sock) else {
+            return;
+        };
+        peer.eof |= eof;
+        match app {
+            AppSpec::Bulk { .. } => ctx.flow_received(got),
+            AppSpec::Echo { .. } => peer.owed += got,
+            AppSpec::RequestResponse {
+                request_size,
+                response_size,
+                ..
+            } => {
+                peer.partial_request += got;
+                let complete = peer.partial_request / request_size;
+                peer.partial_request %= request_size;
+                peer.owed += complete * response_size;
+            }
+        }
+        self.serve(ctx, sock);
+    }
+
+    fn writable(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        self.serve(ctx, sock);
+    }
+}

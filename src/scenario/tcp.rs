@@ -1,0 +1,129 @@
+//! Checking TCP flows: `[tcp]` defaults, `tcp = { ... }` per flow, and the
+//! application a TCP flow runs (bulk transfer, request-response, echo).
+
+use super::Validator;
+use super::schema::{RawFlow, RawTcp, StreamApp};
+use crate::error::Result;
+use crate::sim::SimTime;
+use crate::transport::tcp::TcpConfig;
+use crate::units::parse_duration;
+
+/// What the two ends of a TCP flow do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppSpec {
+    /// Send `bytes` (or without a size, as fast as the window allows until stop).
+    Bulk { bytes: Option<u64> },
+    /// `requests` requests of `request_size` bytes, each answered with
+    /// `response_size` bytes; the next request goes `think` after a response.
+    RequestResponse {
+        requests: u64,
+        request_size: u64,
+        response_size: u64,
+        think: crate::sim::SimTime,
+    },
+    /// Send `bytes`; the server returns every byte.
+    Echo { bytes: u64 },
+}
+
+/// The listen backlog when none is given (Linux's SOMAXCONN).
+pub const DEFAULT_BACKLOG: u32 = 4096;
+
+impl Validator<'_> {
+    /// `base` with the keys of `raw` applied.
+    pub(super) fn tcp_config(&self, base: TcpConfig, raw: Option<&RawTcp>) -> Result<TcpConfig> {
+        let Some(r) = raw else { return Ok(base) };
+        let mut c = base;
+        if let Some(m) = &r.mss {
+            if !(88..=65_495).contains(m.get_ref()) {
+                return self.err(m.span(), format!("mss {} is out of range; expected 88 to 65495 bytes (1448 for a 1500-byte MTU)", m.get_ref()));
+            }
+            c.mss = *m.get_ref();
+        }
+        if let Some(iw) = r.initial_window {
+            c.initial_window_segments = iw;
+        }
+        for (value, field, what) in [
+            (&r.send_buffer, &mut c.send_buffer, "send_buffer"),
+            (&r.recv_buffer, &mut c.recv_buffer, "recv_buffer"),
+        ] {
+            if let Some(v) = value {
+                let bytes = v.get_ref().0;
+                if bytes == 0 || bytes > u64::from(u32::MAX >> 2) {
+                    return self.err(
+                        v.span(),
+                        format!(
+                            "{what} {} is out of range; expected 1B to 1GiB",
+                            v.get_ref()
+                        ),
+                    );
+                }
+                *field = bytes as u32;
+            }
+        }
+        if let Some(rto) = r.min_rto {
+            c.min_rto = rto.0;
+        }
+        if let Some(d) = &r.delayed_ack {
+            c.delayed_ack = match d.get_ref().as_str() {
+                "off" | "none" => None,
+                text => match parse_duration(text) {
+                    Ok(t) if t <= SimTime::from_millis(500) => Some(t),
+                    Ok(_) => return self.err(d.span(), "delayed_ack must stay below 500ms (RFC 1122 §4.2.3.2); expected e.g. \"40ms\" or \"off\""),
+                    Err(e) => return self.err(d.span(), format!("{e}, or \"off\"")),
+                },
+            };
+        }
+        if let Some(s) = r.sack {
+            c.sack = s;
+        }
+        if let Some(w) = r.window_scaling {
+            c.window_scaling = w;
+        }
+        if let Some(t) = r.timestamps {
+            c.timestamps = t;
+        }
+        if let Some(t) = r.time_wait {
+            c.time_wait = t.0;
+        }
+        Ok(c)
+    }
+
+    pub(super) fn stream_app(&self, f: &RawFlow) -> Result<AppSpec> {
+        let positive = |v: &Option<toml::Spanned<crate::units::ByteSize>>,
+                        what: &str,
+                        default: u64|
+         -> Result<u64> {
+            match v {
+                Some(b) if b.get_ref().0 == 0 => {
+                    self.err(b.span(), format!("{what} must be at least 1B"))
+                }
+                Some(b) => Ok(b.get_ref().0),
+                None => Ok(default),
+            }
+        };
+        Ok(match f.app.unwrap_or(StreamApp::Bulk) {
+            StreamApp::Bulk => AppSpec::Bulk {
+                bytes: f
+                    .bytes
+                    .as_ref()
+                    .map(|_| positive(&f.bytes, "bytes", 0))
+                    .transpose()?,
+            },
+            StreamApp::Echo => AppSpec::Echo {
+                bytes: positive(&f.bytes, "bytes", 100_000)?,
+            },
+            StreamApp::RequestResponse => AppSpec::RequestResponse {
+                requests: match &f.requests {
+                    Some(n) if *n.get_ref() == 0 => {
+                        return self.err(n.span(), "requests must be at least 1");
+                    }
+                    Some(n) => *n.get_ref(),
+                    None => 10,
+                },
+                request_size: positive(&f.request_size, "request_size", 100)?,
+                response_size: positive(&f.response_size, "response_size", 10_000)?,
+                think: f.think.map_or(crate::sim::SimTime::ZERO, |t| t.0),
+            },
+        })
+    }
+}

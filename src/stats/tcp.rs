@@ -1,0 +1,109 @@
+//! Per-connection TCP figures: handshake time, retransmissions by kind, RTT
+//! samples, and the cwnd / ssthresh / RTO series kept for plots.
+
+use crate::sim::SimTime;
+use crate::transport::tcp::{TcpConnection, TcpStats};
+use serde::Serialize;
+
+/// One (time, cwnd, ssthresh, RTO) sample, taken whenever one of them changed.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CongestionSample {
+    pub t_s: f64,
+    pub cwnd: u32,
+    pub ssthresh: u32,
+    pub rto_ms: f64,
+}
+
+/// Collected while a connection lives.
+pub(crate) struct ConnRecord {
+    pub flow: u32,
+    /// True for the side that called `connect`.
+    pub client: bool,
+    pub established: Option<SimTime>,
+    pub opened: SimTime,
+    pub samples: Vec<CongestionSample>,
+    /// Counters and final state, filled when the connection closes or the run ends.
+    pub last: Option<(TcpStats, String)>,
+}
+
+impl ConnRecord {
+    pub fn new(flow: u32, client: bool, opened: SimTime) -> Self {
+        ConnRecord {
+            flow,
+            client,
+            established: None,
+            opened,
+            samples: Vec::new(),
+            last: None,
+        }
+    }
+
+    pub fn sample(&mut self, now: SimTime, cwnd: u32, ssthresh: u32, rto: SimTime) {
+        self.samples.push(CongestionSample {
+            t_s: now.as_secs_f64(),
+            cwnd,
+            ssthresh,
+            rto_ms: rto.as_nanos() as f64 / 1e6,
+        });
+    }
+
+    pub fn close(&mut self, conn: &TcpConnection) {
+        self.last = Some((conn.stats().clone(), conn.state().to_string()));
+    }
+
+    pub fn report(&self, flow: String) -> TcpConnReport {
+        let (st, state) = self.last.clone().unwrap_or_default();
+        let ms = |t: Option<SimTime>| t.map(|t| t.as_nanos() as f64 / 1e6);
+        TcpConnReport {
+            flow,
+            side: if self.client { "client" } else { "server" }.into(),
+            state,
+            handshake_ms: self
+                .established
+                .map(|e| (e - self.opened).as_nanos() as f64 / 1e6),
+            bytes_sent: st.bytes_sent,
+            bytes_acked: st.bytes_acked,
+            bytes_delivered: st.bytes_delivered,
+            segments_sent: st.segments_sent,
+            segments_retransmitted: st.segments_retransmitted,
+            bytes_retransmitted: st.bytes_retransmitted,
+            rto_expiries: st.rto_expiries,
+            fast_retransmits: st.fast_retransmits,
+            sack_recoveries: st.sack_recoveries,
+            dup_acks_received: st.dup_acks_received,
+            persist_probes: st.persist_probes,
+            rtt_samples: st.rtt_samples,
+            rtt_min_ms: ms(st.rtt_min),
+            rtt_mean_ms: ms(st.rtt_mean()),
+            rtt_max_ms: ms(st.rtt_max),
+            integrity_errors: st.integrity_errors,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TcpConnReport {
+    pub flow: String,
+    pub side: String,
+    /// The state when the connection closed or the run ended.
+    pub state: String,
+    /// From `connect` (client) or the SYN's arrival (server) to ESTABLISHED.
+    pub handshake_ms: Option<f64>,
+    pub bytes_sent: u64,
+    pub bytes_acked: u64,
+    pub bytes_delivered: u64,
+    pub segments_sent: u64,
+    pub segments_retransmitted: u64,
+    pub bytes_retransmitted: u64,
+    pub rto_expiries: u64,
+    pub fast_retransmits: u64,
+    pub sack_recoveries: u64,
+    pub dup_acks_received: u64,
+    pub persist_probes: u64,
+    pub rtt_samples: u64,
+    pub rtt_min_ms: Option<f64>,
+    pub rtt_mean_ms: Option<f64>,
+    pub rtt_max_ms: Option<f64>,
+    /// Payload whose stream offset did not match its sequence number: must be 0.
+    pub integrity_errors: u64,
+}

@@ -1,0 +1,56 @@
+//! Congestion control behind one trait (RFC 5681 vocabulary).
+//!
+//! The controller owns `cwnd` and `ssthresh` and decides how they grow and how
+//! they shrink on a congestion signal. Loss *recovery* (which segment to resend,
+//! NewReno's window inflation, RFC 6675's pipe) stays in the connection; during
+//! recovery the connection sets the window through `set_cwnd` and tells the
+//! controller when recovery ends.
+//!
+//! Adding an algorithm (e.g. CUBIC) means one more file here implementing
+//! `CongestionControl`, plus a variant in `CongestionAlgorithm`.
+
+use std::fmt;
+
+use crate::sim::SimTime;
+
+mod newreno;
+
+pub use newreno::NewReno;
+
+/// What an ACK that advanced SND.UNA (outside loss recovery) tells the controller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AckSample {
+    pub now: SimTime,
+    /// Payload bytes newly acknowledged (N in RFC 5681).
+    pub bytes_acked: u32,
+    /// FlightSize just before this ACK (bytes sent and not cumulatively acknowledged).
+    pub flight_before: u32,
+    /// The RTT sample this ACK produced, if any.
+    pub rtt: Option<SimTime>,
+    /// The smoothed RTT after this ACK, if known.
+    pub srtt: Option<SimTime>,
+}
+
+pub trait CongestionControl: fmt::Debug {
+    /// Short lowercase name for traces ("newreno").
+    fn name(&self) -> &'static str;
+    fn cwnd(&self) -> u32;
+    fn ssthresh(&self) -> u32;
+    /// The sender MSS became known (after the handshake): restart from `iw` bytes.
+    fn init(&mut self, smss: u32, iw: u32);
+    /// New data cumulatively acknowledged outside loss recovery.
+    fn on_ack(&mut self, ack: &AckSample);
+    /// Loss detected by duplicate ACKs or SACK (entering fast recovery):
+    /// set ssthresh and cwnd = ssthresh (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.2).
+    fn on_congestion_event(&mut self, now: SimTime, flight_size: u32);
+    /// Retransmission timeout. `first` is false when the same segment has already
+    /// been retransmitted by the timer, in which case ssthresh is held (RFC 5681 §3.1).
+    fn on_rto(&mut self, now: SimTime, flight_size: u32, first: bool);
+    /// Loss recovery ended (full ACK); `flight_size` is the data still outstanding.
+    fn on_recovery_exit(&mut self, now: SimTime, flight_size: u32);
+    /// Set cwnd directly (used by loss recovery: NewReno inflation and deflation).
+    fn set_cwnd(&mut self, cwnd: u32);
+    /// The connection was idle longer than an RTO: cwnd = min(cwnd, restart window)
+    /// (RFC 5681 §4.1).
+    fn on_idle_restart(&mut self, restart_window: u32);
+}

@@ -1,0 +1,172 @@
+//! RFC 5681 window growth with NewReno's reductions (RFC 6582).
+//!
+//! - slow start (cwnd < ssthresh): cwnd += min(N, SMSS) per ACK;
+//! - congestion avoidance: byte counting — once a full cwnd of bytes has been
+//!   acknowledged, cwnd += SMSS (≈ one SMSS per RTT);
+//! - loss signal: ssthresh = max(FlightSize/2, 2·SMSS), cwnd = ssthresh;
+//! - RTO: the same ssthresh (held on repeated timeouts), cwnd = 1 SMSS (LW);
+//! - end of recovery: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)
+//!   (RFC 6582 §3.2 step 3, option 1).
+//!
+//! The window only grows while it is being used: an ACK grows cwnd if, before it,
+//! the flight filled the window (within one SMSS) — or half of it during slow
+//! start. Without this (the concern of RFC 7661) an application- or
+//! receiver-limited sender would inflate cwnd without bound.
+
+use crate::sim::SimTime;
+
+use super::{AckSample, CongestionControl};
+
+#[derive(Clone, Debug)]
+pub struct NewReno {
+    smss: u32,
+    cwnd: u32,
+    ssthresh: u32,
+    /// Bytes acknowledged in congestion avoidance since cwnd last grew.
+    bytes_acked: u32,
+}
+
+impl NewReno {
+    pub fn new(smss: u32, iw: u32) -> Self {
+        NewReno {
+            smss: smss.max(1),
+            cwnd: iw.max(1),
+            // "Arbitrarily high" initial ssthresh (RFC 5681 §3.1).
+            ssthresh: u32::MAX,
+            bytes_acked: 0,
+        }
+    }
+
+    fn loss_ssthresh(&self, flight_size: u32) -> u32 {
+        (flight_size / 2).max(2 * self.smss)
+    }
+}
+
+impl CongestionControl for NewReno {
+    fn name(&self) -> &'static str {
+        "newreno"
+    }
+
+    fn cwnd(&self) -> u32 {
+        self.cwnd
+    }
+
+    fn ssthresh(&self) -> u32 {
+        self.ssthresh
+    }
+
+    fn init(&mut self, smss: u32, iw: u32) {
+        self.smss = smss.max(1);
+        self.cwnd = iw.max(1);
+        self.bytes_acked = 0;
+    }
+
+    fn on_ack(&mut self, ack: &AckSample) {
+        if ack.bytes_acked == 0 {
+            return;
+        }
+        let slow_start = self.cwnd < self.ssthresh;
+        let used = if slow_start {
+            u64::from(ack.flight_before) * 2 >= u64::from(self.cwnd)
+        } else {
+            u64::from(ack.flight_before) + u64::from(self.smss) >= u64::from(self.cwnd)
+        };
+        if !used {
+            return;
+        }
+        if slow_start {
+            self.cwnd = self.cwnd.saturating_add(ack.bytes_acked.min(self.smss));
+        } else {
+            self.bytes_acked = self.bytes_acked.saturating_add(ack.bytes_acked);
+            if self.bytes_acked >= self.cwnd {
+                self.bytes_acked -= self.cwnd;
+                self.cwnd = self.cwnd.saturating_add(self.smss);
+            }
+        }
+    }
+
+    fn on_congestion_event(&mut self, _now: SimTime, flight_size: u32) {
+        self.ssthresh = self.loss_ssthresh(flight_size);
+        self.cwnd = self.ssthresh;
+        self.bytes_acked = 0;
+    }
+
+    fn on_rto(&mut self, _now: SimTime, flight_size: u32, first: bool) {
+        if first {
+            self.ssthresh = self.loss_ssthresh(flight_size);
+        }
+        self.cwnd = self.smss;
+        self.bytes_acked = 0;
+    }
+
+    fn on_recovery_exit(&mut self, _now: SimTime, flight_size: u32) {
+        self.cwnd = self
+            .ssthresh
+            .min(flight_size.max(self.smss).saturating_add(self.smss));
+        self.bytes_acked = 0;
+    }
+
+    fn set_cwnd(&mut self, cwnd: u32) {
+        self.cwnd = cwnd.max(self.smss);
+    }
+
+    fn on_idle_restart(&mut self, restart_window: u32) {
+        self.cwnd = self.cwnd.min(restart_window.max(self.smss));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ack(bytes: u32, flight: u32) -> AckSample {
+        AckSample {
+            now: SimTime::ZERO,
+            bytes_acked: bytes,
+            flight_before: flight,
+            rtt: None,
+            srtt: None,
+        }
+    }
+
+    #[test]
+    fn slow_start_then_avoidance() {
+        let mut cc = NewReno::new(1000, 10_000);
+        // Slow start: + min(N, SMSS) per ACK.
+        cc.on_ack(&ack(2000, 10_000));
+        assert_eq!(cc.cwnd(), 11_000);
+        cc.on_ack(&ack(500, 11_000));
+        assert_eq!(cc.cwnd(), 11_500);
+        // Not using the window: no growth.
+        cc.on_ack(&ack(1000, 2000));
+        assert_eq!(cc.cwnd(), 11_500);
+
+        cc.on_congestion_event(SimTime::ZERO, 20_000);
+        assert_eq!((cc.cwnd(), cc.ssthresh()), (10_000, 10_000));
+        // Congestion avoidance: one SMSS per cwnd of acknowledged bytes.
+        for _ in 0..9 {
+            cc.on_ack(&ack(1000, 10_000));
+        }
+        assert_eq!(cc.cwnd(), 10_000);
+        cc.on_ack(&ack(1000, 10_000));
+        assert_eq!(cc.cwnd(), 11_000);
+    }
+
+    #[test]
+    fn reductions() {
+        let mut cc = NewReno::new(1000, 10_000);
+        cc.on_congestion_event(SimTime::ZERO, 3000);
+        assert_eq!(cc.ssthresh(), 2000); // floor of 2·SMSS
+        cc.on_rto(SimTime::ZERO, 50_000, true);
+        assert_eq!((cc.cwnd(), cc.ssthresh()), (1000, 25_000));
+        cc.on_rto(SimTime::ZERO, 2_000, false);
+        assert_eq!((cc.cwnd(), cc.ssthresh()), (1000, 25_000));
+        cc.set_cwnd(40_000);
+        cc.on_recovery_exit(SimTime::ZERO, 5_000);
+        assert_eq!(cc.cwnd(), 6_000);
+        cc.on_recovery_exit(SimTime::ZERO, 50_000);
+        assert_eq!(cc.cwnd(), 25_000);
+        cc.on_idle_restart(10_000);
+        assert_eq!(cc.cwnd(), 10_000);
+    }
+}

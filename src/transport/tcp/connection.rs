@@ -1,0 +1,1799 @@
+//! One TCP connection as a pure state machine: segments and timer ticks in,
+//! segments and events out, `now` always handed in.
+//!
+//! ## Sequence numbers
+//!
+//! Internally both directions use 64-bit *unwrapped* offsets from the initial
+//! sequence numbers: on the send side the SYN is offset 0, data byte k (stream
+//! offset k) is offset k + 1, and the FIN follows the last byte; the receive side
+//! mirrors this from IRS. Wire sequence numbers are `ISS + offset mod 2^32`;
+//! an incoming 32-bit number is unwrapped to the offset nearest a reference
+//! (SND.UNA or RCV.NXT), which is exact while the two are within 2^31, as TCP's
+//! windows guarantee. All other comparisons are then plain integer comparisons.
+//!
+//! ## Send side
+//!
+//! `snd_una` ≤ `snd_nxt` ≤ `snd_max`: SND.UNA, the next offset to (re)send when
+//! not in SACK recovery, and the highest offset sent + 1 (HighData). They differ
+//! only after an RTO, which pulls `snd_nxt` back to `snd_una` (go-back-N in slow
+//! start, skipping ranges SACKed since). Payload is never stored: the send buffer
+//! is the count of bytes written but not yet acknowledged.
+//!
+//! ## Receive side
+//!
+//! In-order data advances RCV.NXT; out-of-order data goes to a range list
+//! (`Reassembly`). The right window edge advertised (`rcv_adv`) never moves left;
+//! it moves right only by at least min(buffer/2, MSS) (receiver SWS avoidance,
+//! RFC 9293 §3.8.6.2.2). With window scaling the 16-bit field is rounded *up* so
+//! the edge the peer sees never shrinks; data is accepted up to that edge.
+
+use crate::sim::SimTime;
+use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
+
+use super::config::{DEFAULT_PEER_MSS, MAX_WINDOW_SCALE, TcpConfig};
+use super::congestion::{AckSample, CongestionControl};
+use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::reassembly::Reassembly;
+use super::rtt::RttEstimator;
+use super::sack::Scoreboard;
+use super::state::TcpState;
+
+/// Bytes of payload given up per segment when timestamps are on (RFC 7323 option: 10 + 2 NOP).
+const TIMESTAMP_OPTION_LEN: u32 = 12;
+/// RFC 6298 §5.7: the RTO after a retransmitted SYN once data transfer begins.
+const SYN_LOSS_RTO: SimTime = SimTime::from_secs(3);
+/// Cap on the persist backoff exponent (the interval is also capped at max_rto).
+const MAX_PERSIST_BACKOFF: u32 = 16;
+
+/// The loss-recovery phase the sender is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recovery {
+    None,
+    /// RFC 6582: `recover` = HighData when fast retransmit happened.
+    NewReno {
+        recover: u64,
+    },
+    /// RFC 6675: RecoveryPoint, HighRxt (exclusive end), RescueRxt.
+    Sack {
+        point: u64,
+        high_rxt: u64,
+        rescue: Option<u64>,
+    },
+}
+
+/// A TCP connection (RFC 9293) without I/O. See the module docs for the model.
+#[derive(Debug)]
+pub struct TcpConnection {
+    cfg: TcpConfig,
+    state: TcpState,
+    local_port: u16,
+    remote_port: u16,
+    iss: SeqNum,
+    irs: SeqNum,
+
+    // ---- negotiated at the handshake
+    /// Sender MSS: payload bytes per full-sized segment (Eff.snd.MSS less options).
+    smss: u32,
+    snd_wscale: u8,
+    rcv_wscale: u8,
+    ws_ok: bool,
+    sack_ok: bool,
+    ts_ok: bool,
+
+    // ---- send sequence space (offsets from ISS)
+    snd_una: u64,
+    snd_nxt: u64,
+    snd_max: u64,
+    /// Offset after the last byte the application wrote.
+    snd_data_end: u64,
+    /// Offset of our FIN once the write side is shut.
+    fin_seq: Option<u64>,
+    /// The peer's window in bytes (scaled) and its right edge.
+    snd_wnd: u64,
+    snd_wnd_edge: u64,
+    max_snd_wnd: u64,
+    /// SND.WL1 (receive-side offset) and SND.WL2 (send-side offset).
+    snd_wl1: u64,
+    snd_wl2: u64,
+    /// A SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) is due.
+    syn_pending: bool,
+    syn_sends: u32,
+    syn_retransmitted: bool,
+    /// End of the last zero-window probe byte (acceptable ACKs may reach it).
+    probe_high: u64,
+    probe_pending: bool,
+    writable_wanted: bool,
+    write_shut: bool,
+    /// `shutdown_write` called before the handshake finished.
+    shutdown_pending: bool,
+    last_data_sent_at: Option<SimTime>,
+
+    // ---- receive sequence space (offsets from IRS)
+    rcv_nxt: u64,
+    /// Right edge of the window advertised so far.
+    rcv_adv: u64,
+    /// Offset of the next byte the application reads.
+    rcv_read: u64,
+    /// Where the peer's FIN sits once seen (possibly out of order).
+    rcv_fin: Option<u64>,
+    fin_received: bool,
+    read_closed: bool,
+    reasm: Reassembly,
+
+    // ---- ACK generation
+    ack_now: bool,
+    delack_at: Option<SimTime>,
+    /// In-order bytes received since the last ACK we sent.
+    rcv_unacked: u64,
+    last_ack_sent: u64,
+    ts_recent: u32,
+
+    // ---- timers
+    rtx_at: Option<SimTime>,
+    persist_at: Option<SimTime>,
+    timewait_at: Option<SimTime>,
+    rtx_retries: u32,
+    persist_backoff: u32,
+
+    // ---- RTT, congestion control, loss recovery
+    rtt: RttEstimator,
+    /// The one segment being timed (Karn): (offset its ACK must reach, send time).
+    rtt_timing: Option<(u64, SimTime)>,
+    cc: Box<dyn CongestionControl>,
+    dupacks: u32,
+    recovery: Recovery,
+    /// The last recovery point (RFC 6582 `recover`, RFC 6675 RecoveryPoint); no new
+    /// recovery may start until SND.UNA passes it.
+    recover: Option<u64>,
+    fast_rtx_pending: bool,
+    partial_acks: u32,
+    scoreboard: Scoreboard,
+
+    // ---- output
+    pending_rst: Option<TcpRepr>,
+    error: Option<TcpError>,
+    events: Vec<TcpEvent>,
+    stats: TcpStats,
+    reported: (u32, u32, SimTime),
+}
+
+impl TcpConnection {
+    fn new(cfg: &TcpConfig, local_port: u16, remote_port: u16, isn: SeqNum) -> Self {
+        let smss = u32::from(cfg.mss).max(1);
+        let cc = cfg.congestion.build(smss, cfg.initial_window(smss));
+        let rtt = RttEstimator::new(
+            cfg.initial_rto,
+            cfg.min_rto,
+            cfg.max_rto,
+            cfg.clock_granularity,
+        );
+        let reported = (cc.cwnd(), cc.ssthresh(), rtt.rto());
+        TcpConnection {
+            cfg: *cfg,
+            state: TcpState::Closed,
+            local_port,
+            remote_port,
+            iss: isn,
+            irs: SeqNum(0),
+            smss,
+            snd_wscale: 0,
+            rcv_wscale: 0,
+            ws_ok: false,
+            sack_ok: false,
+            ts_ok: false,
+            snd_una: 0,
+            snd_nxt: 0,
+            snd_max: 0,
+            snd_data_end: 1,
+            fin_seq: None,
+            snd_wnd: 0,
+            snd_wnd_edge: 0,
+            max_snd_wnd: 0,
+            snd_wl1: 0,
+            snd_wl2: 0,
+            syn_pending: false,
+            syn_sends: 0,
+            syn_retransmitted: false,
+            probe_high: 0,
+            probe_pending: false,
+            writable_wanted: false,
+            write_shut: false,
+            shutdown_pending: false,
+            last_data_sent_at: None,
+            rcv_nxt: 0,
+            rcv_adv: 0,
+            rcv_read: 1,
+            rcv_fin: None,
+            fin_received: false,
+            read_closed: false,
+            reasm: Reassembly::new(),
+            ack_now: false,
+            delack_at: None,
+            rcv_unacked: 0,
+            last_ack_sent: 0,
+            ts_recent: 0,
+            rtx_at: None,
+            persist_at: None,
+            timewait_at: None,
+            rtx_retries: 0,
+            persist_backoff: 0,
+            rtt,
+            rtt_timing: None,
+            cc,
+            dupacks: 0,
+            recovery: Recovery::None,
+            recover: None,
+            fast_rtx_pending: false,
+            partial_acks: 0,
+            scoreboard: Scoreboard::new(),
+            pending_rst: None,
+            error: None,
+            events: Vec::new(),
+            stats: TcpStats::default(),
+            reported,
+        }
+    }
+
+    /// Active open: the connection starts in SYN-SENT; the first `poll_transmit` emits the SYN.
+    pub fn connect(
+        cfg: &TcpConfig,
+        local_port: u16,
+        remote_port: u16,
+        isn: SeqNum,
+        _now: SimTime,
+    ) -> Self {
+        let mut c = TcpConnection::new(cfg, local_port, remote_port, isn);
+        c.set_state(TcpState::SynSent);
+        c.syn_pending = true;
+        c
+    }
+
+    /// Passive open: a listener received `syn`; the connection starts in SYN-RECEIVED
+    /// and the first `poll_transmit` emits the SYN-ACK.
+    pub fn accept_syn(cfg: &TcpConfig, syn: &TcpRepr, isn: SeqNum, _now: SimTime) -> Self {
+        let mut c = TcpConnection::new(cfg, syn.dst_port, syn.src_port, isn);
+        c.state = TcpState::Listen;
+        c.set_state(TcpState::SynReceived);
+        c.irs = syn.seq;
+        c.rcv_nxt = 1;
+        c.rcv_adv = 1;
+        c.negotiate(&syn.options);
+        // The window in a SYN is never scaled (RFC 7323 §2.2).
+        c.snd_wnd = u64::from(syn.window);
+        c.snd_wnd_edge = 1 + c.snd_wnd;
+        c.max_snd_wnd = c.snd_wnd;
+        c.syn_pending = true;
+        c
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    pub fn state(&self) -> TcpState {
+        self.state
+    }
+
+    pub fn local_port(&self) -> u16 {
+        self.local_port
+    }
+
+    pub fn remote_port(&self) -> u16 {
+        self.remote_port
+    }
+
+    pub fn stats(&self) -> &TcpStats {
+        &self.stats
+    }
+
+    pub fn cwnd(&self) -> u32 {
+        self.cc.cwnd()
+    }
+
+    pub fn ssthresh(&self) -> u32 {
+        self.cc.ssthresh()
+    }
+
+    pub fn rto(&self) -> SimTime {
+        self.rtt.rto()
+    }
+
+    pub fn srtt(&self) -> Option<SimTime> {
+        self.rtt.srtt()
+    }
+
+    /// The sender MSS in use (payload bytes per full segment).
+    pub fn mss(&self) -> u32 {
+        self.smss
+    }
+
+    /// Whether SACK was negotiated (both SYNs carried SACK-permitted).
+    pub fn sack_enabled(&self) -> bool {
+        self.sack_ok
+    }
+
+    /// Whether timestamps were negotiated.
+    pub fn timestamps_enabled(&self) -> bool {
+        self.ts_ok
+    }
+
+    /// (send shift, receive shift) when window scaling was negotiated.
+    pub fn window_scale(&self) -> Option<(u8, u8)> {
+        self.ws_ok.then_some((self.snd_wscale, self.rcv_wscale))
+    }
+
+    /// The peer's current window in bytes.
+    pub fn peer_window(&self) -> u64 {
+        self.snd_wnd
+    }
+
+    /// The sender's estimate of the bytes in the network, the quantity held
+    /// against cwnd: RFC 6675 pipe during SACK recovery, otherwise the bytes from
+    /// SND.UNA to SND.NXT not SACKed.
+    pub fn bytes_in_flight(&self) -> u64 {
+        match self.recovery {
+            Recovery::Sack { high_rxt, .. } => {
+                let lost =
+                    self.scoreboard
+                        .lost_end(self.snd_una, self.cfg.dupack_threshold, self.smss);
+                self.scoreboard
+                    .pipe(self.snd_una, self.snd_max, high_rxt, lost)
+            }
+            _ => {
+                (self.snd_nxt - self.snd_una)
+                    - self.scoreboard.sacked_in(self.snd_una, self.snd_nxt)
+            }
+        }
+    }
+
+    /// Whether a fast-recovery episode (NewReno or SACK-based) is under way.
+    pub fn in_recovery(&self) -> bool {
+        self.recovery != Recovery::None
+    }
+
+    /// FlightSize: bytes sent and not yet cumulatively acknowledged.
+    pub fn flight_size(&self) -> u64 {
+        self.snd_max - self.snd_una
+    }
+
+    /// Bytes the application may still `send` right now.
+    pub fn send_space(&self) -> u64 {
+        let buffered = self.snd_data_end.saturating_sub(self.snd_una.max(1));
+        u64::from(self.cfg.send_buffer).saturating_sub(buffered)
+    }
+
+    /// Bytes written by the application and not yet acknowledged.
+    pub fn send_buffered(&self) -> u64 {
+        self.snd_data_end.saturating_sub(self.snd_una.max(1))
+    }
+
+    /// In-order bytes waiting for `recv`.
+    pub fn readable_bytes(&self) -> u64 {
+        let end = self.rcv_nxt - u64::from(self.fin_received);
+        end.saturating_sub(self.rcv_read)
+    }
+
+    /// Bytes held out of order in the receive buffer.
+    pub fn out_of_order_bytes(&self) -> u64 {
+        self.reasm.queued_bytes()
+    }
+
+    /// The peer's FIN has arrived and every byte before it has been read.
+    pub fn at_eof(&self) -> bool {
+        self.fin_received && self.readable_bytes() == 0
+    }
+
+    /// Why the connection closed abnormally, if it did.
+    pub fn error(&self) -> Option<TcpError> {
+        self.error
+    }
+
+    /// The earliest pending timer deadline.
+    pub fn next_timer(&self) -> Option<SimTime> {
+        [
+            self.rtx_at,
+            self.persist_at,
+            self.delack_at,
+            self.timewait_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The events since the last call, oldest first.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, TcpEvent> {
+        self.events.drain(..)
+    }
+
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    // -------------------------------------------------------------- application
+
+    /// Queue `len` more bytes of the stream. Takes as much as the send buffer has room
+    /// for and returns that (0 when full; a `Writable` event follows when room frees).
+    /// Data written before the handshake completes is sent once it does.
+    pub fn send(&mut self, len: u64) -> Result<u64, TcpError> {
+        match self.state {
+            TcpState::Closed | TcpState::Listen => {
+                return Err(self.error.unwrap_or(TcpError::NotConnected));
+            }
+            TcpState::SynSent
+            | TcpState::SynReceived
+            | TcpState::Established
+            | TcpState::CloseWait => {}
+            _ => return Err(TcpError::Closing),
+        }
+        if self.write_shut {
+            return Err(TcpError::Closing);
+        }
+        let n = len.min(self.send_space());
+        self.snd_data_end += n;
+        if n < len {
+            self.writable_wanted = true;
+        }
+        Ok(n)
+    }
+
+    /// Consume up to `max` in-order bytes. `Ok(0)` at end of stream (the peer's FIN,
+    /// everything before it read); `Err(WouldBlock)` when nothing is there yet.
+    /// Reading may open the window enough to warrant an immediate window update.
+    pub fn recv(&mut self, max: u64) -> Result<u64, TcpError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.read_closed {
+            return Err(TcpError::NotConnected);
+        }
+        let n = max.min(self.readable_bytes());
+        if n == 0 {
+            if self.fin_received || max == 0 {
+                return Ok(0);
+            }
+            return match self.state {
+                TcpState::Closed | TcpState::Listen => Err(TcpError::NotConnected),
+                _ => Err(TcpError::WouldBlock),
+            };
+        }
+        self.rcv_read += n;
+        self.stats.bytes_delivered += n;
+        if self.state.can_receive() {
+            let max_wnd = self.rcv_wnd_max();
+            let candidate = self.rcv_nxt + max_wnd.saturating_sub(self.readable_bytes());
+            let threshold = (2 * u64::from(self.smss)).min(max_wnd / 2).max(1);
+            if candidate >= self.rcv_adv + threshold {
+                self.ack_now = true;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Half-close: a FIN follows the queued data; receiving continues.
+    pub fn shutdown_write(&mut self) {
+        if self.write_shut {
+            return;
+        }
+        self.write_shut = true;
+        match self.state {
+            TcpState::SynSent | TcpState::SynReceived => self.shutdown_pending = true,
+            TcpState::Established => {
+                self.fin_seq = Some(self.snd_data_end);
+                self.set_state(TcpState::FinWait1);
+            }
+            TcpState::CloseWait => {
+                self.fin_seq = Some(self.snd_data_end);
+                self.set_state(TcpState::LastAck);
+            }
+            _ => {}
+        }
+    }
+
+    /// Full close (BSD `close`): no more sending or reading. Unread data, or data
+    /// arriving afterwards, aborts the connection with a RST (RFC 2525 §2.17, RFC
+    /// 9293 §3.10.4 behaviour of common stacks); otherwise the FIN follows queued data.
+    pub fn close(&mut self) {
+        match self.state {
+            TcpState::Closed => {}
+            TcpState::Listen | TcpState::SynSent => self.enter_closed(),
+            // The peer has finished too; whatever is unread is simply discarded.
+            TcpState::TimeWait => self.read_closed = true,
+            _ => {
+                if self.readable_bytes() > 0 {
+                    self.abort();
+                    return;
+                }
+                self.read_closed = true;
+                self.shutdown_write();
+            }
+        }
+    }
+
+    /// Abort: send a RST (in synchronized states and SYN-RECEIVED) and go to CLOSED.
+    pub fn abort(&mut self) {
+        match self.state {
+            TcpState::SynReceived
+            | TcpState::Established
+            | TcpState::FinWait1
+            | TcpState::FinWait2
+            | TcpState::CloseWait => {
+                let seq = self.wire_snd(self.snd_max);
+                self.pending_rst = Some(self.rst_segment(seq));
+            }
+            _ => {}
+        }
+        if self.state != TcpState::Closed {
+            self.enter_closed();
+        }
+    }
+
+    // ------------------------------------------------------------------- timers
+
+    /// Handle every timer due at `now`.
+    pub fn on_timer(&mut self, now: SimTime) {
+        if self.timewait_at.is_some_and(|t| t <= now) {
+            self.timewait_at = None;
+            self.push(TcpEvent::TimerExpired {
+                timer: TimerKind::TimeWait,
+            });
+            self.enter_closed();
+            return;
+        }
+        if self.delack_at.is_some_and(|t| t <= now) {
+            self.delack_at = None;
+            self.ack_now = true;
+            self.push(TcpEvent::TimerExpired {
+                timer: TimerKind::DelayedAck,
+            });
+        }
+        if self.rtx_at.is_some_and(|t| t <= now) {
+            self.rtx_at = None;
+            self.push(TcpEvent::TimerExpired {
+                timer: TimerKind::Retransmission,
+            });
+            self.on_rto(now);
+        }
+        if self.persist_at.is_some_and(|t| t <= now) {
+            self.persist_at = None;
+            self.push(TcpEvent::TimerExpired {
+                timer: TimerKind::Persist,
+            });
+            self.on_persist(now);
+        }
+        self.report_congestion();
+    }
+
+    fn on_rto(&mut self, now: SimTime) {
+        match self.state {
+            TcpState::SynSent | TcpState::SynReceived => {
+                self.stats.rto_expiries += 1;
+                self.rtx_retries += 1;
+                if self.rtx_retries > self.cfg.syn_retries {
+                    self.time_out();
+                    return;
+                }
+                self.rtt.backoff();
+                self.syn_pending = true;
+                self.syn_retransmitted = true;
+                self.rtt_timing = None;
+                self.rtx_at = Some(now + self.rtt.rto());
+            }
+            _ => {
+                if self.snd_una >= self.snd_max {
+                    return;
+                }
+                self.stats.rto_expiries += 1;
+                self.rtx_retries += 1;
+                if self.rtx_retries > self.cfg.data_retries {
+                    self.time_out();
+                    return;
+                }
+                let flight = clamp_u32(self.snd_max - self.snd_una);
+                self.cc.on_rto(now, flight, self.rtx_retries == 1);
+                self.rtt.backoff();
+                // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
+                self.recover = Some(self.snd_max);
+                self.recovery = Recovery::None;
+                self.dupacks = 0;
+                self.fast_rtx_pending = false;
+                self.partial_acks = 0;
+                // RFC 2018 §8: the receiver may have reneged; forget the SACK state.
+                self.scoreboard.clear();
+                self.snd_nxt = self.snd_una;
+                self.rtt_timing = None;
+                self.rtx_at = Some(now + self.rtt.rto());
+            }
+        }
+    }
+
+    fn on_persist(&mut self, now: SimTime) {
+        if self.state.can_send() && self.snd_nxt < self.snd_data_end && self.snd_una == self.snd_max
+        {
+            self.probe_pending = true;
+            self.persist_backoff = (self.persist_backoff + 1).min(MAX_PERSIST_BACKOFF);
+            self.persist_at = Some(now + self.persist_interval());
+        }
+    }
+
+    fn persist_interval(&self) -> SimTime {
+        self.rtt
+            .rto()
+            .saturating_mul(1u64 << self.persist_backoff)
+            .min(self.cfg.max_rto)
+    }
+
+    fn time_out(&mut self) {
+        self.error = Some(TcpError::TimedOut);
+        self.push(TcpEvent::TimedOut);
+        self.enter_closed();
+    }
+
+    // ------------------------------------------------------------------- output
+
+    /// The next segment to send, if any. Call until `None` after every input.
+    pub fn poll_transmit(&mut self, now: SimTime) -> Option<Outgoing> {
+        if let Some(rst) = self.pending_rst.take() {
+            self.stats.segments_sent += 1;
+            self.stats.resets_sent += 1;
+            return Some(Outgoing {
+                repr: rst,
+                payload_origin: 0,
+            });
+        }
+        let out = match self.state {
+            TcpState::Closed | TcpState::Listen => None,
+            TcpState::SynSent | TcpState::SynReceived => self.poll_handshake(now),
+            _ => self.poll_synchronized(now),
+        };
+        self.report_congestion();
+        out
+    }
+
+    fn poll_handshake(&mut self, now: SimTime) -> Option<Outgoing> {
+        if !self.syn_pending {
+            if self.state == TcpState::SynReceived && self.ack_now {
+                return Some(self.pure_ack(now));
+            }
+            return None;
+        }
+        self.syn_pending = false;
+        let retransmission = self.syn_sends > 0;
+        self.syn_sends += 1;
+        let mut options = TcpOptions {
+            mss: Some(self.cfg.mss),
+            ..TcpOptions::default()
+        };
+        let mut flags = TcpFlags::SYN;
+        let mut ack = SeqNum(0);
+        if self.state == TcpState::SynSent {
+            if self.cfg.window_scaling {
+                options.window_scale = Some(self.cfg.window_scale_shift());
+            }
+            options.sack_permitted = self.cfg.sack;
+            if self.cfg.timestamps {
+                options.timestamps = Some((ts_clock(now), 0));
+            }
+        } else {
+            flags = flags | TcpFlags::ACK;
+            ack = self.wire_rcv(self.rcv_nxt);
+            if self.ws_ok {
+                options.window_scale = Some(self.rcv_wscale);
+            }
+            options.sack_permitted = self.sack_ok;
+            if self.ts_ok {
+                options.timestamps = Some((ts_clock(now), self.ts_recent));
+            }
+            self.ack_sent();
+        }
+        let window = self.rcv_wnd_max().min(0xffff);
+        if self.state == TcpState::SynReceived {
+            self.rcv_adv = self.rcv_adv.max(self.rcv_nxt + window);
+        }
+        let repr = TcpRepr {
+            src_port: self.local_port,
+            dst_port: self.remote_port,
+            seq: self.iss,
+            ack,
+            flags,
+            window: window as u16,
+            urgent: 0,
+            options,
+            payload_len: 0,
+        };
+        self.snd_max = self.snd_max.max(1);
+        self.snd_nxt = self.snd_nxt.max(1);
+        if retransmission {
+            self.stats.segments_retransmitted += 1;
+            self.push(TcpEvent::Retransmit {
+                seq: self.iss,
+                len: 0,
+                cause: RetransmitCause::Syn,
+            });
+        } else if !self.ts_ok {
+            self.rtt_timing = Some((1, now));
+        }
+        if self.rtx_at.is_none() {
+            self.rtx_at = Some(now + self.rtt.rto());
+        }
+        self.stats.segments_sent += 1;
+        Some(Outgoing {
+            repr,
+            payload_origin: 0,
+        })
+    }
+
+    fn poll_synchronized(&mut self, now: SimTime) -> Option<Outgoing> {
+        if self.state.can_send() {
+            if self.fast_rtx_pending {
+                self.fast_rtx_pending = false;
+                if let Some(out) = self.fast_retransmit(now) {
+                    return Some(out);
+                }
+            }
+            let out = if matches!(self.recovery, Recovery::Sack { .. }) {
+                self.sack_transmit(now)
+            } else {
+                let room = self.cwnd_room();
+                self.transmit_from_nxt(now, room, false)
+            };
+            if out.is_some() {
+                return out;
+            }
+            if self.probe_pending {
+                self.probe_pending = false;
+                if let Some(out) = self.window_probe(now) {
+                    return Some(out);
+                }
+            }
+            self.maybe_arm_persist(now);
+        }
+        if self.ack_now {
+            return Some(self.pure_ack(now));
+        }
+        None
+    }
+
+    /// cwnd minus what is in flight, outside SACK recovery. The flight is what was
+    /// sent from SND.UNA up to SND.NXT less what the peer has SACKed. Without SACK,
+    /// RFC 3042 limited transmit allows one more segment per duplicate ACK below DupThresh.
+    fn cwnd_room(&self) -> u64 {
+        let flight = self.bytes_in_flight();
+        let mut wnd = u64::from(self.cc.cwnd());
+        if !self.sack_ok
+            && self.recovery == Recovery::None
+            && self.dupacks > 0
+            && self.dupacks < self.cfg.dupack_threshold
+        {
+            wnd += u64::from(self.dupacks) * u64::from(self.smss);
+        }
+        wnd.saturating_sub(flight)
+    }
+
+    /// Send from SND.NXT: go-back-N retransmissions after an RTO, then new data, then
+    /// the FIN. `override_sws` lifts Nagle/SWS avoidance (persist-timer sends).
+    fn transmit_from_nxt(
+        &mut self,
+        now: SimTime,
+        cwnd_room: u64,
+        override_sws: bool,
+    ) -> Option<Outgoing> {
+        let smss = u64::from(self.smss);
+        let mut start = self.snd_nxt;
+        if self.sack_ok && start < self.snd_max {
+            start = self.scoreboard.skip_sacked(start).min(self.snd_max);
+            self.snd_nxt = start;
+        }
+        let is_rtx = start < self.snd_max;
+        let data_end = self.snd_data_end;
+        if start < data_end {
+            let mut len = (data_end - start).min(smss);
+            if is_rtx {
+                if let Some(next) = self.scoreboard.next_sacked_start(start) {
+                    len = len.min(next - start);
+                }
+                let flight_empty = self.snd_nxt == self.snd_una;
+                if cwnd_room < len && !flight_empty {
+                    return None;
+                }
+                let out = self.emit_data(now, start, len, Some(RetransmitCause::Rto));
+                self.snd_nxt = start + len + u64::from(self.fin_seq == Some(start + len));
+                return Some(out);
+            }
+            let wnd_room = self.snd_wnd_edge.saturating_sub(start);
+            let can = len.min(cwnd_room).min(wnd_room);
+            if can == 0 {
+                return None;
+            }
+            if !override_sws {
+                let full = can == smss;
+                let idle = self.snd_max == self.snd_una;
+                let nagle_ok = self.cfg.nodelay || idle;
+                let all_queued = start + can == data_end;
+                let half_window = self.max_snd_wnd > 0 && can >= self.max_snd_wnd / 2;
+                if !(full || (nagle_ok && (all_queued || half_window))) {
+                    return None;
+                }
+            }
+            let mut can = can;
+            if self.snd_max == self.snd_una
+                && self
+                    .last_data_sent_at
+                    .is_some_and(|t| now - t > self.rtt.rto())
+            {
+                // RFC 5681 §4.1: restart window after an idle period longer than the RTO.
+                let iw = self.cfg.initial_window(self.smss);
+                self.cc.on_idle_restart(iw);
+                can = can.min(u64::from(self.cc.cwnd()));
+            }
+            let out = self.emit_data(now, start, can, None);
+            self.snd_nxt = start + can + u64::from(self.fin_seq == Some(start + can));
+            return Some(out);
+        }
+        if self.fin_seq == Some(start) && (self.snd_max <= start || is_rtx) {
+            let out = self.emit_data(now, start, 0, Some(RetransmitCause::Fin));
+            self.snd_nxt = start + 1;
+            return Some(out);
+        }
+        None
+    }
+
+    /// Retransmit the segment at SND.UNA (fast retransmit, NewReno partial ACK,
+    /// RFC 6675 step 4.3).
+    fn fast_retransmit(&mut self, now: SimTime) -> Option<Outgoing> {
+        let start = self.snd_una;
+        if start >= self.snd_max {
+            return None;
+        }
+        let mut len = self
+            .snd_data_end
+            .saturating_sub(start)
+            .min(u64::from(self.smss))
+            .min(self.snd_max - start);
+        if let Some(next) = self.scoreboard.next_sacked_start(start) {
+            len = len.min(next - start);
+        }
+        if len == 0 && self.fin_seq != Some(start) {
+            return None;
+        }
+        let out = self.emit_data(now, start, len, Some(RetransmitCause::FastRetransmit));
+        if let Recovery::Sack {
+            high_rxt, rescue, ..
+        } = &mut self.recovery
+        {
+            let end = start + len;
+            *high_rxt = (*high_rxt).max(end);
+            *rescue = Some(end);
+        }
+        Some(out)
+    }
+
+    /// RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send what NextSeg() picks.
+    fn sack_transmit(&mut self, now: SimTime) -> Option<Outgoing> {
+        let Recovery::Sack {
+            point,
+            high_rxt,
+            rescue,
+        } = self.recovery
+        else {
+            return None;
+        };
+        let smss = u64::from(self.smss);
+        let una = self.snd_una;
+        let high_data = self.snd_max;
+        let lost_end = self
+            .scoreboard
+            .lost_end(una, self.cfg.dupack_threshold, self.smss);
+        let pipe = self.scoreboard.pipe(una, high_data, high_rxt, lost_end);
+        let cwnd = u64::from(self.cc.cwnd());
+        if cwnd < pipe + smss {
+            return None;
+        }
+        let highest_sacked = self.scoreboard.highest_sacked().unwrap_or(una);
+        let hole = self
+            .scoreboard
+            .hole_from(high_rxt.max(una), high_data)
+            .filter(|&(s, _)| s < highest_sacked);
+        // Rule 1: the first lost hole above HighRxt.
+        if let Some((s, e)) = hole
+            && s < lost_end
+        {
+            return Some(self.sack_retransmit(now, s, e));
+        }
+        // Rule 2: new data.
+        if let Some(out) = self.transmit_from_nxt(now, cwnd - pipe, false) {
+            return Some(out);
+        }
+        // Rule 3: a hole not yet deemed lost.
+        if let Some((s, e)) = hole {
+            return Some(self.sack_retransmit(now, s, e));
+        }
+        // Rule 4: one rescue retransmission per recovery, of the highest outstanding octet.
+        let new_data_left =
+            self.snd_max < self.snd_data_end || self.fin_seq.is_some_and(|f| self.snd_max <= f);
+        if !new_data_left
+            && rescue.is_none_or(|r| r < una)
+            && let Some((hs, he)) = self.scoreboard.last_hole(una, high_data)
+        {
+            let s = hs.max(he.saturating_sub(smss));
+            let len = he.min(self.snd_data_end).saturating_sub(s);
+            if len > 0 || self.fin_seq == Some(s) {
+                let out = self.emit_data(now, s, len, Some(RetransmitCause::SackRecovery));
+                if let Recovery::Sack { rescue, .. } = &mut self.recovery {
+                    *rescue = Some(point);
+                }
+                return Some(out);
+            }
+        }
+        None
+    }
+
+    fn sack_retransmit(&mut self, now: SimTime, s: u64, e: u64) -> Outgoing {
+        let len = (e - s)
+            .min(u64::from(self.smss))
+            .min(self.snd_data_end.saturating_sub(s));
+        let out = self.emit_data(now, s, len, Some(RetransmitCause::SackRecovery));
+        if let Recovery::Sack { high_rxt, .. } = &mut self.recovery {
+            *high_rxt = (*high_rxt).max(s + len.max(1));
+        }
+        out
+    }
+
+    /// The persist timer fired: send what the window allows regardless of SWS
+    /// avoidance, or a one-byte probe beyond a closed window.
+    fn window_probe(&mut self, now: SimTime) -> Option<Outgoing> {
+        let start = self.snd_nxt;
+        if start >= self.snd_data_end || self.snd_una != self.snd_max {
+            return None;
+        }
+        if self.snd_wnd_edge > start {
+            let room = self.cwnd_room();
+            return self.transmit_from_nxt(now, room, true);
+        }
+        let repr = self.header(now, TcpFlags::ACK, start, 1);
+        self.probe_high = self.probe_high.max(start + 1);
+        self.stats.persist_probes += 1;
+        self.push(TcpEvent::Retransmit {
+            seq: repr.seq,
+            len: 1,
+            cause: RetransmitCause::Probe,
+        });
+        Some(Outgoing {
+            repr,
+            payload_origin: start - 1,
+        })
+    }
+
+    fn maybe_arm_persist(&mut self, now: SimTime) {
+        if self.rtx_at.is_none()
+            && self.persist_at.is_none()
+            && self.snd_una == self.snd_max
+            && self.snd_nxt < self.snd_data_end
+        {
+            self.persist_at = Some(now + self.persist_interval());
+        }
+    }
+
+    /// Build and account for a segment carrying `len` payload bytes from offset
+    /// `start` (plus the FIN if it ends at the FIN's offset). Does not move SND.NXT.
+    fn emit_data(
+        &mut self,
+        now: SimTime,
+        start: u64,
+        len: u64,
+        cause: Option<RetransmitCause>,
+    ) -> Outgoing {
+        let fin = self.fin_seq == Some(start + len);
+        let end = start + len + u64::from(fin);
+        let mut flags = TcpFlags::ACK;
+        if fin {
+            flags = flags | TcpFlags::FIN;
+        }
+        if len > 0 && start + len == self.snd_data_end {
+            flags = flags | TcpFlags::PSH;
+        }
+        let repr = self.header(now, flags, start, len as u32);
+        if start < self.snd_max {
+            let cause = cause.unwrap_or(RetransmitCause::Rto);
+            let cause = if len == 0 && fin && cause == RetransmitCause::Rto {
+                RetransmitCause::Fin
+            } else {
+                cause
+            };
+            let old = len.min(self.snd_max - start);
+            self.stats.segments_retransmitted += 1;
+            self.stats.bytes_retransmitted += old;
+            self.stats.bytes_sent += len - old;
+            self.push(TcpEvent::Retransmit {
+                seq: repr.seq,
+                len: len as u32,
+                cause,
+            });
+            // Karn: a retransmission overlapping the timed segment voids its sample.
+            if self
+                .rtt_timing
+                .is_some_and(|(timed_end, _)| start < timed_end)
+            {
+                self.rtt_timing = None;
+            }
+        } else {
+            self.stats.bytes_sent += len;
+            if self.rtt_timing.is_none() && !self.ts_ok {
+                self.rtt_timing = Some((end, now));
+            }
+        }
+        self.snd_max = self.snd_max.max(end);
+        self.last_data_sent_at = Some(now);
+        if self.rtx_at.is_none() {
+            self.rtx_at = Some(now + self.rtt.rto());
+        }
+        self.persist_at = None;
+        Outgoing {
+            repr,
+            payload_origin: start - 1,
+        }
+    }
+
+    fn pure_ack(&mut self, now: SimTime) -> Outgoing {
+        // SEQ = SND.MAX: the peer accepts it even after our go-back-N.
+        let seq = self.snd_max;
+        let repr = self.header(now, TcpFlags::ACK, seq, 0);
+        Outgoing {
+            repr,
+            payload_origin: seq.saturating_sub(1),
+        }
+    }
+
+    /// A header for a synchronized-state segment: ACK, window, SACK blocks and
+    /// timestamps filled in. Sending it satisfies any pending ACK.
+    fn header(&mut self, now: SimTime, flags: TcpFlags, seq: u64, payload_len: u32) -> TcpRepr {
+        let mut options = TcpOptions::default();
+        if self.sack_ok && !self.reasm.is_empty() {
+            let max = if self.ts_ok { 3 } else { MAX_SACK_BLOCKS };
+            let mut blocks = [(0u64, 0u64); MAX_SACK_BLOCKS];
+            let n = self.reasm.sack_blocks(self.rcv_nxt, &mut blocks[..max]);
+            for (slot, &(s, e)) in options.sack_blocks.iter_mut().zip(&blocks[..n]) {
+                *slot = (self.wire_rcv(s), self.wire_rcv(e));
+            }
+            options.sack_count = n as u8;
+        }
+        if self.ts_ok {
+            options.timestamps = Some((ts_clock(now), self.ts_recent));
+        }
+        let window = self.advertise_window();
+        self.ack_sent();
+        self.stats.segments_sent += 1;
+        TcpRepr {
+            src_port: self.local_port,
+            dst_port: self.remote_port,
+            seq: self.wire_snd(seq),
+            ack: self.wire_rcv(self.rcv_nxt),
+            flags,
+            window,
+            urgent: 0,
+            options,
+            payload_len,
+        }
+    }
+
+    fn ack_sent(&mut self) {
+        self.ack_now = false;
+        self.delack_at = None;
+        self.rcv_unacked = 0;
+        self.last_ack_sent = self.rcv_nxt;
+    }
+
+    /// The largest window this side can advertise.
+    fn rcv_wnd_max(&self) -> u64 {
+        u64::from(self.cfg.recv_buffer).min(0xffff << self.rcv_wscale)
+    }
+
+    /// The window field for the next segment, moving the advertised right edge
+    /// per receiver SWS avoidance and never left.
+    fn advertise_window(&mut self) -> u16 {
+        let max_wnd = self.rcv_wnd_max();
+        let candidate = self.rcv_nxt + max_wnd.saturating_sub(self.readable_bytes());
+        self.rcv_adv = self.rcv_adv.max(self.rcv_nxt);
+        if candidate > self.rcv_adv {
+            let threshold = (max_wnd / 2).min(u64::from(self.smss)).max(1);
+            if candidate - self.rcv_adv >= threshold {
+                self.rcv_adv = candidate;
+            }
+        }
+        let wnd = self.rcv_adv - self.rcv_nxt;
+        let shift = self.rcv_wscale;
+        let field = wnd.div_ceil(1u64 << shift).min(0xffff);
+        self.rcv_adv = self.rcv_adv.max(self.rcv_nxt + (field << shift));
+        field as u16
+    }
+
+    fn rst_segment(&self, seq: SeqNum) -> TcpRepr {
+        TcpRepr {
+            src_port: self.local_port,
+            dst_port: self.remote_port,
+            seq,
+            flags: TcpFlags::RST,
+            ..TcpRepr::default()
+        }
+    }
+
+    // -------------------------------------------------------------------- input
+
+    /// Process one arriving segment. `payload_origin` is the stream offset the sender
+    /// paired with its payload; it must match the offset implied by `seg.seq`.
+    pub fn on_segment(&mut self, now: SimTime, seg: &TcpRepr, payload_origin: u64) {
+        self.stats.segments_received += 1;
+        match self.state {
+            TcpState::Closed | TcpState::Listen => {}
+            TcpState::SynSent => self.on_segment_syn_sent(now, seg),
+            _ => self.on_segment_synchronized(now, seg, payload_origin),
+        }
+        self.report_congestion();
+    }
+
+    /// RFC 9293 §3.10.7.3.
+    fn on_segment_syn_sent(&mut self, now: SimTime, seg: &TcpRepr) {
+        let has_ack = seg.flags.contains(TcpFlags::ACK);
+        let rst = seg.flags.contains(TcpFlags::RST);
+        let syn = seg.flags.contains(TcpFlags::SYN);
+        let mut ack = 0u64;
+        if has_ack {
+            let d = i64::from(seg.ack.diff(self.iss));
+            if d <= 0 || d as u64 > self.snd_max {
+                if !rst {
+                    self.pending_rst = Some(self.rst_segment(seg.ack));
+                }
+                return;
+            }
+            ack = d as u64;
+        }
+        if rst {
+            if has_ack {
+                self.stats.resets_received += 1;
+                self.error = Some(TcpError::Reset);
+                self.push(TcpEvent::Reset);
+                self.enter_closed();
+            }
+            return;
+        }
+        if !syn {
+            return;
+        }
+        self.irs = seg.seq;
+        self.rcv_nxt = 1;
+        self.rcv_adv = 1;
+        self.negotiate(&seg.options);
+        self.snd_wnd = u64::from(seg.window);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = 0;
+        self.snd_wl2 = ack;
+        if has_ack {
+            self.snd_una = ack;
+            self.snd_wnd_edge = ack + self.snd_wnd;
+            let sample = self.ts_sample(now, seg).or_else(|| {
+                self.rtt_timing
+                    .filter(|&(end, _)| ack >= end)
+                    .map(|(_, t)| now - t)
+            });
+            self.rtt_timing = None;
+            if let Some(r) = sample {
+                self.rtt_sample(r);
+            }
+            self.rtx_at = None;
+            self.rtx_retries = 0;
+            self.establish(now);
+            self.ack_now = true;
+        } else {
+            // Simultaneous open (RFC 9293 §3.5): answer with SYN-ACK.
+            self.snd_wnd_edge = 1 + self.snd_wnd;
+            self.set_state(TcpState::SynReceived);
+            self.syn_pending = true;
+            self.syn_sends = 0;
+            self.rtx_retries = 0;
+            self.rtx_at = None;
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4 (with RFC 5961's RST/SYN/ACK checks), for SYN-RECEIVED and later.
+    fn on_segment_synchronized(&mut self, now: SimTime, seg: &TcpRepr, origin: u64) {
+        let has_ack = seg.flags.contains(TcpFlags::ACK);
+        let rst = seg.flags.contains(TcpFlags::RST);
+        let syn = seg.flags.contains(TcpFlags::SYN);
+        let fin = seg.flags.contains(TcpFlags::FIN);
+        let mut seq = self.unwrap_rcv(seg.seq);
+
+        if syn {
+            if rst {
+                return;
+            }
+            if self.state == TcpState::SynReceived && seq == 0 {
+                if !has_ack {
+                    // The peer retransmitted its SYN: our SYN-ACK was lost.
+                    self.syn_pending = true;
+                    return;
+                }
+                // Simultaneous open: the peer's SYN-ACK. Its SYN is old news; go on
+                // with the rest as if the SYN bit were clear.
+                seq = 1;
+            } else {
+                self.challenge_ack();
+                return;
+            }
+        }
+
+        // 1. Sequence number check.
+        let payload = u64::from(seg.payload_len);
+        let seg_len = payload + u64::from(fin);
+        let rcv_wnd = self.rcv_adv.saturating_sub(self.rcv_nxt);
+        let acceptable = if seg_len == 0 {
+            self.rcv_nxt <= seq && seq <= self.rcv_nxt + rcv_wnd
+        } else if rcv_wnd == 0 {
+            payload == 0 && seq == self.rcv_nxt
+        } else {
+            let in_wnd = |x: u64| self.rcv_nxt <= x && x < self.rcv_nxt + rcv_wnd;
+            in_wnd(seq) || in_wnd(seq + seg_len - 1)
+        };
+        if !acceptable {
+            if rst {
+                return;
+            }
+            self.ack_now = true;
+            if seq + seg_len <= self.rcv_nxt {
+                self.stats.duplicate_segments += 1;
+            }
+            if fin && self.state == TcpState::TimeWait {
+                self.timewait_at = Some(now + self.cfg.time_wait);
+            }
+            // RFC 9293: with a zero window, still take ACKs (e.g. on window probes).
+            if has_ack && rcv_wnd == 0 && seq == self.rcv_nxt && self.process_ack(now, seg, seq) {
+                self.after_ack(now);
+            }
+            return;
+        }
+
+        // 2. RST (RFC 5961 §3.2: exact match resets, in-window draws a challenge ACK).
+        if rst {
+            if seq == self.rcv_nxt {
+                self.on_rst_received();
+            } else {
+                self.challenge_ack();
+            }
+            return;
+        }
+
+        if self.ts_ok
+            && let Some((tsval, _)) = seg.options.timestamps
+            && seq <= self.last_ack_sent
+            && tsval.wrapping_sub(self.ts_recent) as i32 >= 0
+        {
+            self.ts_recent = tsval;
+        }
+
+        // 5. ACK.
+        if !has_ack {
+            return;
+        }
+        if self.state == TcpState::SynReceived {
+            let ack = self.unwrap_snd(seg.ack);
+            if ack >= 1 && ack <= self.snd_max {
+                self.establish(now);
+            } else {
+                self.pending_rst = Some(self.rst_segment(seg.ack));
+                return;
+            }
+        }
+        if !self.process_ack(now, seg, seq) {
+            return;
+        }
+        self.after_ack(now);
+        if self.state == TcpState::Closed {
+            return;
+        }
+
+        // 7. Segment text; 8. FIN.
+        self.process_data(now, seg, seq, origin);
+    }
+
+    /// Transitions caused by our FIN being acknowledged.
+    fn after_ack(&mut self, now: SimTime) {
+        if let Some(f) = self.fin_seq
+            && self.snd_una > f
+        {
+            match self.state {
+                TcpState::FinWait1 => self.set_state(TcpState::FinWait2),
+                TcpState::Closing => self.enter_time_wait(now),
+                TcpState::LastAck => self.enter_closed(),
+                _ => {}
+            }
+        }
+    }
+
+    /// ACK-field processing; false if the segment must be dropped.
+    fn process_ack(&mut self, now: SimTime, seg: &TcpRepr, seq: u64) -> bool {
+        let ack = self.unwrap_snd(seg.ack);
+        if ack > self.snd_max.max(self.probe_high) {
+            // Acknowledges something not yet sent.
+            self.ack_now = true;
+            return false;
+        }
+        if ack + self.max_snd_wnd < self.snd_una {
+            // RFC 5961 §5.2: too old to be plausible.
+            self.challenge_ack();
+            return false;
+        }
+        let wnd = u64::from(seg.window) << self.snd_wscale;
+
+        let mut new_sack = false;
+        if self.sack_ok && ack >= self.snd_una {
+            for &(l, r) in seg.options.sack() {
+                let l = self.unwrap_snd(l).max(ack);
+                let r = self.unwrap_snd(r).min(self.snd_max);
+                if l < r {
+                    new_sack |= self.scoreboard.add(l, r);
+                }
+            }
+        }
+
+        if ack > self.snd_una {
+            let ts = self.ts_sample(now, seg);
+            self.on_new_ack(now, ack, ts);
+        } else if ack == self.snd_una
+            && self.snd_max > self.snd_una
+            && seg.payload_len == 0
+            && !seg.flags.contains(TcpFlags::FIN)
+            && (if self.sack_ok {
+                new_sack
+            } else {
+                wnd == self.snd_wnd
+            })
+        {
+            self.on_dupack(now);
+        }
+
+        // Window update (RFC 9293 §3.10.7.4, SND.WL1/SND.WL2 rule).
+        if self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack) {
+            self.snd_wnd = wnd;
+            self.snd_wnd_edge = ack + wnd;
+            self.snd_wl1 = seq;
+            self.snd_wl2 = ack;
+            self.max_snd_wnd = self.max_snd_wnd.max(wnd);
+            if self.snd_wnd_edge > self.snd_nxt {
+                self.persist_at = None;
+                self.persist_backoff = 0;
+            }
+        }
+
+        // RFC 6675 §5: DupThresh duplicate ACKs, or IsLost(HighACK + 1).
+        if self.sack_ok
+            && self.recovery == Recovery::None
+            && self.snd_max > self.snd_una
+            && self.can_enter_recovery()
+            && (self.dupacks >= self.cfg.dupack_threshold
+                || self
+                    .scoreboard
+                    .lost_end(self.snd_una, self.cfg.dupack_threshold, self.smss)
+                    > self.snd_una)
+        {
+            self.enter_sack_recovery(now);
+        }
+        true
+    }
+
+    fn on_new_ack(&mut self, now: SimTime, ack: u64, ts_rtt: Option<SimTime>) {
+        let acked = ack - self.snd_una;
+        let flight_before = self.snd_max - self.snd_una;
+        let data_acked = self.data_in(self.snd_una, ack);
+        if ack > self.snd_max {
+            // A window probe's byte was accepted.
+            self.stats.bytes_sent += self.data_in(self.snd_max, ack);
+            self.snd_max = ack;
+        }
+        self.snd_una = ack;
+        self.snd_nxt = self.snd_nxt.max(ack);
+        self.scoreboard.advance(ack);
+        self.stats.bytes_acked += data_acked;
+        self.rtx_retries = 0;
+
+        let mut sample = ts_rtt;
+        if let Some((end, t)) = self.rtt_timing
+            && ack >= end
+        {
+            self.rtt_timing = None;
+            sample = sample.or(Some(now - t));
+        }
+        if let Some(r) = sample {
+            self.rtt_sample(r);
+        }
+
+        let mut restart_timer = true;
+        match self.recovery {
+            Recovery::NewReno { recover } => {
+                if ack >= recover {
+                    self.exit_recovery(now);
+                } else {
+                    // RFC 6582 §3.2 step 5: partial ACK.
+                    self.fast_rtx_pending = true;
+                    let smss = u64::from(self.smss);
+                    let mut cwnd = u64::from(self.cc.cwnd()).saturating_sub(acked);
+                    if acked >= smss {
+                        cwnd += smss;
+                    }
+                    self.cc.set_cwnd(clamp_u32(cwnd));
+                    // Impatient variant (RFC 6582 §4): reset the timer on the first partial ACK only.
+                    restart_timer = self.partial_acks == 0;
+                    self.partial_acks += 1;
+                }
+            }
+            Recovery::Sack { point, .. } => {
+                if ack >= point {
+                    self.exit_recovery(now);
+                }
+            }
+            Recovery::None => {
+                self.dupacks = 0;
+                if data_acked > 0 {
+                    self.cc.on_ack(&AckSample {
+                        now,
+                        bytes_acked: clamp_u32(data_acked),
+                        flight_before: clamp_u32(flight_before),
+                        rtt: sample,
+                        srtt: self.rtt.srtt(),
+                    });
+                }
+            }
+        }
+        if self.snd_una >= self.snd_max {
+            self.rtx_at = None;
+        } else if restart_timer {
+            self.rtx_at = Some(now + self.rtt.rto());
+        }
+        if data_acked > 0 && self.writable_wanted && self.send_space() > 0 {
+            self.writable_wanted = false;
+            self.push(TcpEvent::Writable);
+        }
+    }
+
+    fn on_dupack(&mut self, now: SimTime) {
+        self.dupacks += 1;
+        self.stats.dup_acks_received += 1;
+        match self.recovery {
+            Recovery::NewReno { .. } => {
+                // RFC 6582 §3.2 step 4: inflate by one SMSS per further duplicate.
+                let cwnd = self.cc.cwnd().saturating_add(self.smss);
+                self.cc.set_cwnd(cwnd);
+            }
+            Recovery::Sack { .. } => {}
+            Recovery::None => {
+                if !self.sack_ok
+                    && self.dupacks == self.cfg.dupack_threshold
+                    && self.can_enter_recovery()
+                {
+                    self.enter_newreno(now);
+                }
+            }
+        }
+    }
+
+    fn can_enter_recovery(&self) -> bool {
+        match self.recover {
+            None => true,
+            // RFC 6582: the ACK must cover more than `recover`; RFC 6675 §5.1: HighACK ≥ RecoveryPoint.
+            Some(r) if self.sack_ok => self.snd_una >= r,
+            Some(r) => self.snd_una > r,
+        }
+    }
+
+    fn enter_newreno(&mut self, now: SimTime) {
+        let flight = clamp_u32(self.snd_max - self.snd_una);
+        self.cc.on_congestion_event(now, flight);
+        let ssthresh = self.cc.ssthresh();
+        self.cc.set_cwnd(ssthresh.saturating_add(3 * self.smss));
+        self.recovery = Recovery::NewReno {
+            recover: self.snd_max,
+        };
+        self.recover = Some(self.snd_max);
+        self.fast_rtx_pending = true;
+        self.partial_acks = 0;
+        self.stats.fast_retransmits += 1;
+    }
+
+    fn enter_sack_recovery(&mut self, now: SimTime) {
+        let flight = clamp_u32(self.snd_max - self.snd_una);
+        self.cc.on_congestion_event(now, flight);
+        self.recovery = Recovery::Sack {
+            point: self.snd_max,
+            high_rxt: self.snd_una,
+            rescue: None,
+        };
+        self.recover = Some(self.snd_max);
+        self.snd_nxt = self.snd_max;
+        self.fast_rtx_pending = true;
+        self.stats.fast_retransmits += 1;
+        self.stats.sack_recoveries += 1;
+    }
+
+    fn exit_recovery(&mut self, now: SimTime) {
+        let flight = clamp_u32(self.snd_max - self.snd_una);
+        self.cc.on_recovery_exit(now, flight);
+        self.recovery = Recovery::None;
+        self.dupacks = 0;
+        self.fast_rtx_pending = false;
+        self.partial_acks = 0;
+    }
+
+    /// Segment text and FIN (RFC 9293 §3.10.7.4 steps 7–8).
+    fn process_data(&mut self, now: SimTime, seg: &TcpRepr, seq: u64, origin: u64) {
+        let payload = u64::from(seg.payload_len);
+        if payload > 0 {
+            if !self.state.can_receive() {
+                // Data after the peer's FIN: ignore, but acknowledge.
+                self.ack_now = true;
+            } else if seq == 0 || origin != seq - 1 {
+                self.stats.integrity_errors += 1;
+                self.push(TcpEvent::IntegrityError);
+                return;
+            } else {
+                let end = seq + payload;
+                if self.read_closed && end > self.rcv_nxt {
+                    // New data for a fully closed socket: reset (as BSD and Linux do).
+                    self.abort();
+                    return;
+                }
+                let limit = self.rcv_adv.min(self.rcv_fin.unwrap_or(u64::MAX));
+                let s = seq.max(self.rcv_nxt);
+                let e = end.min(limit);
+                if e <= s {
+                    self.ack_now = true;
+                    if end <= self.rcv_nxt {
+                        self.stats.duplicate_segments += 1;
+                    }
+                } else if s == self.rcv_nxt {
+                    let old = self.rcv_nxt;
+                    self.rcv_nxt = e;
+                    if !self.reasm.is_empty() {
+                        // Fills (part of) a gap: ACK at once (RFC 5681 §4.2).
+                        self.rcv_nxt = self.reasm.advance(self.rcv_nxt);
+                        self.ack_now = true;
+                    }
+                    self.stats.bytes_received += self.rcv_nxt - old;
+                    self.rcv_unacked += e - s;
+                    self.push(TcpEvent::Readable);
+                    if !self.ack_now {
+                        match self.cfg.delayed_ack_timeout() {
+                            Some(d) if self.rcv_unacked < 2 * u64::from(self.smss) => {
+                                if self.delack_at.is_none() {
+                                    self.delack_at = Some(now + d);
+                                }
+                            }
+                            _ => self.ack_now = true,
+                        }
+                    }
+                } else {
+                    // Out of order: queue it and ACK at once (RFC 5681 §4.2).
+                    self.reasm.insert(s, e);
+                    self.stats.out_of_order_segments += 1;
+                    self.ack_now = true;
+                }
+            }
+        }
+        if seg.flags.contains(TcpFlags::FIN) && self.state.can_receive() && self.rcv_fin.is_none() {
+            let f = seq + payload;
+            if f <= self.rcv_adv.max(self.rcv_nxt) {
+                self.rcv_fin = Some(f);
+            }
+        }
+        if let Some(f) = self.rcv_fin
+            && !self.fin_received
+            && self.rcv_nxt == f
+        {
+            self.on_fin(now);
+        }
+    }
+
+    fn on_fin(&mut self, now: SimTime) {
+        self.rcv_nxt += 1;
+        self.fin_received = true;
+        self.ack_now = true;
+        self.delack_at = None;
+        self.push(TcpEvent::PeerClosed);
+        self.push(TcpEvent::Readable);
+        match self.state {
+            TcpState::Established => self.set_state(TcpState::CloseWait),
+            TcpState::FinWait1 => {
+                if self.fin_seq.is_some_and(|f| self.snd_una > f) {
+                    self.enter_time_wait(now);
+                } else {
+                    self.set_state(TcpState::Closing);
+                }
+            }
+            TcpState::FinWait2 => self.enter_time_wait(now),
+            _ => {}
+        }
+    }
+
+    fn on_rst_received(&mut self) {
+        self.stats.resets_received += 1;
+        if matches!(
+            self.state,
+            TcpState::SynReceived
+                | TcpState::Established
+                | TcpState::FinWait1
+                | TcpState::FinWait2
+                | TcpState::CloseWait
+        ) {
+            self.error = Some(TcpError::Reset);
+            self.push(TcpEvent::Reset);
+        }
+        self.enter_closed();
+    }
+
+    fn challenge_ack(&mut self) {
+        self.ack_now = true;
+        self.stats.challenge_acks += 1;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// Record the peer's SYN options and settle what both sides agreed on.
+    fn negotiate(&mut self, opts: &TcpOptions) {
+        let peer_mss = opts.mss.unwrap_or(DEFAULT_PEER_MSS);
+        if self.cfg.window_scaling
+            && let Some(ws) = opts.window_scale
+        {
+            self.snd_wscale = ws.min(MAX_WINDOW_SCALE);
+            self.rcv_wscale = self.cfg.window_scale_shift();
+            self.ws_ok = true;
+        } else {
+            self.snd_wscale = 0;
+            self.rcv_wscale = 0;
+            self.ws_ok = false;
+        }
+        self.sack_ok = self.cfg.sack && opts.sack_permitted;
+        self.ts_ok = self.cfg.timestamps && opts.timestamps.is_some();
+        if let Some((tsval, _)) = opts.timestamps {
+            self.ts_recent = tsval;
+        }
+        let eff = u32::from(self.cfg.mss.min(peer_mss));
+        let opt = if self.ts_ok { TIMESTAMP_OPTION_LEN } else { 0 };
+        self.smss = eff.saturating_sub(opt).max(1);
+    }
+
+    fn establish(&mut self, now: SimTime) {
+        self.set_state(TcpState::Established);
+        self.stats.handshake_done_at = Some(now);
+        let iw = if self.syn_retransmitted {
+            self.smss
+        } else {
+            self.cfg.initial_window(self.smss)
+        };
+        self.cc.init(self.smss, iw);
+        if self.syn_retransmitted && !self.rtt.has_sample() && self.cfg.initial_rto < SYN_LOSS_RTO {
+            self.rtt.set_rto(SYN_LOSS_RTO);
+        }
+        self.push(TcpEvent::Connected);
+        if self.shutdown_pending {
+            self.shutdown_pending = false;
+            self.write_shut = false;
+            self.shutdown_write();
+        }
+    }
+
+    fn enter_time_wait(&mut self, now: SimTime) {
+        self.set_state(TcpState::TimeWait);
+        self.timewait_at = Some(now + self.cfg.time_wait);
+        self.rtx_at = None;
+        self.persist_at = None;
+    }
+
+    fn enter_closed(&mut self) {
+        self.set_state(TcpState::Closed);
+        self.rtx_at = None;
+        self.persist_at = None;
+        self.delack_at = None;
+        self.timewait_at = None;
+        self.ack_now = false;
+        self.syn_pending = false;
+        self.fast_rtx_pending = false;
+        self.probe_pending = false;
+        self.push(TcpEvent::Closed);
+    }
+
+    fn set_state(&mut self, to: TcpState) {
+        if self.state != to {
+            let from = self.state;
+            self.state = to;
+            self.push(TcpEvent::StateChange { from, to });
+        }
+    }
+
+    fn push(&mut self, ev: TcpEvent) {
+        self.events.push(ev);
+    }
+
+    fn rtt_sample(&mut self, r: SimTime) {
+        self.rtt.sample(r);
+        self.stats.record_rtt(r);
+        self.push(TcpEvent::RttSample { rtt: r });
+    }
+
+    /// RTT from the echoed timestamp (RFC 7323 §4.1), when timestamps are on.
+    fn ts_sample(&self, now: SimTime, seg: &TcpRepr) -> Option<SimTime> {
+        if !self.ts_ok {
+            return None;
+        }
+        let (_, ecr) = seg.options.timestamps?;
+        if ecr == 0 {
+            return None;
+        }
+        let us = ts_clock(now).wrapping_sub(ecr);
+        (us as i32 >= 0).then(|| SimTime::from_micros(u64::from(us)))
+    }
+
+    fn report_congestion(&mut self) {
+        let now = (self.cc.cwnd(), self.cc.ssthresh(), self.rtt.rto());
+        if now != self.reported {
+            self.reported = now;
+            self.push(TcpEvent::Congestion {
+                cwnd: now.0,
+                ssthresh: now.1,
+                rto: now.2,
+            });
+        }
+    }
+
+    /// Payload bytes within send offsets `[a, b)`.
+    fn data_in(&self, a: u64, b: u64) -> u64 {
+        b.min(self.snd_data_end).saturating_sub(a.max(1))
+    }
+
+    fn wire_snd(&self, off: u64) -> SeqNum {
+        self.iss.add(off as u32)
+    }
+
+    fn wire_rcv(&self, off: u64) -> SeqNum {
+        self.irs.add(off as u32)
+    }
+
+    fn unwrap_snd(&self, seq: SeqNum) -> u64 {
+        let d = i64::from(seq.diff(self.wire_snd(self.snd_una)));
+        (self.snd_una as i64 + d).max(0) as u64
+    }
+
+    fn unwrap_rcv(&self, seq: SeqNum) -> u64 {
+        let d = i64::from(seq.diff(self.wire_rcv(self.rcv_nxt)));
+        (self.rcv_nxt as i64 + d).max(0) as u64
+    }
+}
+
+/// The TSval clock: microseconds, wrapping at 2^32 (≈ 71 min; fine without PAWS).
+fn ts_clock(now: SimTime) -> u32 {
+    (now.0 / 1_000) as u32
+}
+
+fn clamp_u32(v: u64) -> u32 {
+    v.min(u64::from(u32::MAX)) as u32
+}
+
+/// The reply to a segment that arrived for no connection (RFC 9293 §3.10.7.1):
+/// none to a RST; `<SEQ=SEG.ACK><CTL=RST>` if it had ACK; otherwise
+/// `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>` (SEG.LEN counts SYN and FIN).
+pub fn reset_for(seg: &TcpRepr) -> Option<TcpRepr> {
+    if seg.flags.contains(TcpFlags::RST) {
+        return None;
+    }
+    let mut r = TcpRepr {
+        src_port: seg.dst_port,
+        dst_port: seg.src_port,
+        ..TcpRepr::default()
+    };
+    if seg.flags.contains(TcpFlags::ACK) {
+        r.seq = seg.ack;
+        r.flags = TcpFlags::RST;
+    } else {
+        let len = seg.payload_len
+            + u32::from(seg.flags.contains(TcpFlags::SYN))
+            + u32::from(seg.flags.contains(TcpFlags::FIN));
+        r.seq = SeqNum(0);
+        r.ack = seg.seq.add(len);
+        r.flags = TcpFlags::RST | TcpFlags::ACK;
+    }
+    Some(r)
+}

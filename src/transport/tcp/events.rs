@@ -1,0 +1,192 @@
+//! What a connection reports: emitted segments, events, errors and counters.
+
+use std::fmt;
+
+use crate::sim::SimTime;
+use crate::wire::tcp::{SeqNum, TcpRepr};
+
+use super::state::TcpState;
+
+/// A segment to put on the wire. `payload_origin` is the sender's stream offset of
+/// the first payload byte (0 = the first byte after the SYN); the payload itself is
+/// implied by it and `repr.payload_len`. For segments without payload it is the
+/// offset the sequence number stands for (meaningless to the receiver).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub repr: TcpRepr,
+    pub payload_origin: u64,
+}
+
+/// Why a segment was sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RetransmitCause {
+    /// Retransmission timeout (go-back-N from SND.UNA, RFC 6298 §5.4).
+    Rto,
+    /// Fast retransmit on DupThresh duplicate ACKs, and NewReno's partial-ACK
+    /// retransmissions (RFC 5681 §3.2, RFC 6582).
+    FastRetransmit,
+    /// A SACK-based loss-recovery retransmission after the first (RFC 6675 NextSeg).
+    SackRecovery,
+    /// SYN or SYN-ACK retransmitted.
+    Syn,
+    /// A FIN without data retransmitted after a timeout.
+    Fin,
+    /// A zero-window probe (RFC 9293 §3.8.6.1); not counted as a retransmission.
+    Probe,
+}
+
+impl RetransmitCause {
+    pub fn name(self) -> &'static str {
+        match self {
+            RetransmitCause::Rto => "rto",
+            RetransmitCause::FastRetransmit => "fast-retransmit",
+            RetransmitCause::SackRecovery => "sack-recovery",
+            RetransmitCause::Syn => "syn",
+            RetransmitCause::Fin => "fin",
+            RetransmitCause::Probe => "probe",
+        }
+    }
+}
+
+impl fmt::Display for RetransmitCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// The connection's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TimerKind {
+    Retransmission,
+    Persist,
+    DelayedAck,
+    TimeWait,
+}
+
+impl TimerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimerKind::Retransmission => "retransmission",
+            TimerKind::Persist => "persist",
+            TimerKind::DelayedAck => "delayed-ack",
+            TimerKind::TimeWait => "time-wait",
+        }
+    }
+}
+
+impl fmt::Display for TimerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// Something that happened inside the connection, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpEvent {
+    StateChange {
+        from: TcpState,
+        to: TcpState,
+    },
+    /// A segment is being sent again (reported when it is emitted).
+    Retransmit {
+        seq: SeqNum,
+        len: u32,
+        cause: RetransmitCause,
+    },
+    TimerExpired {
+        timer: TimerKind,
+    },
+    /// A valid RTT measurement fed to the RFC 6298 estimator.
+    RttSample {
+        rtt: SimTime,
+    },
+    /// cwnd, ssthresh or the RTO changed (reported once per input, with the new values).
+    Congestion {
+        cwnd: u32,
+        ssthresh: u32,
+        rto: SimTime,
+    },
+    /// The handshake completed (ESTABLISHED).
+    Connected,
+    /// New in-order data (or the end of the stream) can be read.
+    Readable,
+    /// Send-buffer space freed after a `send` could not take everything.
+    Writable,
+    /// The peer's FIN arrived: after the buffered data, `recv` returns 0.
+    PeerClosed,
+    /// An acceptable RST arrived (connection refused or reset).
+    Reset,
+    /// Gave up: too many SYN or data retransmissions.
+    TimedOut,
+    /// The connection reached CLOSED.
+    Closed,
+    /// A payload's origin did not match its sequence number (must never happen).
+    IntegrityError,
+}
+
+/// Errors of the application calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum TcpError {
+    #[error("not connected")]
+    NotConnected,
+    #[error("connection is closing: the write side is shut")]
+    Closing,
+    #[error("connection reset by peer")]
+    Reset,
+    #[error("connection timed out")]
+    TimedOut,
+    /// `recv` with nothing to read yet (the stream has not ended).
+    #[error("no data available yet")]
+    WouldBlock,
+}
+
+/// Counters. Byte counts are payload bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TcpStats {
+    pub segments_sent: u64,
+    pub segments_received: u64,
+    /// New payload bytes sent (first transmissions only).
+    pub bytes_sent: u64,
+    /// Payload bytes cumulatively acknowledged by the peer.
+    pub bytes_acked: u64,
+    /// Payload bytes that became in-order in the receive buffer.
+    pub bytes_received: u64,
+    /// Payload bytes read by the application.
+    pub bytes_delivered: u64,
+    pub segments_retransmitted: u64,
+    pub bytes_retransmitted: u64,
+    pub rto_expiries: u64,
+    /// Loss-recovery episodes started by duplicate ACKs or SACK (fast retransmits).
+    pub fast_retransmits: u64,
+    /// Of those, episodes run with SACK-based recovery (RFC 6675).
+    pub sack_recoveries: u64,
+    pub dup_acks_received: u64,
+    pub persist_probes: u64,
+    pub out_of_order_segments: u64,
+    pub duplicate_segments: u64,
+    pub challenge_acks: u64,
+    pub resets_sent: u64,
+    pub resets_received: u64,
+    pub rtt_samples: u64,
+    pub rtt_min: Option<SimTime>,
+    pub rtt_max: Option<SimTime>,
+    /// Sum of all RTT samples in nanoseconds (see `rtt_mean`).
+    pub rtt_sum_ns: u128,
+    pub handshake_done_at: Option<SimTime>,
+    pub integrity_errors: u64,
+}
+
+impl TcpStats {
+    /// Mean RTT sample, truncated to whole nanoseconds.
+    pub fn rtt_mean(&self) -> Option<SimTime> {
+        (self.rtt_samples > 0)
+            .then(|| SimTime((self.rtt_sum_ns / u128::from(self.rtt_samples)) as u64))
+    }
+
+    pub(crate) fn record_rtt(&mut self, rtt: SimTime) {
+        self.rtt_samples += 1;
+        self.rtt_sum_ns += u128::from(rtt.0);
+        self.rtt_min = Some(self.rtt_min.map_or(rtt, |m| m.min(rtt)));
+        self.rtt_max = Some(self.rtt_max.map_or(rtt, |m| m.max(rtt)));
+    }
+}

@@ -1,0 +1,143 @@
+//! The retransmission-timeout estimator of RFC 6298, in integer nanoseconds.
+//!
+//! - first sample R: SRTT = R, RTTVAR = R/2;
+//! - later samples R': RTTVAR = 3/4·RTTVAR + 1/4·|SRTT − R'| (with the old SRTT),
+//!   then SRTT = 7/8·SRTT + 1/8·R';
+//! - RTO = SRTT + max(G, 4·RTTVAR), clamped to [min_rto, max_rto];
+//! - on expiry the RTO doubles (capped at max_rto) until the next sample.
+//!
+//! Divisions truncate toward zero (nanoseconds make the rounding immaterial).
+
+use crate::sim::SimTime;
+
+#[derive(Clone, Debug)]
+pub struct RttEstimator {
+    srtt: Option<u64>,
+    rttvar: u64,
+    rto: u64,
+    min_rto: u64,
+    max_rto: u64,
+    granularity: u64,
+}
+
+impl RttEstimator {
+    /// Before any sample the RTO is `initial_rto` (RFC 6298 §2.1), capped at `max_rto`.
+    pub fn new(initial_rto: SimTime, min_rto: SimTime, max_rto: SimTime, g: SimTime) -> Self {
+        let max_rto = max_rto.0.max(1);
+        RttEstimator {
+            srtt: None,
+            rttvar: 0,
+            rto: initial_rto.0.min(max_rto).max(1),
+            min_rto: min_rto.0.min(max_rto),
+            max_rto,
+            granularity: g.0,
+        }
+    }
+
+    /// Feed one RTT measurement (RFC 6298 §2.2, §2.3) and recompute the RTO.
+    pub fn sample(&mut self, r: SimTime) {
+        let r = r.0;
+        match self.srtt {
+            None => {
+                self.srtt = Some(r);
+                self.rttvar = r / 2;
+            }
+            Some(srtt) => {
+                let err = srtt.abs_diff(r);
+                self.rttvar = (3 * self.rttvar + err) / 4;
+                self.srtt = Some((7 * srtt + r) / 8);
+            }
+        }
+        let srtt = self.srtt.unwrap_or(r);
+        let rto = srtt.saturating_add(self.granularity.max(self.rttvar.saturating_mul(4)));
+        self.rto = rto.clamp(self.min_rto, self.max_rto);
+    }
+
+    /// Back off after an expiry: RTO = min(2·RTO, max_rto) (RFC 6298 §5.5).
+    pub fn backoff(&mut self) {
+        self.rto = self.rto.saturating_mul(2).min(self.max_rto);
+    }
+
+    /// Set the RTO directly (RFC 6298 §5.7's 3 s after a retransmitted SYN), within the bounds.
+    pub fn set_rto(&mut self, rto: SimTime) {
+        self.rto = rto.0.clamp(self.min_rto, self.max_rto);
+    }
+
+    pub fn rto(&self) -> SimTime {
+        SimTime(self.rto)
+    }
+
+    pub fn srtt(&self) -> Option<SimTime> {
+        self.srtt.map(SimTime)
+    }
+
+    pub fn rttvar(&self) -> SimTime {
+        SimTime(self.rttvar)
+    }
+
+    pub fn has_sample(&self) -> bool {
+        self.srtt.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_millis(v)
+    }
+
+    #[test]
+    fn rfc6298_arithmetic() {
+        let mut e = RttEstimator::new(ms(1000), ms(200), ms(60_000), ms(1));
+        assert_eq!(e.rto(), ms(1000));
+        assert_eq!(e.srtt(), None);
+
+        // First sample: SRTT = R, RTTVAR = R/2, RTO = R + 4·R/2 = 3R.
+        e.sample(ms(100));
+        assert_eq!(e.srtt(), Some(ms(100)));
+        assert_eq!(e.rttvar(), ms(50));
+        assert_eq!(e.rto(), ms(300));
+
+        // R' = 200: RTTVAR = 3/4·50 + 1/4·100 = 62.5; SRTT = 7/8·100 + 1/8·200 = 112.5.
+        e.sample(ms(200));
+        assert_eq!(e.rttvar(), SimTime::from_micros(62_500));
+        assert_eq!(e.srtt(), Some(SimTime::from_micros(112_500)));
+        // RTO = 112.5 + 4·62.5 = 362.5 ms.
+        assert_eq!(e.rto(), SimTime::from_micros(362_500));
+
+        // R' = 112.5 exactly: RTTVAR decays by 3/4, SRTT unchanged.
+        e.sample(SimTime::from_micros(112_500));
+        assert_eq!(e.rttvar(), SimTime::from_nanos(46_875_000));
+        assert_eq!(e.srtt(), Some(SimTime::from_micros(112_500)));
+        assert_eq!(e.rto(), SimTime::from_micros(300_000));
+    }
+
+    #[test]
+    fn clamps_and_granularity() {
+        // min RTO 1 s wins over a small computed value.
+        let mut e = RttEstimator::new(ms(1000), ms(1000), ms(60_000), ms(1));
+        e.sample(ms(10));
+        assert_eq!(e.rto(), ms(1000));
+
+        // G wins when RTTVAR is tiny: constant samples make 4·RTTVAR shrink below G.
+        let mut e = RttEstimator::new(ms(1000), SimTime::ZERO, ms(60_000), ms(5));
+        for _ in 0..100 {
+            e.sample(ms(10));
+        }
+        assert_eq!(e.rto(), ms(15));
+
+        // Max RTO caps the backoff.
+        let mut e = RttEstimator::new(ms(1000), ms(200), ms(3000), ms(1));
+        e.backoff();
+        assert_eq!(e.rto(), ms(2000));
+        e.backoff();
+        assert_eq!(e.rto(), ms(3000));
+        e.backoff();
+        assert_eq!(e.rto(), ms(3000));
+        // A new sample collapses the backoff.
+        e.sample(ms(100));
+        assert_eq!(e.rto(), ms(300));
+    }
+}
