@@ -24,6 +24,7 @@
 pub mod app;
 pub mod bench;
 pub mod charts;
+pub mod circuit;
 pub mod engine;
 pub mod error;
 pub mod net;

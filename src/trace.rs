@@ -29,10 +29,11 @@ pub enum DropReason {
     SocketBufferFull,
     LinkDown,
     BacklogFull,
+    Injected,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 8] = [
+    pub const ALL: [DropReason; 9] = [
         DropReason::QueueOverflow,
         DropReason::RandomLoss,
         DropReason::TtlExpired,
@@ -41,6 +42,7 @@ impl DropReason {
         DropReason::SocketBufferFull,
         DropReason::LinkDown,
         DropReason::BacklogFull,
+        DropReason::Injected,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +55,7 @@ impl DropReason {
             DropReason::SocketBufferFull => "socket-buffer-full",
             DropReason::LinkDown => "link-down",
             DropReason::BacklogFull => "backlog-full",
+            DropReason::Injected => "injected",
         }
     }
 
@@ -279,10 +282,29 @@ fn describe_packet(l: &mut String, p: &Packet) {
     );
     let _ = match &p.transport {
         Transport::Udp(u) => write!(l, " len={}", u.payload_len),
-        Transport::Tcp(t) => write!(
-            l,
-            " flags={} seq={} ack={} win={} len={}",
-            t.flags, t.seq, t.ack, t.window, t.payload_len
-        ),
+        Transport::Tcp(t) => {
+            let _ = write!(
+                l,
+                " flags={} seq={} ack={} win={} len={}",
+                t.flags, t.seq, t.ack, t.window, t.payload_len
+            );
+            let o = &t.options;
+            if let Some(mss) = o.mss {
+                let _ = write!(l, " mss={mss}");
+            }
+            if let Some(ws) = o.window_scale {
+                let _ = write!(l, " wscale={ws}");
+            }
+            if o.sack_permitted {
+                l.push_str(" sackok");
+            }
+            for (left, right) in o.sack() {
+                let _ = write!(l, " sack={left}-{right}");
+            }
+            if let Some((val, ecr)) = o.timestamps {
+                let _ = write!(l, " ts={val},{ecr}");
+            }
+            Ok(())
+        }
     };
 }

@@ -181,6 +181,9 @@ impl World {
         }
         let packet = c.arrive();
         let node = c.to;
+        if c.draw_injected() {
+            return self.drop_packet(node, Some(channel), DropReason::Injected, packet);
+        }
         if c.draw_loss() {
             return self.drop_packet(node, Some(channel), DropReason::RandomLoss, packet);
         }

@@ -409,6 +409,14 @@ impl World {
                 if let Some(sock) = socket {
                     let app = app_of(self, sock);
                     self.sockets.get_mut(sock).error = Some(error);
+                    if let Some(t) = &mut self.trace {
+                        t.note(
+                            now,
+                            &self.net.nodes[node as usize].name,
+                            "socket-error",
+                            &format!("sock={} {error}", sock.0),
+                        );
+                    }
                     self.notices.push(if established {
                         Notice::Readable { app, sock }
                     } else {

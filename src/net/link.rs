@@ -48,6 +48,10 @@ pub struct Channel {
     /// Bumped at each failure: events of an earlier epoch concern packets the
     /// failure already destroyed.
     pub epoch: u32,
+    /// Packets to lose on purpose, by arrival number (sorted), and how many
+    /// packets have reached the far end so far.
+    drop_list: Vec<u64>,
+    arrivals: u64,
     pub counters: ChannelCounters,
 }
 
@@ -87,6 +91,8 @@ impl Channel {
             in_flight: VecDeque::new(),
             up: true,
             epoch: 0,
+            drop_list: Vec::new(),
+            arrivals: 0,
             counters: ChannelCounters::default(),
         }
     }
@@ -156,6 +162,18 @@ impl Channel {
         lost.extend(self.transmitting.take());
         lost.extend(self.in_flight.drain(..));
         lost
+    }
+
+    /// Loses the packets with these arrival numbers (1 = the first).
+    pub fn set_drop_list(&mut self, mut list: Vec<u64>) {
+        list.sort_unstable();
+        self.drop_list = list;
+    }
+
+    /// Counts the packet now reaching the far end; whether it is one to lose on purpose.
+    pub fn draw_injected(&mut self) -> bool {
+        self.arrivals += 1;
+        self.drop_list.binary_search(&self.arrivals).is_ok()
     }
 
     /// Whether the packet now reaching the far end is lost to random loss.

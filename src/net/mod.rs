@@ -70,6 +70,7 @@ impl Network {
                 ));
                 channel_names.push(name);
             }
+            channels[i * 2].set_drop_list(l.drop.clone());
         }
         let by_address = nodes
             .iter()

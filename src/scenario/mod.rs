@@ -164,6 +164,8 @@ pub struct LinkSpec {
     /// Circuits each direction can carry at once; `None`: as many as its
     /// bandwidth allows (the sum of reserved rates stays within the bandwidth).
     pub channels: Option<u32>,
+    /// Packets lost on purpose in the a→b direction, by number (sorted; 1 = first).
+    pub drop: Vec<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -547,6 +549,11 @@ impl Validator<'_> {
                 delay,
                 queue,
                 loss,
+                drop: {
+                    let mut d = link.drop.clone().unwrap_or_default();
+                    d.sort_unstable();
+                    d
+                },
                 channels: match &link.channels {
                     Some(c) if *c.get_ref() == 0 => {
                         return self.err(

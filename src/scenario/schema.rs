@@ -98,6 +98,9 @@ pub struct RawLink {
     pub queue: Option<Spanned<QueueCapacity>>,
     pub loss: Option<Spanned<f64>>,
     pub channels: Option<Spanned<u32>>,
+    /// Packets to lose on purpose, by their number (1 = the first) in the
+    /// direction from the first node of `between` to the second.
+    pub drop: Option<Vec<u64>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]

@@ -702,6 +702,10 @@ impl TcpConnection {
         self.snd_max = self.snd_max.max(1);
         self.snd_nxt = self.snd_nxt.max(1);
         if retransmission {
+            // Karn: the handshake exchange is ambiguous now; and a repeated SYN or
+            // SYN-ACK means one was probably lost (RFC 5681 §3.1: IW = 1 segment).
+            self.rtt_timing = None;
+            self.syn_retransmitted = true;
             self.stats.segments_retransmitted += 1;
             self.push(TcpEvent::Retransmit {
                 seq: self.iss,
@@ -1206,8 +1210,10 @@ impl TcpConnection {
             }
             if self.state == TcpState::SynReceived && seq == 0 {
                 if !has_ack {
-                    // The peer retransmitted its SYN: our SYN-ACK was lost.
+                    // The peer retransmitted its SYN: our SYN-ACK was lost. Repeat it
+                    // now and restart the timer (this is the retransmission).
                     self.syn_pending = true;
+                    self.rtx_at = Some(now + self.rtt.rto());
                     return;
                 }
                 // Simultaneous open: the peer's SYN-ACK. Its SYN is old news; go on

@@ -49,6 +49,15 @@
 //!
 //! Sequence numbers are compared modulo 2^32 by unwrapping to 64-bit offsets
 //! (see `connection`).
+//!
+//! Not implemented: PAWS and timestamp-based RTO tweaks of RFC 7323 App. G, D-SACK
+//! (RFC 2883), challenge-ACK rate limiting (RFC 5961 §7), keep-alives, urgent data,
+//! ECN, a FIN-WAIT-2 timeout, SYN cookies and reopening from TIME-WAIT, spurious-RTO
+//! undo, RACK/TLP. A segment carrying data together with its SYN has the data
+//! ignored (the peer retransmits it).
+//!
+//! Performance: no allocation per segment in steady state (the event vector and
+//! range lists keep their capacity; `drain_events` hands out a `Drain`).
 
 mod config;
 pub mod congestion;

@@ -58,6 +58,24 @@ struct Flight {
     seg: Outgoing,
 }
 
+impl PartialEq for Flight {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.id) == (other.at, other.id)
+    }
+}
+impl Eq for Flight {}
+impl PartialOrd for Flight {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Flight {
+    /// Reversed: `BinaryHeap` pops the earliest arrival first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.at, other.id).cmp(&(self.at, self.id))
+    }
+}
+
 /// Every segment put on the wire: (time, sender, segment, dropped).
 type SentLog = Vec<(SimTime, usize, Outgoing, bool)>;
 
@@ -71,7 +89,7 @@ struct Net {
     rng: u64,
     busy_until: [SimTime; 2],
     ep: [Endpoint; 2],
-    flights: Vec<Flight>,
+    flights: std::collections::BinaryHeap<Flight>,
     next_id: u64,
     drop: Option<DropFn>,
     log: SentLog,
@@ -108,7 +126,7 @@ impl Net {
                     events: Vec::new(),
                 },
             ],
-            flights: Vec::new(),
+            flights: std::collections::BinaryHeap::new(),
             next_id: 0,
             drop: None,
             log: Vec::new(),
@@ -394,14 +412,9 @@ impl Net {
         self.collect_events(to);
     }
 
-    /// The next thing to happen: an arrival (index into `flights`) or a timer (endpoint).
-    fn next_event(&self) -> Option<(SimTime, Result<usize, usize>)> {
-        let next_flight = self
-            .flights
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, f)| (f.at, f.id))
-            .map(|(k, f)| (f.at, Ok(k)));
+    /// The next thing to happen: an arrival (`None`) or a timer (`Some(endpoint)`).
+    fn next_event(&self) -> Option<(SimTime, Option<usize>)> {
+        let next_flight = self.flights.peek().map(|f| (f.at, None));
         let next_timer = [A, B]
             .into_iter()
             .filter_map(|i| {
@@ -409,7 +422,7 @@ impl Net {
                     .conn
                     .as_ref()
                     .and_then(|c| c.next_timer())
-                    .map(|t| (t, Err(i)))
+                    .map(|t| (t, Some(i)))
             })
             .min();
         match (next_flight, next_timer) {
@@ -430,11 +443,11 @@ impl Net {
         }
         self.now = self.now.max(at);
         match what {
-            Ok(k) => {
-                let f = self.flights.swap_remove(k);
+            None => {
+                let f = self.flights.pop().expect("a flight");
                 self.deliver(f);
             }
-            Err(i) => {
+            Some(i) => {
                 let now = self.now;
                 self.conn_mut(i).on_timer(now);
                 self.collect_events(i);
@@ -643,6 +656,36 @@ fn syn_retransmitted_with_backoff_then_rto_3s_and_iw_one_segment() {
     assert_eq!(n.conn(A).rto(), ms(3000)); // RFC 6298 §5.7
     assert_eq!(n.conn(A).cwnd(), 1448); // RFC 5681 §3.1: IW = 1 segment after a lost SYN
     assert_eq!(n.conn(A).srtt(), None); // Karn: no sample from a retransmitted SYN
+}
+
+#[test]
+fn lost_syn_ack_is_repeated_when_the_syn_comes_again() {
+    let mut n = Net::pair(ms(10));
+    let mut synacks = 0;
+    n.drop_when(move |from, o, _| {
+        if from == B && o.repr.flags.contains(TcpFlags::SYN) {
+            synacks += 1;
+            return synacks == 1;
+        }
+        false
+    });
+    n.run_while(|n| {
+        n.ep[B]
+            .conn
+            .as_ref()
+            .is_none_or(|c| c.state() != TcpState::Established)
+    });
+    // A's SYN timer fires at 1 s; B answers the repeated SYN with a SYN-ACK at once
+    // (its own SYN-ACK timer would only fire at 1.01 s).
+    let rb = n.retransmits(B);
+    assert_eq!(rb.len(), 1);
+    assert_eq!((rb[0].0, rb[0].3), (ms(1010), RetransmitCause::Syn));
+    assert_eq!(n.retransmits(A)[0].0, ms(1000));
+    assert_eq!(n.now, ms(1030));
+    // Both saw a lost handshake segment: IW of one segment, no RTT sample.
+    assert_eq!(n.conn(B).cwnd(), 1448);
+    assert_eq!(n.conn(B).srtt(), None);
+    assert_eq!(n.conn(A).cwnd(), 1448);
 }
 
 #[test]
@@ -887,6 +930,37 @@ fn fin_is_retransmitted() {
     assert_eq!(rtx[0].0, ms(100) + ms(1000));
     assert_eq!(state(&n, A), TcpState::Closed);
     assert_eq!(state(&n, B), TcpState::Closed);
+}
+
+#[test]
+fn time_wait_acks_a_retransmitted_fin_and_restarts() {
+    let mut n = Net::pair(ms(10));
+    n.ep[A].app.reads = true;
+    n.ep[A].app.close_at_eof = true;
+    n.ep[B].app.reads = true;
+    n.ep[B].app.close_at_eof = true;
+    n.run_until(ms(100));
+    // A's ACK of B's FIN is lost once: B repeats its FIN from LAST-ACK.
+    let mut acks = 0;
+    n.drop_when(move |from, o, _| {
+        if from == A && o.repr.flags == TcpFlags::ACK && o.repr.ack == SeqNum(3_000_000_002) {
+            acks += 1;
+            return acks == 1;
+        }
+        false
+    });
+    n.conn_mut(A).close();
+    n.run_to_end();
+    let rb = n.retransmits(B);
+    assert_eq!(rb.len(), 1);
+    assert_eq!(rb[0].3, RetransmitCause::Fin);
+    assert_eq!(state(&n, B), TcpState::Closed);
+    // A entered TIME-WAIT at 120 ms; the repeated FIN (sent 1 s after B's FIN at
+    // 110 ms, arriving at 1.12 s) restarted the 60 s timer.
+    assert_eq!(rb[0].0, ms(1110));
+    let closed = n.ep[A].events.last().unwrap();
+    assert_eq!(closed.1, TcpEvent::Closed);
+    assert_eq!(closed.0, ms(1120) + SimTime::from_secs(60));
 }
 
 #[test]
@@ -1434,74 +1508,6 @@ fn congestion_avoidance_grows_about_one_mss_per_rtt() {
     n.assert_clean();
 }
 
-#[test]
-#[ignore]
-fn diag_sack_vs_reno() {
-    for sack in [false, true] {
-        let cfg = TcpConfig {
-            sack,
-            ..TcpConfig::default()
-        };
-        let mut n = Net::new(cfg, cfg, ms(50));
-        n.rate = Some(50_000_000);
-        n.connect(A);
-        bulk(&mut n, 2_000_000);
-        let lost: Vec<u64> = (0..12).map(|k| (200 + 9 * k) * 1448).collect();
-        n.drop_data_once(A, &lost);
-        n.run_to_end();
-        println!("sack={sack} stats={:?}", n.conn(A).stats());
-        for (t, e) in &n.ep[A].events {
-            match e {
-                TcpEvent::Retransmit { .. } | TcpEvent::TimerExpired { .. } => {
-                    println!("{t} {e:?}")
-                }
-                TcpEvent::Congestion { .. } => println!("{t} {e:?}"),
-                _ => {}
-            }
-        }
-        let done = n.ep[B]
-            .events
-            .iter()
-            .find(|(_, e)| *e == TcpEvent::PeerClosed)
-            .unwrap()
-            .0;
-        println!("done {done}");
-    }
-}
-
-#[test]
-#[ignore]
-fn diag_zero_window() {
-    let small = TcpConfig {
-        recv_buffer: 20_000,
-        ..TcpConfig::default()
-    };
-    let mut n = Net::new(TcpConfig::default(), small, ms(10));
-    n.connect(A);
-    bulk(&mut n, 100_000);
-    n.ep[B].app.read_from = Some(SimTime::from_secs(20));
-    n.run_to_end();
-    for (t, f, o, d) in &n.log {
-        let r = o.repr;
-        if *t > SimTime::from_secs(15) && *t < SimTime::from_secs(40) {
-            println!(
-                "{t} {} {:>8} seq={} ack={} len={} win={} {}",
-                if *f == A { "A>B" } else { "B>A" },
-                r.flags.to_string(),
-                r.seq
-                    .0
-                    .wrapping_sub(if *f == A { 1_000_000 } else { 3_000_000_000 }),
-                r.ack
-                    .0
-                    .wrapping_sub(if *f == A { 3_000_000_000 } else { 1_000_000 }),
-                r.payload_len,
-                r.window,
-                if *d { "DROP" } else { "" }
-            );
-        }
-    }
-}
-
 // ------------------------------------------------------------ random stress
 
 /// Random loss (data and ACKs, both directions), reordering, all option mixes:
@@ -1638,4 +1644,27 @@ fn random_slow_reader_stress() {
         n.assert_clean();
         assert!(n.now < SimTime::from_secs(500), "{ctx}: took {}", n.now);
     }
+}
+
+/// Throughput of the state machine itself (run with --ignored --nocapture).
+#[test]
+#[ignore]
+fn bench_bulk_transfer() {
+    let cfg = TcpConfig {
+        recv_buffer: 16 << 20,
+        send_buffer: 16 << 20,
+        ..TcpConfig::default()
+    };
+    let mut n = Net::new(cfg, cfg, ms(10));
+    n.rate = Some(10_000_000_000);
+    n.connect(A);
+    bulk(&mut n, 1 << 30);
+    let t = std::time::Instant::now();
+    n.run_to_end();
+    let segs = n.log.len();
+    println!(
+        "{segs} segments in {:?}: {:.0} segments/s (harness included)",
+        t.elapsed(),
+        segs as f64 / t.elapsed().as_secs_f64()
+    );
 }

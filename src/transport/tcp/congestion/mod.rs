@@ -31,7 +31,7 @@ pub struct AckSample {
     pub srtt: Option<SimTime>,
 }
 
-pub trait CongestionControl: fmt::Debug {
+pub trait CongestionControl: fmt::Debug + Send {
     /// Short lowercase name for traces ("newreno").
     fn name(&self) -> &'static str;
     fn cwnd(&self) -> u32;
