@@ -25,6 +25,7 @@ pub mod app;
 pub mod bench;
 pub mod charts;
 pub mod circuit;
+pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod net;

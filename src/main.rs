@@ -10,7 +10,7 @@ use std::process::ExitCode;
     name = "netsim",
     version,
     about = "A deterministic discrete-event network simulator",
-    after_help = "Examples:\n  netsim run scenarios/quickstart.toml\n  netsim run scenarios/quickstart.toml --trace --seed 7 --out /tmp/results\n  netsim validate scenarios/quickstart.toml\n  netsim bench --quick\n\nExit codes: 0 success, 2 bad input (scenario or arguments), 1 internal error."
+    after_help = "Examples:\n  netsim run scenarios/quickstart.toml\n  netsim run scenarios/quickstart.toml --trace --seed 7 --out /tmp/results\n  netsim compare scenarios/diamond.toml\n  netsim validate scenarios/quickstart.toml\n  netsim bench --quick\n\nExit codes: 0 success, 2 bad input (scenario or arguments), 1 internal error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,6 +44,26 @@ enum Command {
         /// How many of its first segments the ladder diagram shows
         #[arg(long, value_name = "N", default_value_t = 30)]
         ladder_segments: usize,
+    },
+    /// Run a scenario over packets and over circuits, same traffic and failures, side by side
+    Compare {
+        /// The scenario file (TOML)
+        file: PathBuf,
+        /// Folder that receives the result folder (<name>-compare)
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Override the scenario's seed
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write trace-packet.txt and trace-circuit.txt
+        #[arg(long)]
+        trace: bool,
+        /// Do not draw the charts
+        #[arg(long)]
+        no_plots: bool,
+        /// Print nothing but errors
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Check a scenario file without simulating it
     Validate {
@@ -107,6 +127,22 @@ fn execute(command: Command) -> netsim::Result<()> {
                     secs,
                     result.report.events as f64 / secs.max(1e-9) / 1e6
                 );
+            }
+            Ok(())
+        }
+        Command::Compare {
+            file,
+            out,
+            seed,
+            trace,
+            no_plots,
+            quiet,
+        } => {
+            let scenario = netsim::run::load(&file, seed)?;
+            let result = netsim::compare::compare(scenario, &out, trace, !no_plots)?;
+            if !quiet {
+                print!("{}", result.comparison.table());
+                println!("\nwrote {}/", result.folder.display());
             }
             Ok(())
         }

@@ -46,6 +46,8 @@ pub struct TcpStack {
     by_tuple: BTreeMap<(u32, u16, Ipv4Addr, u16), u32>,
     /// Per node: the stream ISNs are drawn from.
     isn_rngs: Vec<Rng>,
+    /// Scratch space for a connection's events (see `tcp_service`).
+    events: Vec<TcpEvent>,
 }
 
 impl TcpStack {
@@ -268,10 +270,14 @@ impl World {
             let (node, dst, addr, flow) = (s.node, s.remote_node, s.remote_addr, s.flow);
             self.tcp_emit(node, dst, addr, out.repr, out.payload_origin, flow);
         }
-        let events: Vec<TcpEvent> = self.tcp.slot(id).conn.drain_events().collect();
-        for e in events {
+        // Reuse one buffer: handling an event needs the whole world, so the
+        // events are moved out of the connection first.
+        let mut events = std::mem::take(&mut self.tcp.events);
+        events.extend(self.tcp.slot(id).conn.drain_events());
+        for e in events.drain(..) {
             self.tcp_event(id, e);
         }
+        self.tcp.events = events;
         let (next, node) = {
             let s = self.tcp.slot(id);
             (s.conn.next_timer(), s.node)

@@ -34,6 +34,7 @@ struct FlowCounters {
     lost_packets: u64,
     lost_bytes: u64,
     lost_by_reason: [u64; REASONS],
+    lost_bytes_by_reason: [u64; REASONS],
     /// One-way delay of each delivered packet, ns (sorted at the end for percentiles).
     delays: Vec<u64>,
     /// When a stream application last read data.
@@ -188,6 +189,7 @@ impl Collector {
                     f.lost_packets += 1;
                     f.lost_bytes += u64::from(p.payload_len());
                     f.lost_by_reason[reason.index()] += 1;
+                    f.lost_bytes_by_reason[reason.index()] += u64::from(p.payload_len());
                 }
             }
             PacketEvent::Enqueue { .. }
@@ -238,6 +240,7 @@ impl Collector {
                     in_flight_packets: in_flight,
                     loss_percent: percent(f.lost_packets, f.sent_packets),
                     lost_by_reason: reasons(&f.lost_by_reason),
+                    lost_bytes_by_reason: reasons(&f.lost_bytes_by_reason),
                     throughput_bps: if let Some(c) = completion_s.filter(|c| *c > 0.0) {
                         f.received_bytes as f64 * 8.0 / c
                     } else if active > 0.0 {
@@ -382,6 +385,8 @@ pub struct FlowReport {
     pub in_flight_packets: u64,
     pub loss_percent: f64,
     pub lost_by_reason: Vec<ReasonCount>,
+    /// Payload bytes lost, by cause (same order).
+    pub lost_bytes_by_reason: Vec<ReasonCount>,
     /// Delivered payload bits per second over the flow's active period (start to stop).
     pub throughput_bps: f64,
     pub delay: DelayReport,
