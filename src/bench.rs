@@ -98,6 +98,41 @@ pub fn udp_chain(routers: usize, flows: usize, duration_s: u64) -> BenchRow {
     }
 }
 
+/// A dumbbell: `n` senders and `n` receivers, two routers, access links
+/// 100 Mbps / 1 ms, bottleneck 10 Mbps / 20 ms with a 100-packet drop-tail
+/// queue, `n` unlimited NewReno bulk flows.
+pub fn dumbbell_scenario(n: usize, duration_s: u64) -> String {
+    let mut s = format!(
+        "[simulation]\nname = \"bench-dumbbell\"\nduration = \"{duration_s}s\"\n[tcp]\nsack = false\n\
+         [[node]]\nname = \"L\"\nkind = \"router\"\n[[node]]\nname = \"R\"\nkind = \"router\"\n\
+         [[link]]\nbetween = [\"L\", \"R\"]\nbandwidth = \"10Mbps\"\ndelay = \"20ms\"\nqueue = \"100p\"\n"
+    );
+    for i in 0..n {
+        s += &format!("[[node]]\nname = \"s{i}\"\n[[node]]\nname = \"d{i}\"\n");
+        s += &format!(
+            "[[link]]\nbetween = [\"s{i}\", \"L\"]\n[[link]]\nbetween = [\"d{i}\", \"R\"]\n"
+        );
+        s += &format!("[[flow]]\nprotocol = \"tcp\"\nfrom = \"s{i}\"\nto = \"d{i}:80\"\n");
+    }
+    s
+}
+
+pub fn dumbbell(n: usize, duration_s: u64) -> BenchRow {
+    let text = dumbbell_scenario(n, duration_s);
+    let sc = crate::scenario::parse("bench", &text, "bench").expect("the bench scenario is valid");
+    let started = Instant::now();
+    let report = Simulation::new(sc, RunOptions::default())
+        .expect("bench scenario builds")
+        .run()
+        .expect("bench runs");
+    let wall_s = started.elapsed().as_secs_f64();
+    BenchRow {
+        name: format!("TCP dumbbell, {n} bulk flows, {duration_s} s"),
+        events: report.events,
+        wall_s,
+    }
+}
+
 /// Runs every benchmark and prints a table.
 pub fn run(quick: bool) {
     let steps = if quick { 2_000_000 } else { 20_000_000 };
@@ -106,6 +141,9 @@ pub fn run(quick: bool) {
         rows.push(hold_model(pending, steps));
     }
     rows.push(udp_chain(4, 8, if quick { 2 } else { 20 }));
+    for n in [1, 10, 100] {
+        rows.push(dumbbell(n, if quick { 6 } else { 60 }));
+    }
     println!(
         "{:<52} {:>14} {:>10} {:>14}",
         "benchmark", "events", "wall s", "M events/s"
