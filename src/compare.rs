@@ -93,6 +93,11 @@ pub fn compare(
     if plots {
         write_charts(&comparison, &out.path(""))?;
     }
+    crate::html::write_index(
+        &out.path(""),
+        &format!("netsim compare: {}", comparison.scenario),
+        &comparison.table(),
+    )?;
     let folder = out.commit()?;
     Ok(CompareResult { folder, comparison })
 }

@@ -23,14 +23,17 @@
 
 pub mod app;
 pub mod bench;
+pub mod capture;
 pub mod charts;
 pub mod circuit;
 pub mod compare;
 pub mod engine;
 pub mod error;
+pub mod html;
 pub mod net;
 pub mod output;
 pub mod plot;
+pub mod progress;
 pub mod run;
 pub mod scenario;
 pub mod sim;

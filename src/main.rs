@@ -44,6 +44,9 @@ enum Command {
         /// How many of its first segments the ladder diagram shows
         #[arg(long, value_name = "N", default_value_t = 30)]
         ladder_segments: usize,
+        /// Also write pcap/<from>-<to>.pcap: the packets of each link direction
+        #[arg(long)]
+        pcap: bool,
     },
     /// Run a scenario over packets and over circuits, same traffic and failures, side by side
     Compare {
@@ -100,6 +103,7 @@ fn execute(command: Command) -> netsim::Result<()> {
             no_plots,
             ladder_flow,
             ladder_segments,
+            pcap,
         } => {
             let scenario = netsim::run::load(&file, seed)?;
             let config = netsim::run::RunConfig {
@@ -109,6 +113,8 @@ fn execute(command: Command) -> netsim::Result<()> {
                 ladder: netsim::charts::LadderOptions {
                     segments: ladder_segments,
                 },
+                progress: !quiet,
+                pcap,
                 ..netsim::run::RunConfig::new(out)
             };
             let result = netsim::run::run(scenario, &config)?;

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::output::OutputDir;
 use crate::scenario::Scenario;
 use crate::stats::Report;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,10 @@ pub struct RunConfig {
     /// The TCP flow of the ladder and sequence plots (default: the first).
     pub watch_flow: Option<String>,
     pub ladder: crate::charts::LadderOptions,
+    /// Write one pcap capture per link direction into `pcap/` (see `crate::capture`).
+    pub pcap: bool,
+    /// A progress line on stderr for long runs, when stderr is a terminal.
+    pub progress: bool,
 }
 
 impl RunConfig {
@@ -30,6 +35,8 @@ impl RunConfig {
             plots: true,
             watch_flow: None,
             ladder: Default::default(),
+            pcap: false,
+            progress: false,
         }
     }
 }
@@ -73,12 +80,27 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         trace,
         watch_flow: cfg.watch_flow.clone(),
     };
-    let report = Simulation::new(scenario, options)?.run()?;
+    let mut sim = Simulation::new(scenario, options)?;
+    if cfg.pcap {
+        sim.capture_pcap(&out.path(crate::capture::PCAP_DIR))?;
+    }
+    if cfg.progress && std::io::stderr().is_terminal() {
+        crate::progress::run_with_progress(&mut sim);
+    } else {
+        let end = sim.scenario().duration;
+        sim.run_until(end);
+    }
+    let report = sim.finish()?;
     let wall = started.elapsed();
     write_report(&out, &report)?;
     if cfg.plots {
         crate::charts::write_all(&report, &out.path(""), cfg.ladder)?;
     }
+    crate::html::write_index(
+        &out.path(""),
+        &format!("netsim: {}", report.scenario),
+        &report.summary(),
+    )?;
     let folder = out.commit()?;
     Ok(RunResult {
         folder,

@@ -5,6 +5,7 @@
 //! network goes through the socket calls on `Ctx`.
 
 pub mod calls;
+pub mod local;
 pub mod sink;
 pub mod tcp;
 pub mod udp_source;

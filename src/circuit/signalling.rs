@@ -159,7 +159,10 @@ impl<'a> Sim<'a> {
                 Ev::Arrival { flow } => self.on_arrival(flow),
                 Ev::Start { flow } => {
                     let f = &self.sc.flows[flow as usize];
-                    self.start_call(flow, f.start, f.stop);
+                    // A fixed-size transfer holds its circuit until its bytes are sent.
+                    let end = super::traffic::transfer_time(f)
+                        .map_or(f.stop, |t| (f.start + t).min(f.stop));
+                    self.start_call(flow, f.start, end);
                 }
                 Ev::Retry { call, epoch } => self.on_retry(call, epoch),
                 Ev::Hop { call, epoch, hop } => self.on_hop(call, epoch, hop as usize),

@@ -108,6 +108,12 @@ impl Offer {
                 off,
                 periods: Distribution::Exponential,
             } => drawn_periods(sc, flow, on, off),
+            // A TCP transfer of a fixed size: its bytes at the circuit's rate, once.
+            _ if transfer_time(flow).is_some() => OnTimes::Periodic {
+                start: flow.start.as_nanos(),
+                on: transfer_time(flow).map_or(0, SimTime::as_nanos),
+                cycle: u64::MAX,
+            },
             _ => OnTimes::Always,
         };
         Offer {
@@ -212,6 +218,17 @@ fn datagrams_in_period(length: SimTime, flow: &FlowSpec) -> u64 {
     (num.div_ceil(den) as u64).max(1)
 }
 
+/// A TCP flow of a fixed size, carried over a circuit: how long its bytes take
+/// at the flow's `rate`. `None` for every other flow.
+pub(super) fn transfer_time(flow: &FlowSpec) -> Option<SimTime> {
+    if flow.protocol != crate::scenario::Protocol::Tcp {
+        return None;
+    }
+    let bytes = flow.bytes?;
+    let ns = u128::from(bytes) * NS_BITS_PER_BYTE_SECOND / u128::from(flow.rate.0.max(1));
+    Some(SimTime(ns.min(u128::from(u64::MAX)) as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,3 +261,4 @@ mod tests {
         }
     }
 }
+

@@ -22,6 +22,7 @@ use crate::trace::{DropReason, PacketEvent, SocketCall, TraceWriter};
 use crate::transport::tcp::TcpConfig;
 use std::collections::BTreeMap;
 
+pub(crate) mod local;
 mod tcp;
 use std::io::Write;
 
@@ -44,6 +45,8 @@ pub enum Event {
     Reconverge,
     /// A TCP connection's timer (stale unless `generation` is the current one).
     TcpTimer { conn: u32, generation: u32 },
+    /// A Unix-domain socket hand-over arrives (see `engine::local`).
+    LocalDeliver { delivery: u32 },
 }
 
 /// Something an application must be told after the current event.
@@ -80,8 +83,12 @@ pub struct World {
     /// Per failure: its random stream (used by random failure processes).
     failure_rngs: Vec<rng::Rng>,
     trace: Option<TraceWriter>,
+    /// Packet captures (`Simulation::capture_pcap`), if enabled.
+    capture: Option<crate::capture::Capture>,
     notices: Vec<Notice>,
     pub(crate) tcp: tcp::TcpStack,
+    /// Unix-domain sockets.
+    pub(crate) local: local::LocalStack,
     /// The TCP parameters new stream sockets start with.
     pub(crate) tcp_defaults: TcpConfig,
 }
@@ -155,6 +162,9 @@ impl World {
         serialization: SimTime,
     ) {
         self.record(node, PacketEvent::Transmit { channel }, packet);
+        if let Some(c) = &mut self.capture {
+            c.transmit(self.now, channel, self.net.packets.get(packet));
+        }
         let epoch = self.net.channels[channel as usize].epoch;
         self.events
             .push(self.now + serialization, Event::TxDone { channel, epoch });
@@ -373,13 +383,15 @@ impl Simulation {
         // they are bound before anything arrives. A TCP server serves its port
         // the way the first flow to it asks.
         let mut receivers: BTreeMap<(usize, Protocol, u16), usize> = BTreeMap::new();
-        for (i, f) in scenario.flows.iter().enumerate().filter(|(_, f)| f.sink) {
+        let sinks = scenario.flows.iter().enumerate();
+        for (i, f) in sinks.filter(|(_, f)| f.sink && f.protocol != Protocol::Local) {
             receivers.entry((f.to, f.protocol, f.dst_port)).or_insert(i);
         }
         for (&(node, protocol, port), &i) in &receivers {
             let app: Box<dyn App> = match protocol {
                 Protocol::Udp => Box::new(UdpSink::new(port)),
                 Protocol::Tcp => Box::new(TcpServer::new(scenario.flows[i].clone())),
+                Protocol::Local => unreachable!("local flows have their own servers"),
             };
             let flow = if protocol == Protocol::Tcp {
                 i as u32
@@ -393,11 +405,13 @@ impl Simulation {
                 ttl: 64,
             });
         }
+        apps.extend(local::local_servers(&scenario));
         for (i, f) in scenario.flows.iter().enumerate() {
             let rng = rng::stream(scenario.seed, &format!("flow:{}", f.name));
             let to = scenario.nodes[f.to].address;
             let app: Box<dyn App> = match (f.protocol, f.pattern) {
                 (Protocol::Tcp, _) => Box::new(TcpClient::new(f.clone(), to)),
+                (Protocol::Local, _) => Box::new(crate::app::local::LocalClient::new(f.clone())),
                 (Protocol::Udp, TrafficPattern::Calls { .. }) => {
                     Box::new(CallSource::new(f.clone(), to, rng))
                 }
@@ -423,12 +437,16 @@ impl Simulation {
                 .map(|i| rng::stream(scenario.seed, &scenario.failure_label(i)))
                 .collect(),
             trace: options.trace.map(TraceWriter::new),
+            capture: None,
             tcp: tcp::TcpStack::new(
                 scenario
                     .nodes
                     .iter()
                     .map(|n| rng::stream(scenario.seed, &format!("isn:{}", n.name)))
                     .collect(),
+            ),
+            local: local::LocalStack::new(
+                scenario.nodes.iter().map(|n| n.local_latency).collect(),
             ),
             tcp_defaults: scenario.tcp,
             notices: Vec::new(),
@@ -440,6 +458,16 @@ impl Simulation {
             processed: 0,
             started: false,
         })
+    }
+
+    /// Writes one pcap capture per link direction into `dir` (see
+    /// `crate::capture`). Call before the run starts.
+    pub fn capture_pcap(&mut self, dir: &std::path::Path) -> Result<()> {
+        if self.started {
+            return Err(Error::Internal("pcap capture enabled after the start".into()));
+        }
+        self.world.capture = Some(crate::capture::Capture::create(dir, &self.world.net)?);
+        Ok(())
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -539,6 +567,7 @@ impl Simulation {
                 Event::Detect { link, down } => self.world.on_detect(&self.scenario, link, down),
                 Event::Reconverge => self.world.on_reconverge(&self.scenario),
                 Event::TcpTimer { conn, generation } => self.world.on_tcp_timer(conn, generation),
+                Event::LocalDeliver { delivery } => self.world.on_local_deliver(delivery),
             }
             if !self.world.notices.is_empty() {
                 self.dispatch_notices();
@@ -562,6 +591,9 @@ impl Simulation {
         if let Some(t) = self.world.trace.take() {
             t.finish()
                 .map_err(|e| Error::Internal(format!("writing the trace failed: {e}")))?;
+        }
+        if let Some(c) = self.world.capture.take() {
+            c.finish()?;
         }
         Ok(self
             .world

@@ -6,12 +6,15 @@
 //!
 //! Defaults (documented in the README's scenario reference):
 //! - simulation: name = the file stem, seed = 1, duration = "10s"
-//! - node: kind = "host", address = 10.0.0.N for the N-th host, 172.16.0.N for the N-th router
+//! - node: kind = "host", address = 10.0.0.N for the N-th host, 172.16.0.N for the N-th router,
+//!   local_latency = "10us" (each Unix-domain socket delivery on the host)
 //! - link: bandwidth = "100Mbps", delay = "1ms", queue = "100p", loss = 0.0
 //! - flow: protocol = "udp", pattern = "cbr", rate = "1Mbps", size = "1000B"
 //!   (payload), size_distribution = "fixed", start = "0s", stop = the end,
 //!   on = off = "1s" with periods = "fixed", ttl = 64, destination port 9,
 //!   source ports 49152, 49153, ... per host in flow order.
+//! - local flow (protocol = "local"): to = "HOST:/PATH" on the `from` host
+//!   (path "/tmp/FLOW.sock" when only "HOST" is given), socket = "stream".
 
 mod failures;
 pub mod schema;
@@ -29,7 +32,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use toml::Spanned;
 
-pub use schema::{Distribution, NodeKind, Pattern, Protocol, Switching};
+pub use schema::{Distribution, LocalSocket, NodeKind, Pattern, Protocol, Switching};
 
 /// A checked scenario, ready to simulate.
 #[derive(Clone, Debug)]
@@ -150,6 +153,8 @@ pub struct NodeSpec {
     pub name: String,
     pub kind: NodeKind,
     pub address: Ipv4Addr,
+    /// Latency of each Unix-domain socket delivery on this host.
+    pub local_latency: SimTime,
 }
 
 #[derive(Clone, Debug)]
@@ -194,7 +199,20 @@ pub struct FlowSpec {
     pub backlog: u32,
     /// The size of a fixed transfer, if any (for its completion time).
     pub bytes: Option<u64>,
+    /// `protocol = "local"` flows: the socket path and type.
+    pub local: Option<LocalSpec>,
 }
+
+/// The Unix-domain end of a `protocol = "local"` flow (on its `to` host, which
+/// is its `from` host).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalSpec {
+    pub path: String,
+    pub socket: LocalSocket,
+}
+
+/// A host's Unix-domain socket latency unless its `local_latency` says otherwise.
+pub const DEFAULT_LOCAL_LATENCY: SimTime = SimTime::from_micros(10);
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TrafficPattern {
@@ -462,6 +480,7 @@ impl Validator<'_> {
                 name: name.to_string(),
                 kind,
                 address,
+                local_latency: node.local_latency.map_or(DEFAULT_LOCAL_LATENCY, |d| d.0),
             });
         }
         Ok(out)
@@ -599,8 +618,17 @@ impl Validator<'_> {
                     ),
                 );
             }
+            let protocol = f.protocol.unwrap_or(Protocol::Udp);
             let from = self.node_ref(&f.from, index)?;
-            let (to_name, dst_port) = self.endpoint(&f.to)?;
+            let (to_name, dst_port, local) = if protocol == Protocol::Local {
+                let (node, path) = self.local_endpoint(f, &name)?;
+                (node, 0, Some(path))
+            } else if let Some(s) = &f.socket {
+                return self.err(s.span(), "`socket` applies to protocol = \"local\" flows only; expected no `socket` key here");
+            } else {
+                let (node, port) = self.endpoint(&f.to)?;
+                (node, port, None)
+            };
             let to = self.node_ref(&Spanned::new(f.to.span(), to_name), index)?;
             for (end, span) in [(from, f.from.span()), (to, f.to.span())] {
                 if sc.nodes[end].kind != NodeKind::Host {
@@ -613,7 +641,16 @@ impl Validator<'_> {
                     );
                 }
             }
-            if from == to {
+            if let (Some(local), true) = (&local, from != to) {
+                return self.err(
+                    f.to.span(),
+                    format!(
+                        "a Unix-domain socket path is reachable only on its own host; flow `{name}` starts on `{}`, so expected to = \"{}:{}\"",
+                        sc.nodes[from].name, sc.nodes[from].name, local.path
+                    ),
+                );
+            }
+            if from == to && local.is_none() {
                 return self.err(
                     f.to.span(),
                     format!(
@@ -740,11 +777,13 @@ impl Validator<'_> {
                     p
                 }
             };
-            let protocol = f.protocol.unwrap_or(Protocol::Udp);
             let app = match protocol {
-                Protocol::Tcp => self.stream_app(f)?,
+                Protocol::Tcp | Protocol::Local => self.stream_app(f)?,
                 Protocol::Udp => AppSpec::Bulk { bytes: None },
             };
+            if let Some(l) = &local {
+                self.check_local(f, l, app, &out, to)?;
+            }
             out.push(FlowSpec {
                 name,
                 protocol,
@@ -776,6 +815,7 @@ impl Validator<'_> {
                         ..
                     } => requests.checked_mul(response_size),
                 },
+                local,
             });
         }
         Ok(out)
@@ -791,6 +831,49 @@ impl Validator<'_> {
                 _ => self.err(to.span(), format!("`{port}` is not a port; expected \"NODE\" or \"NODE:PORT\" with a port from 1 to 65535")),
             },
         }
+    }
+
+    /// A local flow's "A:/tmp/app.sock", or "A" for the path "/tmp/FLOW.sock".
+    fn local_endpoint(&self, f: &RawFlow, flow: &str) -> Result<(String, LocalSpec)> {
+        let socket = f.socket.as_ref().map_or(LocalSocket::Stream, |s| *s.get_ref());
+        let (node, path) = match f.to.get_ref().split_once(':') {
+            None => (f.to.get_ref().clone(), format!("/tmp/{flow}.sock")),
+            Some((node, path)) => (node.to_string(), path.to_string()),
+        };
+        let max = crate::socket::local::MAX_PATH;
+        if !(path.starts_with('/') || path.starts_with('@')) || path.len() > max {
+            return self.err(f.to.span(), format!("`{path}` is not a Unix-domain socket path; expected \"NODE:/PATH\" with a path of at most {max} bytes, e.g. \"A:/tmp/app.sock\""));
+        }
+        Ok((node, LocalSpec { path, socket }))
+    }
+
+    /// One socket type per path and host; datagrams within the largest one.
+    fn check_local(
+        &self,
+        f: &RawFlow,
+        l: &LocalSpec,
+        app: AppSpec,
+        earlier: &[FlowSpec],
+        host: usize,
+    ) -> Result<()> {
+        let clash = earlier.iter().find(|e| {
+            e.to == host && e.local.as_ref().is_some_and(|o| o.path == l.path && o.socket != l.socket)
+        });
+        if let Some(e) = clash {
+            let kind = |s: LocalSocket| if s == LocalSocket::Stream { "stream" } else { "datagram" };
+            let span = f.socket.as_ref().map_or(f.to.span(), |s| s.span());
+            return self.err(span, format!("path `{}` is already used by {} flow `{}`; expected one socket type per path on a host", l.path, kind(e.local.as_ref().map_or(l.socket, |o| o.socket)), e.name));
+        }
+        let max = crate::socket::local::MAX_DATAGRAM;
+        if let (LocalSocket::Datagram, AppSpec::RequestResponse { request_size, response_size, .. }) = (l.socket, app) {
+            for (size, raw, what) in [(request_size, &f.request_size, "request_size"), (response_size, &f.response_size, "response_size")] {
+                if size > max {
+                    let span = raw.as_ref().map_or(f.to.span(), |r| r.span());
+                    return self.err(span, format!("{what} {size}B does not fit in one Unix datagram; expected at most {max}B (or socket = \"stream\")"));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

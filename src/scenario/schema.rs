@@ -87,6 +87,8 @@ pub struct RawNode {
     pub name: Spanned<String>,
     pub kind: Option<NodeKind>,
     pub address: Option<Spanned<String>>,
+    /// Unix-domain socket latency on this host (each local delivery).
+    pub local_latency: Option<Duration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +110,8 @@ pub struct RawLink {
 pub enum Protocol {
     Udp,
     Tcp,
+    /// Unix-domain sockets between two applications on one host.
+    Local,
 }
 
 impl Protocol {
@@ -115,6 +119,7 @@ impl Protocol {
         match self {
             Protocol::Udp => "udp",
             Protocol::Tcp => "tcp",
+            Protocol::Local => "local",
         }
     }
 }
@@ -165,6 +170,16 @@ pub struct RawFlow {
     pub response_size: Option<Spanned<ByteSize>>,
     pub think: Option<Duration>,
     pub tcp: Option<RawTcp>,
+    /// `protocol = "local"` flows: the socket type.
+    pub socket: Option<Spanned<LocalSocket>>,
+}
+
+/// The type of a Unix-domain socket: SOCK_STREAM or SOCK_DGRAM.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalSocket {
+    Stream,
+    Datagram,
 }
 
 /// The application a TCP flow runs.

@@ -6,6 +6,7 @@
 //! The table owns socket state only. The calls live on `app::Ctx`, which gives
 //! them the network to send on and the trace to record them in.
 
+pub mod local;
 pub mod stream;
 
 use crate::app::Ctx;
@@ -69,6 +70,14 @@ pub enum SocketError {
     ShutDown,
     #[error("nothing to read yet (EWOULDBLOCK)")]
     WouldBlock,
+    #[error("no such file or directory (ENOENT)")]
+    NoEntry,
+    #[error("address family not supported by this socket (EAFNOSUPPORT)")]
+    WrongFamily,
+    #[error("protocol wrong type for socket (EPROTOTYPE)")]
+    WrongProtocolType,
+    #[error("invalid argument (EINVAL)")]
+    InvalidArgument,
 }
 
 /// A datagram waiting in a socket's receive buffer.
@@ -98,6 +107,8 @@ pub(crate) struct Socket {
     pub(crate) tcp: crate::transport::tcp::TcpConfig,
     /// A pending error (SO_ERROR), reported by the next call.
     pub(crate) error: Option<SocketError>,
+    /// AF_UNIX (state in `World::local`), not AF_INET.
+    pub(crate) unix: bool,
 }
 
 /// Linux's default receive buffer (net.core.rmem_default).
@@ -141,17 +152,17 @@ impl SocketTable {
     }
 
     fn open(&self, s: SocketId) -> Result<&Socket, SocketError> {
-        self.sockets
-            .get(s.0 as usize)
-            .filter(|s| s.open)
-            .ok_or(SocketError::BadDescriptor)
+        match self.sockets.get(s.0 as usize).filter(|s| s.open) {
+            Some(s) if s.unix => Err(SocketError::WrongFamily),
+            s => s.ok_or(SocketError::BadDescriptor),
+        }
     }
 
     fn open_mut(&mut self, s: SocketId) -> Result<&mut Socket, SocketError> {
-        self.sockets
-            .get_mut(s.0 as usize)
-            .filter(|s| s.open)
-            .ok_or(SocketError::BadDescriptor)
+        match self.sockets.get_mut(s.0 as usize).filter(|s| s.open) {
+            Some(s) if s.unix => Err(SocketError::WrongFamily),
+            s => s.ok_or(SocketError::BadDescriptor),
+        }
     }
 
     /// Hands a UDP datagram that reached `node` to the socket bound to its port.
@@ -200,6 +211,7 @@ impl SocketTable {
             listen: None,
             tcp: Default::default(),
             error: None,
+            unix: false,
         });
         id
     }
@@ -322,6 +334,9 @@ impl Ctx<'_> {
     /// connection is closed (FIN after the data already sent; it lives on in the
     /// stack until it reaches CLOSED).
     pub fn close(&mut self, sock: SocketId) -> Result<(), SocketError> {
+        if self.world.sockets.is_unix(sock) {
+            return self.close_unix(sock);
+        }
         let node = self.node;
         let t = &mut self.world.sockets;
         let s = t.open_mut(sock)?;

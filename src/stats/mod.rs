@@ -95,6 +95,15 @@ impl Collector {
         }
     }
 
+    /// The application of `flow` read one datagram of `bytes` from a
+    /// Unix-domain socket (counted like stream bytes, and as a packet).
+    pub fn received_datagram(&mut self, flow: u32, now: SimTime, bytes: u64) {
+        if let Some(f) = self.flows.get_mut(flow as usize) {
+            f.received_packets += 1;
+        }
+        self.received_stream(flow, now, bytes);
+    }
+
     /// A TCP connection was created; returns its statistics id.
     pub fn tcp_opened(&mut self, flow: u32, client: bool, now: SimTime) -> u32 {
         self.connections.push(ConnRecord::new(flow, client, now));
@@ -230,7 +239,10 @@ impl Collector {
                     protocol: spec.protocol.name().into(),
                     completion_s,
                     from: sc.nodes[spec.from].name.clone(),
-                    to: format!("{}:{}", sc.nodes[spec.to].name, spec.dst_port),
+                    to: match &spec.local {
+                        Some(l) => format!("{}:{}", sc.nodes[spec.to].name, l.path),
+                        None => format!("{}:{}", sc.nodes[spec.to].name, spec.dst_port),
+                    },
                     sent_packets: f.sent_packets,
                     sent_bytes: f.sent_bytes,
                     received_packets: f.received_packets,
@@ -575,6 +587,37 @@ impl Report {
                         "", c.integrity_errors
                     );
                 }
+            }
+        }
+        if self.flows.iter().any(|f| f.protocol == "local") {
+            let _ = writeln!(
+                s,
+                "\nLocal flows (Unix-domain sockets on one host, no link; bytes the applications wrote and read)"
+            );
+            let _ = writeln!(
+                s,
+                "{:<12} {:<24} {:>12} {:>12} {:>10} {:>13} {:>12}",
+                "flow", "to", "sent", "received", "datagrams", "completion s", "goodput"
+            );
+            for f in self.flows.iter().filter(|f| f.protocol == "local") {
+                let completion = f
+                    .completion_s
+                    .map_or("-".to_string(), |c| format!("{c:.6}"));
+                let datagrams = match f.received_packets {
+                    0 => "-".to_string(),
+                    n => n.to_string(),
+                };
+                let _ = writeln!(
+                    s,
+                    "{:<12} {:<24} {:>12} {:>12} {:>10} {:>13} {:>12}",
+                    f.name,
+                    f.to,
+                    f.sent_bytes,
+                    f.received_bytes,
+                    datagrams,
+                    completion,
+                    human_rate(f.throughput_bps)
+                );
             }
         }
         let _ = writeln!(s, "\nLink directions (wire bytes, headers included)");

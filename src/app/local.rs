@@ -1,0 +1,399 @@
+//! Unix-domain applications: the two ends of a `protocol = "local"` flow, two
+//! processes on one host talking over a socket path, written against the
+//! AF_UNIX calls (`socket::local`).
+//!
+//! With `socket = "stream"` they do what the TCP applications do: the client
+//! connects to the path, the server (bound to it, listening) accepts, and they
+//! run a bulk transfer, a request-response exchange or an echo over the byte
+//! stream. With `socket = "datagram"` the same exchanges are made of
+//! datagrams: bulk and echo data in datagrams of the flow's `size`; one
+//! datagram per request and one per response. The datagram client autobinds a
+//! name when it expects answers, and the server answers to that name.
+
+use super::{App, Ctx};
+use crate::scenario::{AppSpec, FlowSpec, LocalSocket};
+use crate::sim::SimTime;
+use crate::socket::{SocketError, SocketId, SocketType};
+use std::collections::{BTreeMap, VecDeque};
+
+impl Ctx<'_> {
+    /// Statistics: one datagram of `len` bytes of this application's flow sent.
+    fn flow_sent_datagram(&mut self, len: u64) {
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        self.world.stats.sent(self.flow, len);
+    }
+
+    /// Statistics: one datagram of `len` bytes of this application's flow read.
+    fn flow_received_datagram(&mut self, len: u64) {
+        let now = self.world.now;
+        self.world.stats.received_datagram(self.flow, now, len);
+    }
+}
+
+/// Reads everything waiting on a stream socket; returns (bytes, end of stream).
+fn drain(ctx: &mut Ctx, sock: SocketId) -> (u64, bool) {
+    let mut total = 0;
+    loop {
+        match ctx.recv_unix(sock, u64::MAX) {
+            Ok(0) => return (total, true),
+            Ok(n) => total += n,
+            Err(SocketError::WouldBlock) => return (total, false),
+            Err(_) => return (total, true),
+        }
+    }
+}
+
+fn spec_path(spec: &FlowSpec) -> (String, LocalSocket) {
+    let l = spec.local.as_ref().expect("a local flow has a path");
+    (l.path.clone(), l.socket)
+}
+
+/// Timer tokens of the client.
+const START: u64 = 0;
+const THINK_OVER: u64 = 1;
+const STOP: u64 = 2;
+
+/// The client side of a local flow.
+pub struct LocalClient {
+    spec: FlowSpec,
+    path: String,
+    socket: LocalSocket,
+    sock: Option<SocketId>,
+    /// Bytes still to send in the current phase.
+    to_send: u64,
+    /// Bytes still expected back (echo, a stream response).
+    to_receive: u64,
+    requests_done: u64,
+    closed: bool,
+}
+
+impl LocalClient {
+    pub fn new(spec: FlowSpec) -> Self {
+        let (path, socket) = spec_path(&spec);
+        LocalClient {
+            spec,
+            path,
+            socket,
+            sock: None,
+            to_send: 0,
+            to_receive: 0,
+            requests_done: 0,
+            closed: false,
+        }
+    }
+
+    fn unlimited(&self) -> bool {
+        matches!(self.spec.app, AppSpec::Bulk { bytes: None })
+    }
+
+    /// The next piece to hand over: as much as possible of a stream, or one
+    /// datagram (a whole request; otherwise at most `size`).
+    fn next_len(&self) -> u64 {
+        match (self.socket, self.spec.app) {
+            (LocalSocket::Stream, _) if self.unlimited() => 1 << 20,
+            (LocalSocket::Stream, _) => self.to_send,
+            (LocalSocket::Datagram, AppSpec::RequestResponse { .. }) => self.to_send,
+            (LocalSocket::Datagram, _) if self.unlimited() => self.spec.size,
+            (LocalSocket::Datagram, _) => self.to_send.min(self.spec.size),
+        }
+    }
+
+    /// Sends as much of `to_send` as the socket takes now.
+    fn pump(&mut self, ctx: &mut Ctx) {
+        let Some(sock) = self.sock else { return };
+        let unlimited = self.unlimited();
+        while (self.to_send > 0 || unlimited) && ctx.now() < self.spec.stop && !self.closed {
+            let want = self.next_len();
+            let sent = match self.socket {
+                LocalSocket::Stream => ctx.send_unix(sock, want),
+                LocalSocket::Datagram => ctx.sendto_unix(sock, want, &self.path).map(|()| want),
+            };
+            match sent {
+                Ok(0) | Err(SocketError::WouldBlock) => return, // wait for writable
+                Ok(n) => {
+                    match self.socket {
+                        LocalSocket::Stream => ctx.flow_sent(n),
+                        LocalSocket::Datagram => ctx.flow_sent_datagram(n),
+                    }
+                    if !unlimited {
+                        self.to_send -= n;
+                    }
+                }
+                Err(_) => return self.close(ctx),
+            }
+        }
+        let done_sending = self.to_send == 0 && (!unlimited || ctx.now() >= self.spec.stop);
+        if done_sending && self.to_receive == 0 && matches!(self.spec.app, AppSpec::Bulk { .. }) {
+            self.close(ctx);
+        }
+    }
+
+    fn close(&mut self, ctx: &mut Ctx) {
+        if let (Some(sock), false) = (self.sock, self.closed) {
+            self.closed = true;
+            let _ = ctx.close(sock);
+        }
+    }
+
+    fn next_request(&mut self, ctx: &mut Ctx) {
+        if let AppSpec::RequestResponse {
+            requests,
+            request_size,
+            response_size,
+            ..
+        } = self.spec.app
+        {
+            if self.requests_done >= requests {
+                return self.close(ctx);
+            }
+            self.to_send = request_size;
+            self.to_receive = response_size;
+            self.pump(ctx);
+        }
+    }
+
+    /// The exchange begins: the connection is there, or (datagrams) at once.
+    fn begin(&mut self, ctx: &mut Ctx) {
+        match self.spec.app {
+            AppSpec::Bulk { bytes } => {
+                self.to_send = bytes.unwrap_or(0);
+                self.pump(ctx);
+            }
+            AppSpec::Echo { bytes } => {
+                self.to_send = bytes;
+                self.to_receive = bytes;
+                self.pump(ctx);
+            }
+            AppSpec::RequestResponse { .. } => self.next_request(ctx),
+        }
+    }
+
+    /// A response is complete: the next request, after thinking.
+    fn response_done(&mut self, ctx: &mut Ctx) {
+        self.requests_done += 1;
+        match self.spec.app {
+            AppSpec::RequestResponse { think, .. } if think > SimTime::ZERO => {
+                ctx.wake_at(ctx.now() + think, THINK_OVER)
+            }
+            _ => self.next_request(ctx),
+        }
+    }
+}
+
+impl App for LocalClient {
+    fn start(&mut self, ctx: &mut Ctx) {
+        ctx.wake_at(self.spec.start, START);
+        if self.unlimited() {
+            ctx.wake_at(self.spec.stop, STOP);
+        }
+    }
+
+    fn wake(&mut self, ctx: &mut Ctx, token: u64) {
+        match token {
+            START => match self.socket {
+                LocalSocket::Stream => {
+                    let sock = ctx.socket_unix(SocketType::Stream);
+                    self.sock = Some(sock);
+                    if ctx.connect_unix(sock, &self.path).is_err() {
+                        self.close(ctx);
+                    }
+                }
+                LocalSocket::Datagram => {
+                    let sock = ctx.socket_unix(SocketType::Datagram);
+                    self.sock = Some(sock);
+                    // Answers need a name to come back to.
+                    if !matches!(self.spec.app, AppSpec::Bulk { .. })
+                        && ctx.bind_unix(sock, "").is_err()
+                    {
+                        return self.close(ctx);
+                    }
+                    self.begin(ctx);
+                }
+            },
+            THINK_OVER => self.next_request(ctx),
+            _ => self.pump(ctx), // STOP: an unlimited transfer ends
+        }
+    }
+
+    fn connected(&mut self, ctx: &mut Ctx, _sock: SocketId, result: Result<(), SocketError>) {
+        match result {
+            Ok(()) => self.begin(ctx),
+            Err(_) => self.close(ctx),
+        }
+    }
+
+    fn writable(&mut self, ctx: &mut Ctx, _sock: SocketId) {
+        self.pump(ctx);
+    }
+
+    fn readable(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        if self.closed {
+            return;
+        }
+        if self.socket == LocalSocket::Datagram {
+            while let Ok(Some(d)) = ctx.recvfrom_unix(sock) {
+                ctx.flow_received_datagram(d.len);
+                self.to_receive = self.to_receive.saturating_sub(d.len);
+                match self.spec.app {
+                    // One datagram is one whole response.
+                    AppSpec::RequestResponse { .. } => self.response_done(ctx),
+                    AppSpec::Echo { .. } if self.to_receive == 0 => self.close(ctx),
+                    _ => {}
+                }
+                if self.closed {
+                    return;
+                }
+            }
+            return;
+        }
+        let (got, eof) = drain(ctx, sock);
+        ctx.flow_received(got);
+        self.to_receive = self.to_receive.saturating_sub(got);
+        match self.spec.app {
+            AppSpec::RequestResponse { .. } if self.to_receive == 0 && got > 0 && !eof => {
+                self.response_done(ctx)
+            }
+            AppSpec::Echo { .. } if self.to_receive == 0 => self.close(ctx),
+            _ if eof => self.close(ctx),
+            _ => {}
+        }
+    }
+}
+
+/// What the stream server owes one connection.
+#[derive(Default)]
+struct Peer {
+    owed: u64,
+    partial_request: u64,
+    eof: bool,
+}
+
+/// The server side: bound to the flow's path; serves every connection (stream)
+/// or every sender (datagram).
+pub struct LocalServer {
+    spec: FlowSpec,
+    path: String,
+    socket: LocalSocket,
+    sock: Option<SocketId>,
+    peers: BTreeMap<SocketId, Peer>,
+    /// Datagram answers not sent yet (the receiver was full): (to, len).
+    replies: VecDeque<(String, u64)>,
+}
+
+impl LocalServer {
+    pub fn new(spec: FlowSpec) -> Self {
+        let (path, socket) = spec_path(&spec);
+        LocalServer {
+            spec,
+            path,
+            socket,
+            sock: None,
+            peers: BTreeMap::new(),
+            replies: VecDeque::new(),
+        }
+    }
+
+    fn serve(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        let Some(peer) = self.peers.get_mut(&sock) else {
+            return;
+        };
+        while peer.owed > 0 {
+            match ctx.send_unix(sock, peer.owed) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => peer.owed -= n,
+            }
+        }
+        if peer.eof && peer.owed == 0 {
+            let _ = ctx.close(sock);
+            self.peers.remove(&sock);
+        }
+    }
+
+    /// Sends the datagram answers owed, oldest first, while they fit.
+    fn answer(&mut self, ctx: &mut Ctx) {
+        let Some(sock) = self.sock else { return };
+        while let Some((to, len)) = self.replies.front() {
+            match ctx.sendto_unix(sock, *len, to) {
+                Err(SocketError::WouldBlock) => return,
+                // Sent, or the client is gone: either way this answer is done.
+                Ok(()) | Err(_) => {
+                    self.replies.pop_front();
+                }
+            }
+        }
+    }
+
+    fn datagrams(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        while let Ok(Some(d)) = ctx.recvfrom_unix(sock) {
+            let answer = match self.spec.app {
+                AppSpec::Bulk { .. } => {
+                    ctx.flow_received_datagram(d.len);
+                    None
+                }
+                AppSpec::Echo { .. } => Some(d.len),
+                AppSpec::RequestResponse { response_size, .. } => Some(response_size),
+            };
+            if let (Some(len), Some(to)) = (answer, d.from) {
+                self.replies.push_back((to, len));
+            }
+        }
+        self.answer(ctx);
+    }
+}
+
+impl App for LocalServer {
+    fn start(&mut self, ctx: &mut Ctx) {
+        let ty = match self.socket {
+            LocalSocket::Stream => SocketType::Stream,
+            LocalSocket::Datagram => SocketType::Datagram,
+        };
+        let s = ctx.socket_unix(ty);
+        // One server per host and path, started before any client.
+        ctx.bind_unix(s, &self.path).expect("the path is free");
+        if ty == SocketType::Stream {
+            ctx.listen_unix(s, self.spec.backlog as usize)
+                .expect("a bound stream socket listens");
+        }
+        self.sock = Some(s);
+    }
+
+    fn readable(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        if self.socket == LocalSocket::Datagram {
+            return self.datagrams(ctx, sock);
+        }
+        if Some(sock) == self.sock {
+            while let Ok(Some(new)) = ctx.accept_unix(sock) {
+                self.peers.insert(new, Peer::default());
+            }
+            return;
+        }
+        let (got, eof) = drain(ctx, sock);
+        let app = self.spec.app;
+        let Some(peer) = self.peers.get_mut(&sock) else {
+            return;
+        };
+        peer.eof |= eof;
+        match app {
+            AppSpec::Bulk { .. } => ctx.flow_received(got),
+            AppSpec::Echo { .. } => peer.owed += got,
+            AppSpec::RequestResponse {
+                request_size,
+                response_size,
+                ..
+            } => {
+                peer.partial_request += got;
+                let complete = peer.partial_request / request_size;
+                peer.partial_request %= request_size;
+                peer.owed += complete * response_size;
+            }
+        }
+        self.serve(ctx, sock);
+    }
+
+    fn writable(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        match self.socket {
+            LocalSocket::Stream => self.serve(ctx, sock),
+            LocalSocket::Datagram => self.answer(ctx),
+        }
+    }
+}
