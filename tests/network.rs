@@ -79,9 +79,7 @@ fn failure_file_and_router_failures() {
 #[test]
 fn random_failures_are_reproducible_and_change_with_the_seed() {
     let text = |seed: u64| {
-        line(&format!(
-            "[[failure]]\nlink = [\"R\", \"R2\"]\nmtbf = \"500ms\"\nmttr = \"100ms\"\n[[flow]]\nfrom = \"A\"\nto = \"B\"\nrate = \"800kbps\"\n"
-        ))
+        line("[[failure]]\nlink = [\"R\", \"R2\"]\nmtbf = \"500ms\"\nmttr = \"100ms\"\n[[flow]]\nfrom = \"A\"\nto = \"B\"\nrate = \"800kbps\"\n")
         .replace("duration = \"5s\"", &format!("duration = \"5s\"\nseed = {seed}"))
     };
     let down = |r: &Report| {
