@@ -123,3 +123,19 @@ fn no_stream_integrity_errors_under_loss() {
     assert!(r.tcp.iter().all(|c| c.integrity_errors == 0));
     assert!(r.tcp[0].segments_retransmitted > 0);
 }
+
+#[test]
+fn zero_window_and_its_probes() {
+    let t = common::trace_of("tests/fixtures/tcp_zero_window.toml");
+    assert!(t.contains(" win=0 len=0"), "{t}");
+    let persist: Vec<f64> = t
+        .lines()
+        .filter(|l| l.contains("persist expired"))
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(persist.len() >= 2, "{t}");
+    // The persist timer backs off: each interval is longer than the one before.
+    assert!(persist[1] - persist[0] > 0.2, "{persist:?}");
+    assert!(t.contains("1.000000000 server recv sock=2 len=4000"), "{t}");
+    insta::assert_snapshot!("tcp_zero_window", t);
+}

@@ -218,7 +218,18 @@ impl App for TcpServer {
             .expect("server port is free");
         ctx.listen(s, self.spec.backlog as usize)
             .expect("a bound stream socket listens");
+        if self.spec.read_after > SimTime::ZERO {
+            ctx.wake_at(self.spec.read_after, 0);
+        }
         self.listener = Some(s);
+    }
+
+    fn wake(&mut self, ctx: &mut Ctx, _token: u64) {
+        // `read_after` has come: read what every connection has waiting.
+        let peers: Vec<SocketId> = self.peers.keys().copied().collect();
+        for sock in peers {
+            self.readable(ctx, sock);
+        }
     }
 
     fn readable(&mut self, ctx: &mut Ctx, sock: SocketId) {
@@ -227,6 +238,9 @@ impl App for TcpServer {
                 self.peers.insert(new, Peer::default());
             }
             return;
+        }
+        if ctx.now() < self.spec.read_after {
+            return; // a slow reader: the data waits in the receive buffer
         }
         let (got, eof) = drain(ctx, sock);
         let app = self.spec.app;

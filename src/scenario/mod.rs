@@ -199,6 +199,8 @@ pub struct FlowSpec {
     pub backlog: u32,
     /// The size of a fixed transfer, if any (for its completion time).
     pub bytes: Option<u64>,
+    /// TCP: the server reads nothing before this time.
+    pub read_after: SimTime,
     /// `protocol = "local"` flows: the socket path and type.
     pub local: Option<LocalSpec>,
 }
@@ -806,6 +808,7 @@ impl Validator<'_> {
                     .as_ref()
                     .and_then(|t| t.backlog)
                     .unwrap_or(sc.tcp_backlog),
+                read_after: f.read_after.map_or(SimTime::ZERO, |t| t.0),
                 bytes: match app {
                     AppSpec::Bulk { bytes } => bytes,
                     AppSpec::Echo { bytes } => Some(bytes),
@@ -835,7 +838,10 @@ impl Validator<'_> {
 
     /// A local flow's "A:/tmp/app.sock", or "A" for the path "/tmp/FLOW.sock".
     fn local_endpoint(&self, f: &RawFlow, flow: &str) -> Result<(String, LocalSpec)> {
-        let socket = f.socket.as_ref().map_or(LocalSocket::Stream, |s| *s.get_ref());
+        let socket = f
+            .socket
+            .as_ref()
+            .map_or(LocalSocket::Stream, |s| *s.get_ref());
         let (node, path) = match f.to.get_ref().split_once(':') {
             None => (f.to.get_ref().clone(), format!("/tmp/{flow}.sock")),
             Some((node, path)) => (node.to_string(), path.to_string()),
@@ -857,16 +863,36 @@ impl Validator<'_> {
         host: usize,
     ) -> Result<()> {
         let clash = earlier.iter().find(|e| {
-            e.to == host && e.local.as_ref().is_some_and(|o| o.path == l.path && o.socket != l.socket)
+            e.to == host
+                && e.local
+                    .as_ref()
+                    .is_some_and(|o| o.path == l.path && o.socket != l.socket)
         });
         if let Some(e) = clash {
-            let kind = |s: LocalSocket| if s == LocalSocket::Stream { "stream" } else { "datagram" };
+            let kind = |s: LocalSocket| {
+                if s == LocalSocket::Stream {
+                    "stream"
+                } else {
+                    "datagram"
+                }
+            };
             let span = f.socket.as_ref().map_or(f.to.span(), |s| s.span());
             return self.err(span, format!("path `{}` is already used by {} flow `{}`; expected one socket type per path on a host", l.path, kind(e.local.as_ref().map_or(l.socket, |o| o.socket)), e.name));
         }
         let max = crate::socket::local::MAX_DATAGRAM;
-        if let (LocalSocket::Datagram, AppSpec::RequestResponse { request_size, response_size, .. }) = (l.socket, app) {
-            for (size, raw, what) in [(request_size, &f.request_size, "request_size"), (response_size, &f.response_size, "response_size")] {
+        if let (
+            LocalSocket::Datagram,
+            AppSpec::RequestResponse {
+                request_size,
+                response_size,
+                ..
+            },
+        ) = (l.socket, app)
+        {
+            for (size, raw, what) in [
+                (request_size, &f.request_size, "request_size"),
+                (response_size, &f.response_size, "response_size"),
+            ] {
                 if size > max {
                     let span = raw.as_ref().map_or(f.to.span(), |r| r.span());
                     return self.err(span, format!("{what} {size}B does not fit in one Unix datagram; expected at most {max}B (or socket = \"stream\")"));

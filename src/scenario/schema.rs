@@ -169,6 +169,9 @@ pub struct RawFlow {
     pub request_size: Option<Spanned<ByteSize>>,
     pub response_size: Option<Spanned<ByteSize>>,
     pub think: Option<Duration>,
+    /// TCP: the server application reads nothing before this time (a slow
+    /// reader: the receive buffer fills and the window closes).
+    pub read_after: Option<Duration>,
     pub tcp: Option<RawTcp>,
     /// `protocol = "local"` flows: the socket type.
     pub socket: Option<Spanned<LocalSocket>>,
