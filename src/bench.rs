@@ -82,20 +82,26 @@ pub fn router_chain_scenario(routers: usize, flows: usize, duration_s: u64) -> S
     s
 }
 
-pub fn udp_chain(routers: usize, flows: usize, duration_s: u64) -> BenchRow {
-    let text = router_chain_scenario(routers, flows, duration_s);
-    let sc = crate::scenario::parse("bench", &text, "bench").expect("the bench scenario is valid");
+/// Simulates a generated scenario and times it.
+fn time_scenario(name: String, text: &str) -> BenchRow {
+    let sc = crate::scenario::parse("bench", text, "bench").expect("the bench scenario is valid");
     let started = Instant::now();
     let report = Simulation::new(sc, RunOptions::default())
         .expect("bench scenario builds")
         .run()
         .expect("bench runs");
-    let wall_s = started.elapsed().as_secs_f64();
     BenchRow {
-        name: format!("UDP, {flows} Poisson flows over {routers} routers, {duration_s} s"),
+        name,
         events: report.events,
-        wall_s,
+        wall_s: started.elapsed().as_secs_f64(),
     }
+}
+
+pub fn udp_chain(routers: usize, flows: usize, duration_s: u64) -> BenchRow {
+    time_scenario(
+        format!("UDP, {flows} Poisson flows over {routers} routers, {duration_s} s"),
+        &router_chain_scenario(routers, flows, duration_s),
+    )
 }
 
 /// A dumbbell: `n` senders and `n` receivers, two routers, access links
@@ -118,19 +124,10 @@ pub fn dumbbell_scenario(n: usize, duration_s: u64) -> String {
 }
 
 pub fn dumbbell(n: usize, duration_s: u64) -> BenchRow {
-    let text = dumbbell_scenario(n, duration_s);
-    let sc = crate::scenario::parse("bench", &text, "bench").expect("the bench scenario is valid");
-    let started = Instant::now();
-    let report = Simulation::new(sc, RunOptions::default())
-        .expect("bench scenario builds")
-        .run()
-        .expect("bench runs");
-    let wall_s = started.elapsed().as_secs_f64();
-    BenchRow {
-        name: format!("TCP dumbbell, {n} bulk flows, {duration_s} s"),
-        events: report.events,
-        wall_s,
-    }
+    time_scenario(
+        format!("TCP dumbbell, {n} bulk flows, {duration_s} s"),
+        &dumbbell_scenario(n, duration_s),
+    )
 }
 
 /// Runs every benchmark and prints a table.

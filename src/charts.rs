@@ -92,7 +92,8 @@ pub fn write_all(report: &Report, dir: &Path, ladder: LadderOptions) -> Result<V
     Ok(written)
 }
 
-fn outage_bands(report: &Report) -> Vec<Band> {
+/// One shaded band per outage, labelled with the element that failed.
+pub fn outage_bands(report: &Report) -> Vec<Band> {
     report
         .timeline
         .outages

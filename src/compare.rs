@@ -10,7 +10,7 @@ use crate::circuit::{self, CircuitReport};
 use crate::engine::{RunOptions, Simulation};
 use crate::error::{Error, Result};
 use crate::output::OutputDir;
-use crate::plot::{self, Band, BarChart, LineChart, Series};
+use crate::plot::{self, BarChart, LineChart, Series};
 use crate::scenario::Scenario;
 use crate::stats::Report;
 use serde::Serialize;
@@ -312,19 +312,7 @@ fn write_charts(c: &Comparison, dir: &Path) -> Result<()> {
     let draw = |r: std::result::Result<(), plot::PlotError>| {
         r.map_err(|e| Error::Internal(format!("drawing: {e}")))
     };
-    let bands: Vec<Band> = c
-        .packet
-        .timeline
-        .outages
-        .iter()
-        .map(|o| {
-            Band::new(
-                o.down.as_secs_f64(),
-                o.up.map_or(c.packet.duration_s, |u| u.as_secs_f64()),
-                format!("{} down", o.element),
-            )
-        })
-        .collect();
+    let bands = crate::charts::outage_bands(&c.packet);
     // Cumulative delivered bytes, in MB, at the end of each bin.
     let cumulative = |bins: Vec<u64>, width: f64| -> Vec<(f64, f64)> {
         let mut total = 0u64;
