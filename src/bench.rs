@@ -131,7 +131,8 @@ pub fn dumbbell(n: usize, duration_s: u64) -> BenchRow {
 }
 
 /// Runs every benchmark and prints a table.
-pub fn run(quick: bool) {
+/// Runs every benchmark; returns the table.
+pub fn run(quick: bool) -> String {
     let steps = if quick { 2_000_000 } else { 20_000_000 };
     let mut rows = Vec::new();
     for pending in [1_000, 100_000, 1_000_000] {
@@ -141,17 +142,18 @@ pub fn run(quick: bool) {
     for n in [1, 10, 100] {
         rows.push(dumbbell(n, if quick { 6 } else { 60 }));
     }
-    println!(
-        "{:<52} {:>14} {:>10} {:>14}",
+    let mut table = format!(
+        "{:<52} {:>14} {:>10} {:>14}\n",
         "benchmark", "events", "wall s", "M events/s"
     );
     for r in &rows {
-        println!(
-            "{:<52} {:>14} {:>10.3} {:>14.2}",
+        table += &format!(
+            "{:<52} {:>14} {:>10.3} {:>14.2}\n",
             r.name,
             r.events,
             r.wall_s,
             r.events_per_second() / 1e6
         );
     }
+    table
 }

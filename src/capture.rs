@@ -191,6 +191,40 @@ mod tests {
     }
 
     #[test]
+    fn clashing_file_names_get_the_direction_index() {
+        let sc = crate::scenario::parse(
+            "t.toml",
+            r#"
+            [simulation]
+            duration = "1s"
+            [[node]]
+            name = "A-B"
+            [[node]]
+            name = "C"
+            [[node]]
+            name = "A"
+            [[node]]
+            name = "B-C"
+            [[link]]
+            between = ["A-B", "C"]
+            bandwidth = "1Mbps"
+            delay = "1ms"
+            [[link]]
+            between = ["A", "B-C"]
+            bandwidth = "1Mbps"
+            delay = "1ms"
+            "#,
+            "t",
+        )
+        .unwrap();
+        let net = Network::build(&sc);
+        assert_eq!(
+            file_names(&net),
+            ["A-B-C.pcap", "C-A-B.pcap", "A-B-C~2.pcap", "B-C-A.pcap"]
+        );
+    }
+
+    #[test]
     fn spill_file_appends_in_pieces() {
         let dir = std::env::temp_dir().join(format!("netsim-spill-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -92,6 +92,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout; a closed pipe (`netsim run ... | head`) is not an error.
+fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 fn execute(command: Command) -> netsim::Result<()> {
     match command {
         Command::Run {
@@ -119,13 +125,17 @@ fn execute(command: Command) -> netsim::Result<()> {
             };
             let result = netsim::run::run(scenario, &config)?;
             if !quiet {
-                print!("{}", result.report.summary());
+                say(&result.report.summary());
                 let mut files: Vec<String> = std::fs::read_dir(&result.folder)
                     .map_err(|e| netsim::Error::io(&result.folder, e))?
                     .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
                     .collect();
                 files.sort();
-                println!("\nwrote {}/: {}", result.folder.display(), files.join(" "));
+                say(&format!(
+                    "\nwrote {}/: {}\n",
+                    result.folder.display(),
+                    files.join(" ")
+                ));
                 let secs = result.wall.as_secs_f64();
                 eprintln!(
                     "{} events in {:.3} s wall time ({:.2} M events/s)",
@@ -147,15 +157,15 @@ fn execute(command: Command) -> netsim::Result<()> {
             let scenario = netsim::run::load(&file, seed)?;
             let result = netsim::compare::compare(scenario, &out, trace, !no_plots)?;
             if !quiet {
-                print!("{}", result.comparison.table());
-                println!("\nwrote {}/", result.folder.display());
+                say(&result.comparison.table());
+                say(&format!("\nwrote {}/\n", result.folder.display()));
             }
             Ok(())
         }
         Command::Validate { file } => {
             let sc = netsim::scenario::load(&file)?;
-            println!(
-                "{}: ok — scenario `{}`: {} nodes, {} links, {} flows, {} s simulated, seed {}",
+            say(&format!(
+                "{}: ok — scenario `{}`: {} nodes, {} links, {} flows, {} s simulated, seed {}\n",
                 file.display(),
                 sc.name,
                 sc.nodes.len(),
@@ -163,11 +173,11 @@ fn execute(command: Command) -> netsim::Result<()> {
                 sc.flows.len(),
                 sc.duration.as_secs_f64(),
                 sc.seed
-            );
+            ));
             Ok(())
         }
         Command::Bench { quick } => {
-            netsim::bench::run(quick);
+            say(&netsim::bench::run(quick));
             Ok(())
         }
     }

@@ -196,6 +196,9 @@ impl<'a> Sim<'a> {
             }
         }
         for (i, f) in self.sc.flows.iter().enumerate() {
+            if f.local.is_some() {
+                continue; // Unix-domain IPC stays on its host: no network, no circuit
+            }
             let flow = i as u32;
             match &mut self.flows[i].arrivals {
                 Some(arrivals) => {

@@ -445,9 +445,7 @@ impl Simulation {
                     .map(|n| rng::stream(scenario.seed, &format!("isn:{}", n.name)))
                     .collect(),
             ),
-            local: local::LocalStack::new(
-                scenario.nodes.iter().map(|n| n.local_latency).collect(),
-            ),
+            local: local::LocalStack::new(scenario.nodes.iter().map(|n| n.local_latency).collect()),
             tcp_defaults: scenario.tcp,
             notices: Vec::new(),
         };
@@ -464,7 +462,9 @@ impl Simulation {
     /// `crate::capture`). Call before the run starts.
     pub fn capture_pcap(&mut self, dir: &std::path::Path) -> Result<()> {
         if self.started {
-            return Err(Error::Internal("pcap capture enabled after the start".into()));
+            return Err(Error::Internal(
+                "pcap capture enabled after the start".into(),
+            ));
         }
         self.world.capture = Some(crate::capture::Capture::create(dir, &self.world.net)?);
         Ok(())

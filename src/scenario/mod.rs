@@ -767,6 +767,7 @@ impl Validator<'_> {
                     return self.err(p.span(), "source port 0 is reserved; expected 1 to 65535");
                 }
                 Some(p) => *p.get_ref(),
+                None if local.is_some() => 0,
                 None => {
                     let next = next_port.entry(from).or_insert(EPHEMERAL_PORT_BASE);
                     let p = *next;

@@ -353,7 +353,7 @@ impl Ctx<'_> {
         let waiting = target.rx.len() as u64 + target.incoming.0;
         if waiting > MAX_DGRAM_QUEUE || target.rx_bytes + target.incoming.1 + len > target.buffer {
             target.waiting_senders.insert(sock);
-            return Err(SocketError::WouldBlock);
+            return self.failed("sendto", detail, SocketError::WouldBlock);
         }
         target.incoming.0 += 1;
         target.incoming.1 += len;
