@@ -139,3 +139,17 @@ fn zero_window_and_its_probes() {
     assert!(t.contains("1.000000000 server recv sock=2 len=4000"), "{t}");
     insta::assert_snapshot!("tcp_zero_window", t);
 }
+
+#[test]
+fn simultaneous_close_passes_through_closing() {
+    let t = common::trace_of("tests/fixtures/tcp_simultaneous_close.toml");
+    for side in [
+        "client tcp-state 10.0.0.1:49152>10.0.0.2:80",
+        "server tcp-state 10.0.0.2:80>10.0.0.1:49152",
+    ] {
+        assert!(t.contains(&format!("{side} FIN-WAIT-1 -> CLOSING")), "{t}");
+        assert!(t.contains(&format!("{side} CLOSING -> TIME-WAIT")), "{t}");
+    }
+    assert!(!t.contains("CLOSE-WAIT") && !t.contains("LAST-ACK"), "{t}");
+    insta::assert_snapshot!("tcp_simultaneous_close", t);
+}

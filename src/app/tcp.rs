@@ -66,7 +66,9 @@ impl TcpClient {
             }
         }
         let done_sending = self.to_send == 0 && (!unlimited || ctx.now() >= self.spec.stop);
-        if done_sending && self.to_receive == 0 && matches!(self.spec.app, AppSpec::Bulk { .. }) {
+        let closes_when_done =
+            self.spec.close_at.is_none() && matches!(self.spec.app, AppSpec::Bulk { .. });
+        if done_sending && self.to_receive == 0 && closes_when_done {
             self.close(ctx);
         }
     }
@@ -100,12 +102,19 @@ impl TcpClient {
 const START: u64 = 0;
 const THINK_OVER: u64 = 1;
 const STOP: u64 = 2;
+/// Client and server: `close_at` has come.
+const CLOSE: u64 = 3;
+/// Server: `read_after` has come.
+const READ: u64 = 4;
 
 impl App for TcpClient {
     fn start(&mut self, ctx: &mut Ctx) {
         ctx.wake_at(self.spec.start, START);
         if matches!(self.spec.app, AppSpec::Bulk { bytes: None }) {
             ctx.wake_at(self.spec.stop, STOP);
+        }
+        if let Some(t) = self.spec.close_at {
+            ctx.wake_at(t, CLOSE);
         }
     }
 
@@ -120,6 +129,7 @@ impl App for TcpClient {
                 }
             }
             THINK_OVER => self.next_request(ctx),
+            CLOSE => self.close(ctx),
             _ => self.pump(ctx), // STOP: an unlimited transfer ends
         }
     }
@@ -219,16 +229,24 @@ impl App for TcpServer {
         ctx.listen(s, self.spec.backlog as usize)
             .expect("a bound stream socket listens");
         if self.spec.read_after > SimTime::ZERO {
-            ctx.wake_at(self.spec.read_after, 0);
+            ctx.wake_at(self.spec.read_after, READ);
+        }
+        if let Some(t) = self.spec.close_at {
+            ctx.wake_at(t, CLOSE);
         }
         self.listener = Some(s);
     }
 
-    fn wake(&mut self, ctx: &mut Ctx, _token: u64) {
-        // `read_after` has come: read what every connection has waiting.
+    fn wake(&mut self, ctx: &mut Ctx, token: u64) {
         let peers: Vec<SocketId> = self.peers.keys().copied().collect();
         for sock in peers {
-            self.readable(ctx, sock);
+            if token == CLOSE {
+                let _ = ctx.close(sock);
+                self.peers.remove(&sock);
+            } else {
+                // `read_after` has come: read what every connection has waiting.
+                self.readable(ctx, sock);
+            }
         }
     }
 

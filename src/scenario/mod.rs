@@ -201,6 +201,8 @@ pub struct FlowSpec {
     pub bytes: Option<u64>,
     /// TCP: the server reads nothing before this time.
     pub read_after: SimTime,
+    /// TCP: both ends close at this time.
+    pub close_at: Option<SimTime>,
     /// `protocol = "local"` flows: the socket path and type.
     pub local: Option<LocalSpec>,
 }
@@ -810,6 +812,13 @@ impl Validator<'_> {
                     .and_then(|t| t.backlog)
                     .unwrap_or(sc.tcp_backlog),
                 read_after: f.read_after.map_or(SimTime::ZERO, |t| t.0),
+                close_at: match &f.close_at {
+                    Some(t) if t.get_ref().0 > sc.duration => {
+                        return self.err(t.span(), format!("close_at {} is past the end of the simulation; expected a time from 0s to {}", t.get_ref(), Duration(sc.duration)));
+                    }
+                    Some(t) => Some(t.get_ref().0),
+                    None => None,
+                },
                 bytes: match app {
                     AppSpec::Bulk { bytes } => bytes,
                     AppSpec::Echo { bytes } => Some(bytes),

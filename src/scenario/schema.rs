@@ -172,6 +172,9 @@ pub struct RawFlow {
     /// TCP: the server application reads nothing before this time (a slow
     /// reader: the receive buffer fills and the window closes).
     pub read_after: Option<Duration>,
+    /// TCP: both applications close their connection at this time (instead of
+    /// the client closing when its data is sent) — a simultaneous close.
+    pub close_at: Option<Spanned<Duration>>,
     pub tcp: Option<RawTcp>,
     /// `protocol = "local"` flows: the socket type.
     pub socket: Option<Spanned<LocalSocket>>,
