@@ -588,7 +588,12 @@ impl TcpConnection {
                     return;
                 }
                 let flight = clamp_u32(self.snd_max - self.snd_una);
-                self.cc.on_rto(now, flight, self.rtx_retries == 1);
+                // An RTO during fast recovery keeps the ssthresh the recovery set,
+                // as Linux does: FlightSize has grown with the new data sent during
+                // recovery and no longer measures the path (RFC 5681 §3.1 only
+                // bounds ssthresh from above here).
+                let recompute = self.rtx_retries == 1 && matches!(self.recovery, Recovery::None);
+                self.cc.on_rto(now, flight, recompute);
                 self.rtt.backoff();
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
                 self.recover = Some(self.snd_max);
