@@ -75,3 +75,31 @@ fn tcp_over_packets_delivers_every_byte_once_the_only_path_is_back() {
     assert!(r.tcp.iter().all(|c| c.integrity_errors == 0));
     assert!(r.tcp[0].rto_expiries >= 1);
 }
+
+#[test]
+fn comparison_outputs_are_byte_identical_across_runs() {
+    let (a, b) = (common::temp_dir("compare-a"), common::temp_dir("compare-b"));
+    let run = |out: &std::path::Path| {
+        let sc = netsim::run::load("scenarios/diamond.toml".as_ref(), None).unwrap();
+        netsim::compare::compare(sc, out, true, true)
+            .unwrap()
+            .folder
+    };
+    let (fa, fb) = (run(&a), run(&b));
+    let mut names: Vec<_> = std::fs::read_dir(&fa)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for n in names {
+        let (x, y) = (
+            std::fs::read(fa.join(&n)).unwrap(),
+            std::fs::read(fb.join(&n)).unwrap(),
+        );
+        assert!(!x.is_empty(), "{n:?} is empty");
+        assert!(x == y, "{n:?} differs between two runs");
+    }
+    std::fs::remove_dir_all(&a).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
+}
