@@ -10,9 +10,9 @@
 //! datagram per request and one per response. The datagram client autobinds a
 //! name when it expects answers, and the server answers to that name.
 
+use super::exchange::{Exchange, Next};
 use super::{App, Ctx};
 use crate::scenario::{AppSpec, FlowSpec, LocalSocket};
-use crate::sim::SimTime;
 use crate::socket::{SocketError, SocketId, SocketType};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -59,11 +59,7 @@ pub struct LocalClient {
     path: String,
     socket: LocalSocket,
     sock: Option<SocketId>,
-    /// Bytes still to send in the current phase.
-    to_send: u64,
-    /// Bytes still expected back (echo, a stream response).
-    to_receive: u64,
-    requests_done: u64,
+    exchange: Exchange,
     closed: bool,
 }
 
@@ -71,38 +67,34 @@ impl LocalClient {
     pub fn new(spec: FlowSpec) -> Self {
         let (path, socket) = spec_path(&spec);
         LocalClient {
+            exchange: Exchange::new(spec.app),
             spec,
             path,
             socket,
             sock: None,
-            to_send: 0,
-            to_receive: 0,
-            requests_done: 0,
             closed: false,
         }
-    }
-
-    fn unlimited(&self) -> bool {
-        matches!(self.spec.app, AppSpec::Bulk { bytes: None })
     }
 
     /// The next piece to hand over: as much as possible of a stream, or one
     /// datagram (a whole request; otherwise at most `size`).
     fn next_len(&self) -> u64 {
+        let (unlimited, to_send) = (self.exchange.unlimited(), self.exchange.to_send);
         match (self.socket, self.spec.app) {
-            (LocalSocket::Stream, _) if self.unlimited() => 1 << 20,
-            (LocalSocket::Stream, _) => self.to_send,
-            (LocalSocket::Datagram, AppSpec::RequestResponse { .. }) => self.to_send,
-            (LocalSocket::Datagram, _) if self.unlimited() => self.spec.size,
-            (LocalSocket::Datagram, _) => self.to_send.min(self.spec.size),
+            (LocalSocket::Stream, _) if unlimited => 1 << 20,
+            (LocalSocket::Stream, _) => to_send,
+            (LocalSocket::Datagram, AppSpec::RequestResponse { .. }) => to_send,
+            (LocalSocket::Datagram, _) if unlimited => self.spec.size,
+            (LocalSocket::Datagram, _) => to_send.min(self.spec.size),
         }
     }
 
-    /// Sends as much of `to_send` as the socket takes now.
+    /// Sends as much of the current phase as the socket takes now.
     fn pump(&mut self, ctx: &mut Ctx) {
         let Some(sock) = self.sock else { return };
-        let unlimited = self.unlimited();
-        while (self.to_send > 0 || unlimited) && ctx.now() < self.spec.stop && !self.closed {
+        let unlimited = self.exchange.unlimited();
+        while (self.exchange.to_send > 0 || unlimited) && ctx.now() < self.spec.stop && !self.closed
+        {
             let want = self.next_len();
             let sent = match self.socket {
                 LocalSocket::Stream => ctx.send_unix(sock, want),
@@ -115,15 +107,12 @@ impl LocalClient {
                         LocalSocket::Stream => ctx.flow_sent(n),
                         LocalSocket::Datagram => ctx.flow_sent_datagram(n),
                     }
-                    if !unlimited {
-                        self.to_send -= n;
-                    }
+                    self.exchange.sent(n);
                 }
                 Err(_) => return self.close(ctx),
             }
         }
-        let done_sending = self.to_send == 0 && (!unlimited || ctx.now() >= self.spec.stop);
-        if done_sending && self.to_receive == 0 && matches!(self.spec.app, AppSpec::Bulk { .. }) {
+        if self.exchange.bulk_finished(ctx.now() >= self.spec.stop) {
             self.close(ctx);
         }
     }
@@ -135,55 +124,26 @@ impl LocalClient {
         }
     }
 
-    fn next_request(&mut self, ctx: &mut Ctx) {
-        if let AppSpec::RequestResponse {
-            requests,
-            request_size,
-            response_size,
-            ..
-        } = self.spec.app
-        {
-            if self.requests_done >= requests {
-                return self.close(ctx);
-            }
-            self.to_send = request_size;
-            self.to_receive = response_size;
-            self.pump(ctx);
+    fn act(&mut self, ctx: &mut Ctx, next: Next) {
+        match next {
+            Next::Send => self.pump(ctx),
+            Next::Think(t) => ctx.wake_at(ctx.now() + t, THINK_OVER),
+            Next::Close => self.close(ctx),
+            Next::Wait => {}
         }
     }
 
     /// The exchange begins: the connection is there, or (datagrams) at once.
     fn begin(&mut self, ctx: &mut Ctx) {
-        match self.spec.app {
-            AppSpec::Bulk { bytes } => {
-                self.to_send = bytes.unwrap_or(0);
-                self.pump(ctx);
-            }
-            AppSpec::Echo { bytes } => {
-                self.to_send = bytes;
-                self.to_receive = bytes;
-                self.pump(ctx);
-            }
-            AppSpec::RequestResponse { .. } => self.next_request(ctx),
-        }
-    }
-
-    /// A response is complete: the next request, after thinking.
-    fn response_done(&mut self, ctx: &mut Ctx) {
-        self.requests_done += 1;
-        match self.spec.app {
-            AppSpec::RequestResponse { think, .. } if think > SimTime::ZERO => {
-                ctx.wake_at(ctx.now() + think, THINK_OVER)
-            }
-            _ => self.next_request(ctx),
-        }
+        let next = self.exchange.begin();
+        self.act(ctx, next);
     }
 }
 
 impl App for LocalClient {
     fn start(&mut self, ctx: &mut Ctx) {
         ctx.wake_at(self.spec.start, START);
-        if self.unlimited() {
+        if self.exchange.unlimited() {
             ctx.wake_at(self.spec.stop, STOP);
         }
     }
@@ -210,7 +170,10 @@ impl App for LocalClient {
                     self.begin(ctx);
                 }
             },
-            THINK_OVER => self.next_request(ctx),
+            THINK_OVER => {
+                let next = self.exchange.next_request();
+                self.act(ctx, next);
+            }
             _ => self.pump(ctx), // STOP: an unlimited transfer ends
         }
     }
@@ -231,15 +194,11 @@ impl App for LocalClient {
             return;
         }
         if self.socket == LocalSocket::Datagram {
+            // One datagram is one whole response (or a piece of the echo).
             while let Ok(Some(d)) = ctx.recvfrom_unix(sock) {
                 ctx.flow_received_datagram(d.len);
-                self.to_receive = self.to_receive.saturating_sub(d.len);
-                match self.spec.app {
-                    // One datagram is one whole response.
-                    AppSpec::RequestResponse { .. } => self.response_done(ctx),
-                    AppSpec::Echo { .. } if self.to_receive == 0 => self.close(ctx),
-                    _ => {}
-                }
+                let next = self.exchange.received(d.len);
+                self.act(ctx, next);
                 if self.closed {
                     return;
                 }
@@ -248,14 +207,11 @@ impl App for LocalClient {
         }
         let (got, eof) = drain(ctx, sock);
         ctx.flow_received(got);
-        self.to_receive = self.to_receive.saturating_sub(got);
-        match self.spec.app {
-            AppSpec::RequestResponse { .. } if self.to_receive == 0 && got > 0 && !eof => {
-                self.response_done(ctx)
-            }
-            AppSpec::Echo { .. } if self.to_receive == 0 => self.close(ctx),
-            _ if eof => self.close(ctx),
-            _ => {}
+        let next = self.exchange.received(got);
+        if eof {
+            self.close(ctx);
+        } else {
+            self.act(ctx, next);
         }
     }
 }

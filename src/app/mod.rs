@@ -5,6 +5,7 @@
 //! network goes through the socket calls on `Ctx`.
 
 pub mod calls;
+mod exchange;
 pub mod local;
 pub mod sink;
 pub mod tcp;

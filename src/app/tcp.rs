@@ -3,6 +3,7 @@
 //! (`socket → bind → listen → accept → recv/send → close`) of a bulk transfer,
 //! a request-response exchange, or an echo.
 
+use super::exchange::{Exchange, Next};
 use super::{App, Ctx};
 use crate::scenario::{AppSpec, FlowSpec};
 use crate::sim::SimTime;
@@ -28,47 +29,42 @@ pub struct TcpClient {
     spec: FlowSpec,
     to: Ipv4Addr,
     sock: Option<SocketId>,
-    /// Bytes still to hand to `send` in the current phase.
-    to_send: u64,
-    /// Bytes still expected back (echo, responses) in the current phase.
-    to_receive: u64,
-    requests_done: u64,
+    exchange: Exchange,
     closed: bool,
 }
 
 impl TcpClient {
     pub fn new(spec: FlowSpec, to: Ipv4Addr) -> Self {
         TcpClient {
+            exchange: Exchange::new(spec.app),
             spec,
             to,
             sock: None,
-            to_send: 0,
-            to_receive: 0,
-            requests_done: 0,
             closed: false,
         }
     }
 
-    /// Sends as much of `to_send` as the send buffer takes.
+    /// Sends as much of the current phase as the send buffer takes.
     fn pump(&mut self, ctx: &mut Ctx) {
         let Some(sock) = self.sock else { return };
-        let unlimited = matches!(self.spec.app, AppSpec::Bulk { bytes: None });
-        while (self.to_send > 0 || unlimited) && ctx.now() < self.spec.stop {
-            let want = if unlimited { 1 << 20 } else { self.to_send };
+        let unlimited = self.exchange.unlimited();
+        while (self.exchange.to_send > 0 || unlimited) && ctx.now() < self.spec.stop {
+            let want = if unlimited {
+                1 << 20
+            } else {
+                self.exchange.to_send
+            };
             match ctx.send(sock, want) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     ctx.flow_sent(n);
-                    if !unlimited {
-                        self.to_send -= n;
-                    }
+                    self.exchange.sent(n);
                 }
             }
         }
-        let done_sending = self.to_send == 0 && (!unlimited || ctx.now() >= self.spec.stop);
-        let closes_when_done =
-            self.spec.close_at.is_none() && matches!(self.spec.app, AppSpec::Bulk { .. });
-        if done_sending && self.to_receive == 0 && closes_when_done {
+        // With `close_at`, both ends close at that time instead.
+        if self.spec.close_at.is_none() && self.exchange.bulk_finished(ctx.now() >= self.spec.stop)
+        {
             self.close(ctx);
         }
     }
@@ -80,20 +76,12 @@ impl TcpClient {
         }
     }
 
-    fn next_request(&mut self, ctx: &mut Ctx) {
-        if let AppSpec::RequestResponse {
-            requests,
-            request_size,
-            response_size,
-            ..
-        } = self.spec.app
-        {
-            if self.requests_done >= requests {
-                return self.close(ctx);
-            }
-            self.to_send = request_size;
-            self.to_receive = response_size;
-            self.pump(ctx);
+    fn act(&mut self, ctx: &mut Ctx, next: Next) {
+        match next {
+            Next::Send => self.pump(ctx),
+            Next::Think(t) => ctx.wake_at(ctx.now() + t, THINK_OVER),
+            Next::Close => self.close(ctx),
+            Next::Wait => {}
         }
     }
 }
@@ -128,7 +116,10 @@ impl App for TcpClient {
                     self.close(ctx);
                 }
             }
-            THINK_OVER => self.next_request(ctx),
+            THINK_OVER => {
+                let next = self.exchange.next_request();
+                self.act(ctx, next);
+            }
             CLOSE => self.close(ctx),
             _ => self.pump(ctx), // STOP: an unlimited transfer ends
         }
@@ -138,18 +129,8 @@ impl App for TcpClient {
         if result.is_err() {
             return self.close(ctx);
         }
-        match self.spec.app {
-            AppSpec::Bulk { bytes } => {
-                self.to_send = bytes.unwrap_or(0);
-                self.pump(ctx);
-            }
-            AppSpec::Echo { bytes } => {
-                self.to_send = bytes;
-                self.to_receive = bytes;
-                self.pump(ctx);
-            }
-            AppSpec::RequestResponse { .. } => self.next_request(ctx),
-        }
+        let next = self.exchange.begin();
+        self.act(ctx, next);
     }
 
     fn writable(&mut self, ctx: &mut Ctx, _sock: SocketId) {
@@ -159,19 +140,11 @@ impl App for TcpClient {
     fn readable(&mut self, ctx: &mut Ctx, sock: SocketId) {
         let (got, eof) = drain(ctx, sock);
         ctx.flow_received(got);
-        self.to_receive = self.to_receive.saturating_sub(got);
-        match self.spec.app {
-            AppSpec::RequestResponse { think, .. } if self.to_receive == 0 && got > 0 && !eof => {
-                self.requests_done += 1;
-                if think > SimTime::ZERO {
-                    ctx.wake_at(ctx.now() + think, THINK_OVER);
-                } else {
-                    self.next_request(ctx);
-                }
-            }
-            AppSpec::Echo { .. } if self.to_receive == 0 => self.close(ctx),
-            _ if eof => self.close(ctx),
-            _ => {}
+        let next = self.exchange.received(got);
+        if eof {
+            self.close(ctx);
+        } else {
+            self.act(ctx, next);
         }
     }
 }
