@@ -85,7 +85,7 @@ fn unknown_key_in_simulation() {
 fn unknown_top_level_table() {
     rejects(
         "tests/bad_input/unknown_top_level_table.toml",
-        "error: tests/bad_input/unknown_top_level_table.toml:10:3: unknown table `flows`, expected one of `simulation`, `node`, `link`, `flow`, `routing`, `circuit`, `tcp`, `failure`\n",
+        "error: tests/bad_input/unknown_top_level_table.toml:7:3: unknown table `links`, expected one of `simulation`, `node`, `link`, `flow`, `routing`, `circuit`, `tcp`, `failure`, `topology`, `flows`\n",
     );
 }
 

@@ -219,7 +219,7 @@ impl World {
         let spec = sc.failures[index as usize];
         let element = spec.element();
         let (subject, what) = match element {
-            Element::Link(l) => (link_label(sc, l), "link"),
+            Element::Link(l) => (sc.link_label(l), "link"),
             Element::Node(n) => (sc.nodes[n].name.clone(), "node"),
         };
         if let Some(t) = &mut self.trace {
@@ -290,7 +290,7 @@ impl World {
             let l = &sc.links[link as usize];
             let detail = format!(
                 "{} {}",
-                link_label(sc, link as usize),
+                sc.link_label(link as usize),
                 if down { "down" } else { "up" }
             );
             for n in [l.a, l.b] {
@@ -306,7 +306,7 @@ impl World {
         if let Some(t) = &mut self.trace {
             let down: Vec<String> = (0..sc.links.len())
                 .filter(|&l| causes[l] > 0)
-                .map(|l| link_label(sc, l))
+                .map(|l| sc.link_label(l))
                 .collect();
             let detail = if down.is_empty() {
                 "all links up".to_string()
@@ -600,10 +600,6 @@ impl Simulation {
             .stats
             .report(&self.scenario, &self.world.net, self.processed))
     }
-}
-
-fn link_label(sc: &Scenario, l: usize) -> String {
-    sc.link_label(l)
 }
 
 fn node_links(sc: &Scenario) -> Vec<Vec<u32>> {

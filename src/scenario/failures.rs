@@ -1,4 +1,5 @@
-//! Checking `[[failure]]` tables and `[routing]`, and reading failure-time files.
+//! Checking what happens to the network itself: `[[failure]]` tables (and the
+//! failure-time files they name), `[routing]` and `[circuit]`.
 //!
 //! A failure names a link (`link = ["R2", "R4"]`) or a router (`node = "R3"`),
 //! and says when: `down` (and optionally `up`), or `mtbf` and `mttr` for a

@@ -19,6 +19,7 @@
 mod failures;
 pub mod schema;
 mod tcp;
+mod topology;
 
 pub use tcp::{AppSpec, DEFAULT_BACKLOG};
 
@@ -364,7 +365,7 @@ impl Validator<'_> {
         Err(self.map.error(span.start, message))
     }
 
-    fn scenario(&self, raw: RawScenario, default_name: &str) -> Result<Scenario> {
+    fn scenario(&self, mut raw: RawScenario, default_name: &str) -> Result<Scenario> {
         let sim = raw.simulation;
         let name = match sim.as_ref().and_then(|s| s.name.as_ref()) {
             Some(n) => {
@@ -385,6 +386,10 @@ impl Validator<'_> {
             None => DEFAULT_DURATION,
         };
 
+        // Generated nodes, links and flows go after the hand-written ones and
+        // are then checked as if written by hand.
+        self.topologies(&raw.topology, &mut raw.node, &mut raw.link)?;
+        self.flow_sets(&raw.flows, &raw.node, &mut raw.flow, seed, duration)?;
         if raw.node.is_empty() {
             return self.err(
                 0..0,

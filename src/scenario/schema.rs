@@ -23,6 +23,97 @@ pub struct RawScenario {
     pub tcp: Option<RawTcp>,
     #[serde(default)]
     pub failure: Vec<RawFailure>,
+    /// Generated nodes and links (`[[topology]]`), see `scenario::topology`.
+    #[serde(default)]
+    pub topology: Vec<RawTopology>,
+    /// Generated flows (`[[flows]]`), see `scenario::topology`.
+    #[serde(default)]
+    pub flows: Vec<RawFlowSet>,
+}
+
+/// The shape a `[[topology]]` generates.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopologyKind {
+    Dumbbell,
+    Star,
+    Ring,
+    Line,
+    Grid,
+    Torus,
+    FatTree,
+}
+
+/// One `[[topology]]`: a generator of nodes and links.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopology {
+    pub kind: Spanned<TopologyKind>,
+    pub prefix: Option<Spanned<String>>,
+    pub pairs: Option<Spanned<u64>>,
+    pub hosts: Option<Spanned<u64>>,
+    pub nodes: Option<Spanned<u64>>,
+    pub rows: Option<Spanned<u64>>,
+    pub columns: Option<Spanned<u64>>,
+    pub k: Option<Spanned<u64>>,
+    pub access: Option<Spanned<RawTier>>,
+    pub core: Option<Spanned<RawTier>>,
+    pub edge: Option<Spanned<RawTier>>,
+    pub aggregation: Option<Spanned<RawTier>>,
+}
+
+/// The parameters of every link of one tier of a generated topology.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTier {
+    pub bandwidth: Option<Spanned<Bandwidth>>,
+    pub delay: Option<Duration>,
+    pub queue: Option<Spanned<QueueCapacity>>,
+    pub loss: Option<Spanned<f64>>,
+}
+
+/// Which pairs of hosts a `[[flows]]` set joins.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowSetPattern {
+    AllToAll,
+    Permutation,
+    Incast,
+    RandomPairs,
+}
+
+/// How the sizes of the flows of a `[[flows]]` set vary.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SizeDistribution {
+    Fixed,
+    Uniform,
+    Exponential,
+    Pareto,
+}
+
+/// One `[[flows]]`: many flows declared at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlowSet {
+    pub name: Option<Spanned<String>>,
+    pub pattern: Spanned<FlowSetPattern>,
+    /// An array of host names, or a string: "*" (every host) or "PREFIX*".
+    pub hosts: Option<Spanned<toml::Value>>,
+    pub count: Option<Spanned<u64>>,
+    pub target: Option<Spanned<String>>,
+    pub start: Option<Spanned<Duration>>,
+    pub start_spread: Option<Spanned<Duration>>,
+    pub stop: Option<Spanned<Duration>>,
+    pub size: Option<Spanned<ByteSize>>,
+    pub size_distribution: Option<Spanned<SizeDistribution>>,
+    pub shape: Option<Spanned<f64>>,
+    pub protocol: Option<Spanned<Protocol>>,
+    pub traffic: Option<Pattern>,
+    pub rate: Option<Spanned<Bandwidth>>,
+    pub datagram: Option<Spanned<ByteSize>>,
+    pub ttl: Option<Spanned<u8>>,
+    pub tcp: Option<RawTcp>,
 }
 
 #[derive(Debug, Deserialize)]
