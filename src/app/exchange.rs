@@ -105,6 +105,41 @@ impl Exchange {
     }
 }
 
+/// The server's side of one connection: what it owes the client.
+#[derive(Default)]
+pub(super) struct Peer {
+    /// Bytes to send back (echo, responses) not yet accepted by `send`.
+    pub owed: u64,
+    /// Request bytes received towards the next full request.
+    partial_request: u64,
+    /// The client closed its side.
+    pub eof: bool,
+}
+
+impl Peer {
+    /// `got` bytes (and perhaps the end of the stream) arrived from the client;
+    /// returns how many of them are the flow's delivered data (bulk transfers),
+    /// and adds what must be sent back (echo, responses) to `owed`.
+    pub fn received(&mut self, app: AppSpec, got: u64, eof: bool) -> u64 {
+        self.eof |= eof;
+        match app {
+            AppSpec::Bulk { .. } => return got,
+            AppSpec::Echo { .. } => self.owed += got,
+            AppSpec::RequestResponse {
+                request_size,
+                response_size,
+                ..
+            } => {
+                self.partial_request += got;
+                let complete = self.partial_request / request_size;
+                self.partial_request %= request_size;
+                self.owed += complete * response_size;
+            }
+        }
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 //! datagram per request and one per response. The datagram client autobinds a
 //! name when it expects answers, and the server answers to that name.
 
-use super::exchange::{Exchange, Next};
+use super::exchange::{Exchange, Next, Peer};
 use super::{App, Ctx};
 use crate::scenario::{AppSpec, FlowSpec, LocalSocket};
 use crate::socket::{SocketError, SocketId, SocketType};
@@ -216,14 +216,6 @@ impl App for LocalClient {
     }
 }
 
-/// What the stream server owes one connection.
-#[derive(Default)]
-struct Peer {
-    owed: u64,
-    partial_request: u64,
-    eof: bool,
-}
-
 /// The server side: bound to the flow's path; serves every connection (stream)
 /// or every sender (datagram).
 pub struct LocalServer {
@@ -328,21 +320,8 @@ impl App for LocalServer {
         let Some(peer) = self.peers.get_mut(&sock) else {
             return;
         };
-        peer.eof |= eof;
-        match app {
-            AppSpec::Bulk { .. } => ctx.flow_received(got),
-            AppSpec::Echo { .. } => peer.owed += got,
-            AppSpec::RequestResponse {
-                request_size,
-                response_size,
-                ..
-            } => {
-                peer.partial_request += got;
-                let complete = peer.partial_request / request_size;
-                peer.partial_request %= request_size;
-                peer.owed += complete * response_size;
-            }
-        }
+        let delivered = peer.received(app, got, eof);
+        ctx.flow_received(delivered);
         self.serve(ctx, sock);
     }
 

@@ -3,7 +3,7 @@
 //! (`socket → bind → listen → accept → recv/send → close`) of a bulk transfer,
 //! a request-response exchange, or an echo.
 
-use super::exchange::{Exchange, Next};
+use super::exchange::{Exchange, Next, Peer};
 use super::{App, Ctx};
 use crate::scenario::{AppSpec, FlowSpec};
 use crate::sim::SimTime;
@@ -149,16 +149,6 @@ impl App for TcpClient {
     }
 }
 
-/// What the server owes one connection.
-#[derive(Default)]
-struct Peer {
-    /// Bytes to send back (echo, responses) not yet accepted by `send`.
-    owed: u64,
-    /// Request bytes received towards the next full request.
-    partial_request: u64,
-    eof: bool,
-}
-
 /// The server side: accepts every connection on its port and serves it.
 pub struct TcpServer {
     spec: FlowSpec,
@@ -238,21 +228,8 @@ impl App for TcpServer {
         let Some(peer) = self.peers.get_mut(&sock) else {
             return;
         };
-        peer.eof |= eof;
-        match app {
-            AppSpec::Bulk { .. } => ctx.flow_received(got),
-            AppSpec::Echo { .. } => peer.owed += got,
-            AppSpec::RequestResponse {
-                request_size,
-                response_size,
-                ..
-            } => {
-                peer.partial_request += got;
-                let complete = peer.partial_request / request_size;
-                peer.partial_request %= request_size;
-                peer.owed += complete * response_size;
-            }
-        }
+        let delivered = peer.received(app, got, eof);
+        ctx.flow_received(delivered);
         self.serve(ctx, sock);
     }
 

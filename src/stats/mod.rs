@@ -86,6 +86,11 @@ impl Collector {
 
     /// The application of `flow` read `bytes` from a stream socket.
     pub fn received_stream(&mut self, flow: u32, now: SimTime, bytes: u64) {
+        // Reading nothing (an end of stream) is not a delivery: it must not
+        // move the completion time.
+        if bytes == 0 {
+            return;
+        }
         if let Some(f) = self.flows.get_mut(flow as usize) {
             f.received_bytes += bytes;
             f.last_stream_read = Some(now);
