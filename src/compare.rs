@@ -110,6 +110,14 @@ fn pct(part: u64, whole: u64) -> String {
     }
 }
 
+/// The mean over all samples of several (sample count, mean) groups.
+fn weighted_mean(groups: impl Iterator<Item = (u64, f64)>) -> f64 {
+    let (n, sum) = groups.fold((0u64, 0.0), |(n, sum), (k, mean)| {
+        (n + k, sum + mean * k as f64)
+    });
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
 fn rows(p: &Report, c: &CircuitReport) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut row = |figure: &str, packet: String, circuit: String| {
@@ -193,27 +201,9 @@ fn rows(p: &Report, c: &CircuitReport) -> Vec<Row> {
             calls(|k| k.dropped)
         ),
     );
-    let delivered_pkts: u64 = p.flows.iter().map(|f| f.delay.samples).sum();
-    let mean_delay = if delivered_pkts == 0 {
-        0.0
-    } else {
-        p.flows
-            .iter()
-            .map(|f| f.delay.mean_ms * f.delay.samples as f64)
-            .sum::<f64>()
-            / delivered_pkts as f64
-    };
+    let mean_delay = weighted_mean(p.flows.iter().map(|f| (f.delay.samples, f.delay.mean_ms)));
     let max_delay = p.flows.iter().map(|f| f.delay.max_ms).fold(0.0, f64::max);
-    let c_samples: u64 = c.flows.iter().map(|f| f.delay.samples).sum();
-    let c_mean = if c_samples == 0 {
-        0.0
-    } else {
-        c.flows
-            .iter()
-            .map(|f| f.delay.mean_ms * f.delay.samples as f64)
-            .sum::<f64>()
-            / c_samples as f64
-    };
+    let c_mean = weighted_mean(c.flows.iter().map(|f| (f.delay.samples, f.delay.mean_ms)));
     let c_max = c.flows.iter().map(|f| f.delay.max_ms).fold(0.0, f64::max);
     row(
         "one-way delay mean / max (ms)",

@@ -96,20 +96,15 @@ pub fn fill_stream_bytes(origin: u64, buf: &mut [u8]) {
 /// # Panics
 /// If the datagram does not fit in an IPv4 packet (UDP payload above 65507 bytes).
 pub fn emit_ipv4_udp(ip: &Ipv4Repr, udp: &UdpRepr, payload_origin: u64) -> Vec<u8> {
-    let payload_len = udp.payload_len as usize;
-    let transport_len = UdpRepr::HEADER_LEN + payload_len;
-    let ip = transport_ip_repr(ip, IPPROTO_UDP, transport_len);
-    let mut payload = vec![0u8; payload_len];
-    fill_stream_bytes(payload_origin, &mut payload);
-    let mut packet = vec![0u8; ip.total_len()];
-    ip.emit(&mut packet);
-    udp.emit(
-        &mut packet[Ipv4Repr::HEADER_LEN..],
-        ip.src,
-        ip.dst,
-        &payload,
-    );
-    packet
+    let len = udp.payload_len as usize;
+    emit_ipv4(
+        ip,
+        IPPROTO_UDP,
+        UdpRepr::HEADER_LEN,
+        len,
+        payload_origin,
+        |buf, src, dst, payload| udp.emit(buf, src, dst, payload),
+    )
 }
 
 /// A complete IPv4 packet carrying a TCP segment, with real checksums; the payload
@@ -123,14 +118,33 @@ pub fn emit_ipv4_udp(ip: &Ipv4Repr, udp: &UdpRepr, payload_origin: u64) -> Vec<u
 /// # Panics
 /// If the segment does not fit in an IPv4 packet.
 pub fn emit_ipv4_tcp(ip: &Ipv4Repr, tcp: &TcpRepr, payload_origin: u64) -> Vec<u8> {
-    let payload_len = tcp.payload_len as usize;
-    let transport_len = tcp.header_len() + payload_len;
-    let ip = transport_ip_repr(ip, IPPROTO_TCP, transport_len);
+    let len = tcp.payload_len as usize;
+    emit_ipv4(
+        ip,
+        IPPROTO_TCP,
+        tcp.header_len(),
+        len,
+        payload_origin,
+        |buf, src, dst, payload| tcp.emit(buf, src, dst, payload),
+    )
+}
+
+/// A whole IPv4 packet around a transport header of `header_len` bytes that
+/// `emit_transport` writes, followed by `payload_len` stream bytes.
+fn emit_ipv4(
+    ip: &Ipv4Repr,
+    protocol: u8,
+    header_len: usize,
+    payload_len: usize,
+    payload_origin: u64,
+    emit_transport: impl FnOnce(&mut [u8], Ipv4Addr, Ipv4Addr, &[u8]),
+) -> Vec<u8> {
+    let ip = transport_ip_repr(ip, protocol, header_len + payload_len);
     let mut payload = vec![0u8; payload_len];
     fill_stream_bytes(payload_origin, &mut payload);
     let mut packet = vec![0u8; ip.total_len()];
     ip.emit(&mut packet);
-    tcp.emit(
+    emit_transport(
         &mut packet[Ipv4Repr::HEADER_LEN..],
         ip.src,
         ip.dst,
