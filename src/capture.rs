@@ -188,6 +188,10 @@ mod tests {
         assert_eq!(file_stem("A->R1"), "A-R1");
         assert_eq!(file_stem("A->B#2"), "A-B_2");
         assert_eq!(file_stem("r.1->x_y"), "r.1-x_y");
+        // Node names cannot hold these (the validator refuses them), and even
+        // if they did, a capture stays a plain file inside pcap/.
+        assert_eq!(file_stem("../../etc->/passwd"), ".._.._etc-_passwd");
+        assert!(!file_stem("a\\b->c/d").contains(['/', '\\']));
     }
 
     #[test]

@@ -34,13 +34,18 @@ pub enum Error {
     /// A bug or an internal limit (exit code 1).
     #[error("internal error: {0}")]
     Internal(String),
+    /// A cap of `[limits]` (or `--max-*`) stopped the run (exit code 3); `run`
+    /// still wrote its result folder, marked incomplete.
+    #[error("{0}")]
+    Limit(crate::engine::limits::LimitHit),
 }
 
 impl Error {
-    /// 2 for bad input, 1 for everything else.
+    /// 2 for bad input, 3 for a run stopped by a cap, 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input { .. } | Error::Usage(_) => 2,
+            Error::Limit(_) => 3,
             Error::Io { .. } | Error::Internal(_) => 1,
         }
     }

@@ -4,6 +4,12 @@
 //! folder is renamed into place only when everything succeeded. A run that fails
 //! (or is interrupted) leaves the previous result untouched and no complete-looking
 //! partial folder; the temporary folder is removed when the writer is dropped.
+//!
+//! A process killed outright (SIGINT, SIGKILL) cannot remove its temporary
+//! folder: `.NAME.partial-PID` stays behind, hidden and clearly unfinished. The
+//! next run of the same name removes every such folder whose process is gone
+//! (on Linux, where `/proc` tells; elsewhere they are left alone). The pid
+//! appears only in these folder names, never in a result file.
 
 use crate::error::{Error, Result};
 use std::fs;
@@ -25,6 +31,7 @@ impl OutputDir {
             )));
         }
         fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+        remove_stale(root, name);
         let tmp_path = root.join(format!(".{name}.partial-{}", std::process::id()));
         if tmp_path.exists() {
             fs::remove_dir_all(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?;
@@ -74,6 +81,38 @@ impl OutputDir {
     }
 }
 
+/// Removes `.NAME.partial-PID` and `.NAME.old-PID` folders left by processes
+/// that no longer run (an `.old` one only when the result it was replaced by
+/// exists). Best effort: a folder that cannot be removed is left.
+fn remove_stale(root: &Path, name: &str) {
+    let proc_fs = Path::new("/proc/self");
+    if !proc_fs.exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
+    let ours = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else { continue };
+        let Some(rest) = file.strip_prefix('.').and_then(|f| f.strip_prefix(name)) else {
+            continue;
+        };
+        let pid = match (rest.strip_prefix(".partial-"), rest.strip_prefix(".old-")) {
+            (Some(pid), _) => pid,
+            (None, Some(pid)) if root.join(name).is_dir() => pid,
+            _ => continue,
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || pid == ours {
+            continue;
+        }
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
@@ -109,6 +148,40 @@ mod tests {
         third.commit().unwrap();
         assert_eq!(fs::read_to_string(root.join("x/a.txt")).unwrap(), "new");
         assert!(OutputDir::create(&root, "../escape").is_err());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn refuses_names_that_are_not_one_plain_folder() {
+        let root = std::env::temp_dir().join(format!("netsim-out-names-{}", std::process::id()));
+        for name in ["", ".", "..", "../x", "/abs", "a/b", "a\\b", ".hidden"] {
+            assert!(OutputDir::create(&root, name).is_err(), "accepted `{name}`");
+        }
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn removes_temporary_folders_of_dead_processes_only() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let root = std::env::temp_dir().join(format!("netsim-out-stale-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        // pid 4194304 is above Linux's largest (2^22): never a live process.
+        let dead = root.join(".x.partial-4194304");
+        let alive = root.join(format!(".x.partial-{}", std::process::id()));
+        let other = root.join(".y.partial-4194304");
+        for d in [&dead, &other] {
+            fs::create_dir_all(d).unwrap();
+        }
+        let out = OutputDir::create(&root, "x").unwrap();
+        assert!(!dead.exists(), "a dead process's partial folder is removed");
+        assert!(
+            alive.exists(),
+            "this run's own folder is the one being written"
+        );
+        assert!(other.exists(), "another scenario's folders are left alone");
+        drop(out);
         fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -17,6 +17,9 @@ pub fn run_with_progress(sim: &mut Simulation) {
     while t < end {
         t = (t + slice).min(end);
         sim.run_until(t);
+        if sim.limit_hit().is_some() {
+            break;
+        }
         let elapsed = started.elapsed();
         let due = last_draw.is_none_or(|d| d.elapsed() >= Duration::from_millis(100));
         if elapsed >= Duration::from_secs(1) && due {
@@ -25,7 +28,12 @@ pub fn run_with_progress(sim: &mut Simulation) {
         }
     }
     if last_draw.is_some() {
-        draw(end, end, sim.events_processed(), started.elapsed());
+        draw(
+            sim.now().min(end),
+            end,
+            sim.events_processed(),
+            started.elapsed(),
+        );
         eprintln!();
     }
 }

@@ -24,6 +24,8 @@ pub struct RunConfig {
     pub pcap: bool,
     /// A progress line on stderr for long runs, when stderr is a terminal.
     pub progress: bool,
+    /// Caps given on the command line (over the scenario's `[limits]`).
+    pub limits: crate::engine::limits::Limits,
 }
 
 impl RunConfig {
@@ -37,6 +39,7 @@ impl RunConfig {
             ladder: Default::default(),
             pcap: false,
             progress: false,
+            limits: Default::default(),
         }
     }
 }
@@ -58,6 +61,10 @@ pub const RESULT_FILES: [&str; 5] = [
 ];
 
 /// Simulates `scenario` and writes its result folder atomically.
+///
+/// A run stopped by a cap (`engine::limits`) still writes its folder, with
+/// `INCOMPLETE.txt` giving the reason and `summary.txt` opening with an
+/// `INCOMPLETE:` line, and then returns `Error::Limit`.
 pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
     let out = OutputDir::create(&cfg.out_root, &scenario.name)?;
     let trace: Option<Box<dyn std::io::Write>> = if cfg.trace {
@@ -79,6 +86,7 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
     let options = RunOptions {
         trace,
         watch_flow: cfg.watch_flow.clone(),
+        limits: cfg.limits,
     };
     let mut sim = Simulation::new(scenario, options)?;
     if cfg.pcap {
@@ -90,18 +98,22 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         let end = sim.scenario().duration;
         sim.run_until(end);
     }
+    let hit = sim.limit_hit().cloned();
     let report = sim.finish()?;
     let wall = started.elapsed();
-    write_report(&out, &report)?;
+    write_report(&out, &report, hit.as_ref())?;
     if cfg.plots {
         crate::charts::write_all(&report, &out.path(""), cfg.ladder)?;
     }
     crate::html::write_index(
         &out.path(""),
         &format!("netsim: {}", report.scenario),
-        &report.summary(),
+        &summary_text(&report, hit.as_ref()),
     )?;
     let folder = out.commit()?;
+    if let Some(hit) = hit {
+        return Err(Error::Limit(hit));
+    }
     Ok(RunResult {
         folder,
         report,
@@ -109,8 +121,15 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
     })
 }
 
-fn write_report(out: &OutputDir, report: &Report) -> Result<()> {
-    out.write("summary.txt", report.summary())?;
+fn write_report(
+    out: &OutputDir,
+    report: &Report,
+    hit: Option<&crate::engine::limits::LimitHit>,
+) -> Result<()> {
+    if hit.is_some() {
+        out.write("INCOMPLETE.txt", summary_text(report, hit))?;
+    }
+    out.write("summary.txt", summary_text(report, hit))?;
     let json = serde_json::to_string_pretty(report).map_err(|e| Error::Internal(e.to_string()))?;
     out.write("stats.json", json + "\n")?;
     out.write("flows.csv", report.flows_csv())?;
@@ -118,6 +137,14 @@ fn write_report(out: &OutputDir, report: &Report) -> Result<()> {
     let timeline = serde_json::to_string(&report.timeline_json())
         .map_err(|e| Error::Internal(e.to_string()))?;
     out.write("timeline.json", timeline + "\n")
+}
+
+/// The summary, after two lines saying why when a cap stopped the run.
+fn summary_text(report: &Report, hit: Option<&crate::engine::limits::LimitHit>) -> String {
+    match hit {
+        Some(hit) => format!("{}\n{hit}\n\n{}", hit.headline(), report.summary()),
+        None => report.summary(),
+    }
 }
 
 /// Loads a scenario file and applies a seed override.

@@ -329,6 +329,68 @@ mod tests {
     }
 
     #[test]
+    fn largest_values_parse_and_one_more_is_refused() {
+        let max = "18446744073709551615";
+        assert_eq!(
+            format!("{max}bps").parse::<Bandwidth>(),
+            Ok(Bandwidth(u64::MAX))
+        );
+        assert_eq!(
+            format!("{max}B").parse::<ByteSize>(),
+            Ok(ByteSize(u64::MAX))
+        );
+        assert_eq!(parse_duration(&format!("{max}ns")), Ok(SimTime::MAX));
+        assert_eq!(
+            format!("{max}p").parse::<QueueCapacity>(),
+            Ok(QueueCapacity::Packets(u64::MAX))
+        );
+        for s in [
+            "18446744073709551616bps",
+            "18446744073709551616B",
+            "18446744073709551616ns",
+        ] {
+            let e = match s.strip_suffix("bps") {
+                Some(_) => s.parse::<Bandwidth>().unwrap_err(),
+                None => match s.strip_suffix("ns") {
+                    Some(_) => parse_duration(s).unwrap_err(),
+                    None => s.parse::<ByteSize>().unwrap_err(),
+                },
+            };
+            assert!(e.contains("too large"), "{s}: {e}");
+        }
+        // Scaled by the unit: 18446745 Tbps is past 2^64 bit/s; 1.5 of it is too.
+        assert!(
+            "18446745Tbps"
+                .parse::<Bandwidth>()
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            "5124096h"
+                .parse::<Duration>()
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            "18446744073.8GB"
+                .parse::<ByteSize>()
+                .unwrap_err()
+                .contains("too large")
+        );
+    }
+
+    #[test]
+    fn serialization_time_saturates_instead_of_wrapping() {
+        assert_eq!(Bandwidth(1).transmit_time(u64::MAX), SimTime::MAX);
+        assert_eq!(Bandwidth(u64::MAX).transmit_time(1), SimTime(1));
+        assert_eq!(Bandwidth(u64::MAX).transmit_time(0), SimTime(0));
+        assert_eq!(
+            crate::app::udp_source::cbr_offset(u64::MAX, 65_507, Bandwidth(1)),
+            SimTime::MAX
+        );
+    }
+
+    #[test]
     fn transmit_time_rounds_up() {
         // 1500 bytes at 10 Mbps: 12000 bits / 1e7 = 1.2 ms.
         assert_eq!(

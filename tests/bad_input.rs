@@ -85,7 +85,7 @@ fn unknown_key_in_simulation() {
 fn unknown_top_level_table() {
     rejects(
         "tests/bad_input/unknown_top_level_table.toml",
-        "error: tests/bad_input/unknown_top_level_table.toml:7:3: unknown table `links`, expected one of `simulation`, `node`, `link`, `flow`, `routing`, `circuit`, `tcp`, `failure`, `topology`, `flows`\n",
+        "error: tests/bad_input/unknown_top_level_table.toml:7:3: unknown table `links`, expected one of `simulation`, `node`, `link`, `flow`, `routing`, `circuit`, `tcp`, `failure`, `topology`, `flows`, `limits`\n",
     );
 }
 
@@ -247,7 +247,7 @@ fn flow_to_itself() {
 fn flow_without_path() {
     rejects(
         "tests/bad_input/flow_without_path.toml",
-        "error: tests/bad_input/flow_without_path.toml:18:6: no path from `A` to `D`; expected the two hosts to be connected by links\n",
+        "error: tests/bad_input/flow_without_path.toml:18:6: flow `flow1`: no path from `A` to `D`; expected the two hosts to be connected by [[link]]s (through routers: hosts do not forward)\n",
     );
 }
 
@@ -389,5 +389,326 @@ fn mtbf_without_mttr() {
     rejects(
         "tests/bad_input/mtbf_without_mttr.toml",
         "error: tests/bad_input/mtbf_without_mttr.toml:15:8: `mtbf` needs `mttr` (the mean time to repair), e.g. mttr = \"2s\"\n",
+    );
+}
+
+// ---- syntax: duplicates, unknown values, missing keys ----
+
+#[test]
+fn duplicate_key() {
+    rejects(
+        "tests/bad_input/duplicate_key.toml",
+        "error: tests/bad_input/duplicate_key.toml:10:1: duplicate key `delay`; expected each key at most once per table\n",
+    );
+}
+
+#[test]
+fn duplicate_table() {
+    rejects(
+        "tests/bad_input/duplicate_table.toml",
+        "error: tests/bad_input/duplicate_table.toml:4:2: duplicate table `simulation`; expected each [table] at most once (use [[table]] for a list)\n",
+    );
+}
+
+#[test]
+fn unknown_value() {
+    rejects(
+        "tests/bad_input/unknown_value.toml",
+        "error: tests/bad_input/unknown_value.toml:13:12: unknown value `sctp`, expected one of `udp`, `tcp`, `local`\n",
+    );
+}
+
+#[test]
+fn missing_required_key() {
+    rejects(
+        "tests/bad_input/missing_required_key.toml",
+        "error: tests/bad_input/missing_required_key.toml:10:1: missing required key `to`\n",
+    );
+}
+
+// ---- wrong types, negative and overflowing numbers ----
+
+#[test]
+fn seed_as_string() {
+    rejects(
+        "tests/bad_input/seed_as_string.toml",
+        "error: tests/bad_input/seed_as_string.toml:3:8: invalid type: string \"42\", expected a whole number from 0 to 18446744073709551615\n",
+    );
+}
+
+#[test]
+fn seed_negative() {
+    rejects(
+        "tests/bad_input/seed_negative.toml",
+        "error: tests/bad_input/seed_negative.toml:3:8: invalid value: integer `-1`, expected a whole number from 0 to 18446744073709551615\n",
+    );
+}
+
+#[test]
+fn seed_too_large() {
+    rejects(
+        "tests/bad_input/seed_too_large.toml",
+        "error: tests/bad_input/seed_too_large.toml:3:8: invalid type: integer `99999999999999999999` is too large, expected a whole number from 0 to 18446744073709551615\n",
+    );
+}
+
+#[test]
+fn ttl_too_large() {
+    rejects(
+        "tests/bad_input/ttl_too_large.toml",
+        "error: tests/bad_input/ttl_too_large.toml:13:7: invalid value: integer `256`, expected a whole number from 0 to 255\n",
+    );
+}
+
+#[test]
+fn duration_overflow() {
+    rejects(
+        "tests/bad_input/duration_overflow.toml",
+        "error: tests/bad_input/duration_overflow.toml:3:12: `99999999999999999999s`: the value is too large; expected a duration such as \"20ms\" or \"1.5s\", with a unit from: ns, us, µs, ms, s, min, h\n",
+    );
+}
+
+#[test]
+fn duration_too_long() {
+    rejects(
+        "tests/bad_input/duration_too_long.toml",
+        "error: tests/bad_input/duration_too_long.toml:3:12: duration 18000000000s is longer than netsim simulates; expected at most 3600000000s (1000000h: time is 64-bit nanoseconds, and any two times up to the duration must add up without overflow)\n",
+    );
+}
+
+#[test]
+fn bandwidth_overflow() {
+    rejects(
+        "tests/bad_input/bandwidth_overflow.toml",
+        "error: tests/bad_input/bandwidth_overflow.toml:9:13: `20000000Tbps`: the value is too large; expected a data rate such as \"10Mbps\" or \"64kbps\", with a unit from: bps, kbps, Kbps, Mbps, Gbps, Tbps\n",
+    );
+}
+
+#[test]
+fn size_too_large() {
+    rejects(
+        "tests/bad_input/size_too_large.toml",
+        "error: tests/bad_input/size_too_large.toml:13:8: datagram size 65508B is out of range; expected 1B to 65507B (the largest UDP payload)\n",
+    );
+}
+
+// ---- NaN, infinities, huge rates, tiny delays ----
+
+#[test]
+fn loss_infinite() {
+    rejects(
+        "tests/bad_input/loss_infinite.toml",
+        "error: tests/bad_input/loss_infinite.toml:9:8: loss inf is not a probability; expected a number from 0 to 1, e.g. 0.01 for 1%\n",
+    );
+}
+
+#[test]
+fn arrival_rate_nan() {
+    rejects(
+        "tests/bad_input/arrival_rate_nan.toml",
+        "error: tests/bad_input/arrival_rate_nan.toml:14:16: arrival_rate NaN is not a positive number of calls per second; expected e.g. 0.5\n",
+    );
+}
+
+#[test]
+fn shape_infinite() {
+    rejects(
+        "tests/bad_input/shape_infinite.toml",
+        "error: tests/bad_input/shape_infinite.toml:14:9: shape inf is not greater than 1; expected e.g. shape = 1.5 (a Pareto distribution with a finite mean)\n",
+    );
+}
+
+#[test]
+fn rate_huge_tiny_interval() {
+    rejects(
+        "tests/bad_input/rate_huge_tiny_interval.toml",
+        "error: tests/bad_input/rate_huge_tiny_interval.toml:13:8: rate 1000000Tbps sends 1-byte datagrams less than 1 ns apart; expected at most 8Gbps for this size (one datagram per ns)\n",
+    );
+}
+
+#[test]
+fn delay_below_resolution() {
+    rejects(
+        "tests/bad_input/delay_below_resolution.toml",
+        "error: tests/bad_input/delay_below_resolution.toml:9:9: `0.5ns`: `0.5` has more decimal places (1) than the unit's resolution allows; expected a duration such as \"20ms\" or \"1.5s\", with a unit from: ns, us, µs, ms, s, min, h\n",
+    );
+}
+
+#[test]
+fn queue_fractional() {
+    rejects(
+        "tests/bad_input/queue_fractional.toml",
+        "error: tests/bad_input/queue_fractional.toml:9:9: `1.5p`: `1.5` has more decimal places (1) than the unit's resolution allows; expected a whole number of packets such as \"100p\"\n",
+    );
+}
+
+// ---- names that would escape the output folder ----
+
+#[test]
+fn name_dot_dot() {
+    rejects(
+        "tests/bad_input/name_dot_dot.toml",
+        "error: tests/bad_input/name_dot_dot.toml:3:8: invalid simulation name `..`; expected 1 to 64 letters, digits, '_', '-' or '.' (not starting with '.')\n",
+    );
+}
+
+#[test]
+fn name_dot() {
+    rejects(
+        "tests/bad_input/name_dot.toml",
+        "error: tests/bad_input/name_dot.toml:3:8: invalid simulation name `.`; expected 1 to 64 letters, digits, '_', '-' or '.' (not starting with '.')\n",
+    );
+}
+
+#[test]
+fn name_with_slash() {
+    rejects(
+        "tests/bad_input/name_with_slash.toml",
+        "error: tests/bad_input/name_with_slash.toml:3:8: invalid simulation name `../x`; expected 1 to 64 letters, digits, '_', '-' or '.' (not starting with '.')\n",
+    );
+}
+
+#[test]
+fn name_absolute() {
+    rejects(
+        "tests/bad_input/name_absolute.toml",
+        "error: tests/bad_input/name_absolute.toml:3:8: invalid simulation name `/tmp/x`; expected 1 to 64 letters, digits, '_', '-' or '.' (not starting with '.')\n",
+    );
+}
+
+#[test]
+fn name_empty() {
+    rejects(
+        "tests/bad_input/name_empty.toml",
+        "error: tests/bad_input/name_empty.toml:3:8: invalid simulation name ``; expected 1 to 64 letters, digits, '_', '-' or '.' (not starting with '.')\n",
+    );
+}
+
+#[test]
+fn node_name_with_slash() {
+    rejects(
+        "tests/bad_input/node_name_with_slash.toml",
+        "error: tests/bad_input/node_name_with_slash.toml:3:8: invalid node name `A/../../x`; expected 1 to 64 letters, digits, '_', '-' or '.' (not starting with '.')\n",
+    );
+}
+
+// ---- graphs and failures ----
+
+#[test]
+fn no_links() {
+    rejects(
+        "tests/bad_input/no_links.toml",
+        "error: tests/bad_input/no_links.toml:9:6: flow `flow1`: no path from `A` to `B`; expected the two hosts to be connected by [[link]]s (through routers: hosts do not forward)\n",
+    );
+}
+
+#[test]
+fn failure_on_missing_node() {
+    rejects(
+        "tests/bad_input/failure_on_missing_node.toml",
+        "error: tests/bad_input/failure_on_missing_node.toml:11:8: unknown node `R9`; expected one of the declared [[node]] names: `A`, `B`\n",
+    );
+}
+
+#[test]
+fn failure_up_before_down() {
+    rejects(
+        "tests/bad_input/failure_up_before_down.toml",
+        "error: tests/bad_input/failure_up_before_down.toml:13:6: up 2s is not after down 5s; expected up > down\n",
+    );
+}
+
+// ---- [limits] ----
+
+#[test]
+fn limits_unknown_key() {
+    rejects(
+        "tests/bad_input/limits_unknown_key.toml",
+        "error: tests/bad_input/limits_unknown_key.toml:3:1: unknown key `max_event`, expected one of `max_events`, `max_packets_in_flight`, `max_nodes`, `max_memory`\n",
+    );
+}
+
+#[test]
+fn limits_zero() {
+    rejects(
+        "tests/bad_input/limits_zero.toml",
+        "error: tests/bad_input/limits_zero.toml:3:14: max_events = 0 would stop every run at once; expected a cap of at least 1\n",
+    );
+}
+
+#[test]
+fn limits_bad_memory() {
+    rejects(
+        "tests/bad_input/limits_bad_memory.toml",
+        "error: tests/bad_input/limits_bad_memory.toml:3:14: `8`: missing unit; expected a size such as \"1500B\" or \"64KB\", with a unit from: B, KB, kB, MB, GB, KiB, MiB, GiB\n",
+    );
+}
+
+// ---- a cycle is not an error ----
+
+/// A triangle of routers (a cycle) with a host on two of them: routing must
+/// not loop, the run succeeds and the datagrams arrive.
+#[test]
+fn a_cycle_in_the_topology_runs() {
+    let dir = fresh_dir("cycle");
+    let file = dir.join("cycle.toml");
+    let mut text = String::from("[simulation]\nduration = \"1s\"\n");
+    for n in ["A", "B"] {
+        text += &format!("[[node]]\nname = \"{n}\"\n");
+    }
+    for n in ["R1", "R2", "R3"] {
+        text += &format!("[[node]]\nname = \"{n}\"\nkind = \"router\"\n");
+    }
+    for (a, b) in [
+        ("A", "R1"),
+        ("R1", "R2"),
+        ("R2", "R3"),
+        ("R3", "R1"),
+        ("R2", "B"),
+    ] {
+        text += &format!("[[link]]\nbetween = [\"{a}\", \"{b}\"]\n");
+    }
+    text += "[[flow]]\nfrom = \"A\"\nto = \"B\"\n[[flow]]\nfrom = \"B\"\nto = \"A\"\n";
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    let run = netsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-plots",
+        "--quiet",
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let flows = std::fs::read_to_string(out.join("cycle/flows.csv")).unwrap();
+    let header: Vec<&str> = flows.lines().next().unwrap().split(',').collect();
+    let col = |k: &str| {
+        header
+            .iter()
+            .position(|h| *h == k)
+            .unwrap_or_else(|| panic!("no column {k} in {header:?}"))
+    };
+    for row in flows.lines().skip(1) {
+        let v: Vec<&str> = row.split(',').collect();
+        assert_eq!(
+            v[col("lost_packets")],
+            "0",
+            "nothing lost, no routing loop: {row}"
+        );
+        assert_ne!(v[col("received_bytes")], "0", "{row}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn arrival_rate_too_high() {
+    rejects(
+        "tests/bad_input/arrival_rate_too_high.toml",
+        "error: tests/bad_input/arrival_rate_too_high.toml:14:16: arrival_rate 1e300 would start calls less than 1 ns apart; expected at most 1e9 calls per second\n",
     );
 }

@@ -133,7 +133,10 @@ impl Peer {
                 self.partial_request += got;
                 let complete = self.partial_request / request_size;
                 self.partial_request %= request_size;
-                self.owed += complete * response_size;
+                // Saturating: requests and sizes may each be up to 2^64 - 1.
+                self.owed = self
+                    .owed
+                    .saturating_add(complete.saturating_mul(response_size));
             }
         }
         0

@@ -136,12 +136,13 @@ impl Links {
             l.refusals += 1;
             return Err(Refusal::LinkDown);
         }
-        if l.reserved + amount > l.limit {
+        // Checked: rates up to u64::MAX bit/s may add up beyond 64 bits.
+        let Some(reserved) = l.reserved.checked_add(amount).filter(|&r| r <= l.limit) else {
             l.refusals += 1;
             return Err(Refusal::NoCapacity);
-        }
+        };
         l.advance(now);
-        l.reserved += amount;
+        l.reserved = reserved;
         l.held.insert(holder, amount);
         l.peak = l.peak.max(l.held.len());
         l.reservations += 1;

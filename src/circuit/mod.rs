@@ -182,10 +182,49 @@ pub use report::{
 };
 
 use crate::scenario::Scenario;
+use crate::sim::SimTime;
 use crate::trace::TraceWriter;
 
 /// Simulates `sc` over circuits; writes signalling events to `trace` if given
 /// (the caller finishes the writer).
 pub fn simulate(sc: &Scenario, trace: Option<&mut TraceWriter>) -> CircuitReport {
     signalling::Sim::new(sc, trace).run()
+}
+
+/// `simulate` under the scenario's `max_events` cap (`limits` over it): a run
+/// that reaches it is an `Error::Limit`. (Circuits hold no packets, so the
+/// other caps do not apply; `max_nodes` is checked as the engine does.)
+pub fn simulate_capped(
+    sc: &Scenario,
+    trace: Option<&mut TraceWriter>,
+    limits: crate::engine::limits::Limits,
+) -> crate::error::Result<CircuitReport> {
+    use crate::engine::limits::{Cap, LimitHit};
+    let caps = limits.or(sc.limits).resolved();
+    let hit = |cap, limit, measured, at, events| {
+        crate::error::Error::Limit(LimitHit {
+            cap,
+            limit,
+            measured,
+            at,
+            events,
+        })
+    };
+    let nodes = sc.nodes.len() as u64;
+    if nodes > caps.max_nodes {
+        return Err(hit(Cap::Nodes, caps.max_nodes, nodes, SimTime::ZERO, 0));
+    }
+    let mut sim = signalling::Sim::new(sc, trace);
+    sim.max_events = caps.max_events;
+    let (report, stopped) = sim.run_reporting_stop();
+    match stopped {
+        Some(at) => Err(hit(
+            Cap::Events,
+            caps.max_events,
+            caps.max_events,
+            at,
+            caps.max_events,
+        )),
+        None => Ok(report),
+    }
 }

@@ -94,6 +94,8 @@ pub(super) struct Sim<'a> {
     now: SimTime,
     events: EventQueue<Ev>,
     processed: u64,
+    /// Events the run may process (`[limits]` max_events).
+    pub(super) max_events: u64,
     links: Links,
     routes: Routes,
     node_links: Vec<Vec<usize>>,
@@ -120,6 +122,7 @@ impl<'a> Sim<'a> {
             now: SimTime::ZERO,
             events: EventQueue::new(),
             processed: 0,
+            max_events: u64::MAX,
             links: Links::new(sc),
             routes: Routes::compute(sc),
             node_links,
@@ -143,11 +146,22 @@ impl<'a> Sim<'a> {
     }
 
     /// Runs over [0, duration] (an event exactly at the end still happens).
-    pub fn run(mut self) -> CircuitReport {
+    pub fn run(self) -> CircuitReport {
+        self.run_reporting_stop().0
+    }
+
+    /// `run`, and the simulated time at which the `max_events` cap stopped
+    /// it, if it did.
+    pub fn run_reporting_stop(mut self) -> (CircuitReport, Option<SimTime>) {
+        let mut stopped = None;
         self.start();
         let end = self.sc.duration;
         while let Some(t) = self.events.peek_time() {
             if t > end {
+                break;
+            }
+            if self.processed >= self.max_events {
+                stopped = Some(self.now);
                 break;
             }
             let (t, ev) = self.events.pop().expect("peeked");
@@ -174,8 +188,10 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        self.now = end;
-        self.report()
+        if stopped.is_none() {
+            self.now = end;
+        }
+        (self.report(), stopped)
     }
 
     /// Failures first, then the flows, as the packet engine starts them.

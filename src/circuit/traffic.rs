@@ -163,7 +163,8 @@ impl Offer {
 
     /// Bytes offered during [0, t): rate times on-time, rounded down.
     fn cumulative(&self, t: SimTime) -> u64 {
-        (u128::from(self.rate) * u128::from(self.on_before(t)) / NS_BITS_PER_BYTE_SECOND) as u64
+        let bytes = u128::from(self.rate) * u128::from(self.on_before(t)) / NS_BITS_PER_BYTE_SECOND;
+        bytes.min(u128::from(u64::MAX)) as u64
     }
 
     /// Bytes offered during [a, b). A difference of one cumulative function,
@@ -215,7 +216,7 @@ fn drawn_periods(sc: &Scenario, flow: &FlowSpec, on: SimTime, off: SimTime) -> O
 fn datagrams_in_period(length: SimTime, flow: &FlowSpec) -> u64 {
     let num = u128::from(length.as_nanos()) * u128::from(flow.rate.0);
     let den = u128::from(flow.size) * NS_BITS_PER_BYTE_SECOND;
-    (num.div_ceil(den) as u64).max(1)
+    (num.div_ceil(den).min(u128::from(u64::MAX)) as u64).max(1)
 }
 
 /// A TCP flow of a fixed size, carried over a circuit: how long its bytes take

@@ -22,6 +22,7 @@ use crate::trace::{DropReason, PacketEvent, SocketCall, TraceWriter};
 use crate::transport::tcp::TcpConfig;
 use std::collections::BTreeMap;
 
+pub mod limits;
 pub(crate) mod local;
 mod tcp;
 use std::io::Write;
@@ -354,6 +355,9 @@ pub struct RunOptions {
     /// The TCP flow whose segments are logged for the ladder and sequence
     /// plots (by name); `None`: the first TCP flow.
     pub watch_flow: Option<String>,
+    /// Caps on the run; unset ones come from the scenario's `[limits]`, then
+    /// the defaults (`limits::Limits::DEFAULTS`).
+    pub limits: limits::Limits,
 }
 
 /// A scenario being simulated.
@@ -363,10 +367,25 @@ pub struct Simulation {
     apps: Vec<AppSlot>,
     processed: u64,
     started: bool,
+    limits: limits::Resolved,
+    /// The next event count at which the slow checks (event cap, memory) run.
+    next_check: u64,
+    /// The cap that stopped the run, if one did.
+    stopped: Option<limits::LimitHit>,
 }
 
 impl Simulation {
     pub fn new(scenario: Scenario, options: RunOptions) -> Result<Simulation> {
+        let caps = options.limits.or(scenario.limits).resolved();
+        if scenario.nodes.len() as u64 > caps.max_nodes {
+            return Err(Error::Limit(limits::LimitHit {
+                cap: limits::Cap::Nodes,
+                limit: caps.max_nodes,
+                measured: scenario.nodes.len() as u64,
+                at: SimTime::ZERO,
+                events: 0,
+            }));
+        }
         let net = Network::build(&scenario);
         let stats = Collector::new(scenario.duration, scenario.flows.len(), net.channels.len());
         let mut stats = stats;
@@ -455,6 +474,9 @@ impl Simulation {
             apps,
             processed: 0,
             started: false,
+            limits: caps,
+            next_check: 0,
+            stopped: None,
         })
     }
 
@@ -551,7 +573,10 @@ impl Simulation {
         }
         let end = until.min(self.scenario.duration);
         while let Some(t) = self.world.events.peek_time() {
-            if t > end {
+            if t > end || self.stopped.is_some() {
+                break;
+            }
+            if self.processed >= self.next_check && self.slow_checks() {
                 break;
             }
             let (t, event) = self.world.events.pop().expect("peeked");
@@ -572,13 +597,68 @@ impl Simulation {
             if !self.world.notices.is_empty() {
                 self.dispatch_notices();
             }
+            let live = self.world.net.packets.live() as u64;
+            if live > self.limits.max_packets_in_flight {
+                self.stop(limits::Cap::PacketsInFlight, live);
+                break;
+            }
         }
-        self.world.now = self.world.now.max(end);
+        if self.stopped.is_none() {
+            self.world.now = self.world.now.max(end);
+        }
+    }
+
+    /// The event cap and, every `MEMORY_CHECK_EVERY` events, the memory cap;
+    /// true when one stops the run. Sets when to call again.
+    fn slow_checks(&mut self) -> bool {
+        let caps = self.limits;
+        if self.processed >= caps.max_events {
+            self.stop(limits::Cap::Events, self.processed);
+            return true;
+        }
+        if caps.max_memory < u64::MAX {
+            if let Some(rss) = limits::resident_memory() {
+                if rss > caps.max_memory {
+                    self.stop(limits::Cap::Memory, rss);
+                    return true;
+                }
+            }
+        }
+        let next_memory = self.processed.saturating_add(limits::MEMORY_CHECK_EVERY);
+        self.next_check = next_memory.min(caps.max_events);
+        false
+    }
+
+    fn stop(&mut self, cap: limits::Cap, measured: u64) {
+        let limit = match cap {
+            limits::Cap::Events => self.limits.max_events,
+            limits::Cap::PacketsInFlight => self.limits.max_packets_in_flight,
+            limits::Cap::Nodes => self.limits.max_nodes,
+            limits::Cap::Memory => self.limits.max_memory,
+        };
+        self.stopped = Some(limits::LimitHit {
+            cap,
+            limit,
+            measured,
+            at: self.world.now,
+            events: self.processed,
+        });
+    }
+
+    /// The cap that stopped the run, if one did (`run_until` then returns
+    /// early, and does nothing more when called again).
+    pub fn limit_hit(&self) -> Option<&limits::LimitHit> {
+        self.stopped.as_ref()
     }
 
     /// Runs to the end and returns the figures.
+    /// A cap that stops the run makes this an `Error::Limit` (the partial
+    /// figures are dropped; `run_until`, `limit_hit` and `finish` keep them).
     pub fn run(mut self) -> Result<Report> {
         self.run_until(self.scenario.duration);
+        if let Some(hit) = self.stopped.take() {
+            return Err(Error::Limit(hit));
+        }
         self.finish()
     }
 

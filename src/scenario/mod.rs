@@ -51,6 +51,8 @@ pub struct Scenario {
     /// TCP parameters of every flow that does not set its own (`[tcp]`).
     pub tcp: crate::transport::tcp::TcpConfig,
     pub tcp_backlog: u32,
+    /// Caps on the run (`[limits]`; unset keys: the defaults).
+    pub limits: crate::engine::limits::Limits,
 }
 
 impl FailureSpec {
@@ -244,6 +246,9 @@ pub enum TrafficPattern {
 /// The largest UDP payload an IPv4 datagram can carry.
 pub const MAX_UDP_PAYLOAD: u64 = 65_507;
 const DEFAULT_DURATION: SimTime = SimTime::from_secs(10);
+/// The longest `duration` accepted: 10^6 hours (about 114 years), a fifth of
+/// what 64-bit nanoseconds hold.
+pub const MAX_DURATION: SimTime = SimTime::from_secs(3_600_000_000);
 const EPHEMERAL_PORT_BASE: u16 = 49_152;
 
 /// Reads, parses and checks a scenario file.
@@ -341,6 +346,7 @@ fn toml_message(e: &toml::de::Error, text: &str) -> String {
         ("missing field `", "missing required key `"),
         ("unknown variant `", "unknown value `"),
         ("invalid type: map", "invalid type: table"),
+        ("` as i128, expected", "` is too large, expected"),
         ("invalid type: sequence", "invalid type: array"),
         ("expected a sequence", "expected an array"),
         ("expected a map", "expected a table"),
@@ -382,6 +388,16 @@ impl Validator<'_> {
                     "the duration must be longer than zero, e.g. \"10s\"",
                 );
             }
+            Some(d) if d.get_ref().0 > MAX_DURATION => {
+                return self.err(
+                    d.span(),
+                    format!(
+                        "duration {} is longer than netsim simulates; expected at most {} (1000000h: time is 64-bit nanoseconds, and any two times up to the duration must add up without overflow)",
+                        d.get_ref(),
+                        Duration(MAX_DURATION)
+                    ),
+                );
+            }
             Some(d) => d.get_ref().0,
             None => DEFAULT_DURATION,
         };
@@ -421,10 +437,46 @@ impl Validator<'_> {
                 .and_then(|t| t.backlog)
                 .unwrap_or(DEFAULT_BACKLOG),
             failures: Vec::new(),
+            limits: self.limits(raw.limits.as_ref())?,
         };
         scenario.flows = self.flows(&raw.flow, &index, &scenario)?;
         scenario.failures = self.failures(&raw.failure, &index, &scenario)?;
         Ok(scenario)
+    }
+
+    /// `[limits]`: every cap at least 1.
+    fn limits(&self, raw: Option<&RawLimits>) -> Result<crate::engine::limits::Limits> {
+        let Some(r) = raw else {
+            return Ok(Default::default());
+        };
+        let count = |v: &Option<Spanned<u64>>, key: &str| -> Result<Option<u64>> {
+            match v {
+                Some(n) if *n.get_ref() == 0 => self.err(
+                    n.span(),
+                    format!("{key} = 0 would stop every run at once; expected a cap of at least 1"),
+                ),
+                Some(n) => Ok(Some(*n.get_ref())),
+                None => Ok(None),
+            }
+        };
+        Ok(crate::engine::limits::Limits {
+            max_events: count(&r.max_events, "max_events")?,
+            max_packets_in_flight: count(&r.max_packets_in_flight, "max_packets_in_flight")?,
+            max_nodes: count(&r.max_nodes, "max_nodes")?,
+            max_memory: match &r.max_memory {
+                Some(m) if m.get_ref().0 < 1 << 20 => {
+                    return self.err(
+                        m.span(),
+                        format!(
+                            "max_memory {} is less than the program itself needs; expected at least 1MiB, e.g. \"8GiB\"",
+                            m.get_ref()
+                        ),
+                    );
+                }
+                Some(m) => Some(m.get_ref().0),
+                None => None,
+            },
+        })
     }
 
     fn check_name(&self, name: &Spanned<String>, what: &str) -> Result<()> {
@@ -669,7 +721,7 @@ impl Validator<'_> {
                 );
             }
             if !routes.reachable(from, to) {
-                return self.err(f.to.span(), format!("no path from `{}` to `{}`; expected the two hosts to be connected by links", sc.nodes[from].name, sc.nodes[to].name));
+                return self.err(f.to.span(), format!("flow `{name}`: no path from `{}` to `{}`; expected the two hosts to be connected by [[link]]s (through routers: hosts do not forward)", sc.nodes[from].name, sc.nodes[to].name));
             }
             let time = |t: &Option<Spanned<crate::units::Duration>>,
                         default: SimTime,
@@ -713,6 +765,16 @@ impl Validator<'_> {
                 Some(s) => s.get_ref().0,
                 None => 1000,
             };
+            // A datagram less than 1 ns after the previous one: the source
+            // would send without simulated time passing.
+            let sends_udp = protocol == Protocol::Udp;
+            if sends_udp && u128::from(rate.0) > u128::from(size) * 8 * 1_000_000_000 {
+                let max = Bandwidth(size.saturating_mul(8_000_000_000));
+                return self.err(
+                    f.rate.as_ref().map_or(f.from.span(), |r| r.span()),
+                    format!("rate {rate} sends {size}-byte datagrams less than 1 ns apart; expected at most {max} for this size (one datagram per ns)"),
+                );
+            }
             let pattern = match f.pattern.unwrap_or(Pattern::Cbr) {
                 Pattern::Cbr => TrafficPattern::Cbr,
                 Pattern::Poisson => TrafficPattern::Poisson,
@@ -720,6 +782,9 @@ impl Validator<'_> {
                     let arrival_rate = match &f.arrival_rate {
                         Some(r) if !(r.get_ref().is_finite() && *r.get_ref() > 0.0) => {
                             return self.err(r.span(), format!("arrival_rate {} is not a positive number of calls per second; expected e.g. 0.5", r.get_ref()));
+                        }
+                        Some(r) if *r.get_ref() > 1e9 => {
+                            return self.err(r.span(), format!("arrival_rate {} would start calls less than 1 ns apart; expected at most 1e9 calls per second", Sci(*r.get_ref())));
                         }
                         Some(r) => *r.get_ref(),
                         None => 1.0,
@@ -940,6 +1005,15 @@ fn names_list(index: &BTreeMap<&str, usize>) -> String {
         String::new()
     };
     format!("{}{more}", shown.join(", "))
+}
+
+/// A large number as people write it in TOML: `1e300`.
+struct Sci(f64);
+
+impl std::fmt::Display for Sci {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:e}", self.0)
+    }
 }
 
 /// A scenario name derived from a file name, made safe for use as a folder name.

@@ -29,6 +29,18 @@ pub struct RawScenario {
     /// Generated flows (`[[flows]]`), see `scenario::topology`.
     #[serde(default)]
     pub flows: Vec<RawFlowSet>,
+    /// Caps on the run (`[limits]`), see `engine::limits`.
+    pub limits: Option<RawLimits>,
+}
+
+/// `[limits]`: caps that stop a run (see `engine::limits`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub max_events: Option<Spanned<u64>>,
+    pub max_packets_in_flight: Option<Spanned<u64>>,
+    pub max_nodes: Option<Spanned<u64>>,
+    pub max_memory: Option<Spanned<ByteSize>>,
 }
 
 /// The shape a `[[topology]]` generates.

@@ -48,7 +48,8 @@ impl Validator<'_> {
         ] {
             if let Some(v) = value {
                 let bytes = v.get_ref().0;
-                if bytes == 0 || bytes > u64::from(u32::MAX >> 2) {
+                // 1 GiB, the largest window RFC 7323 scaling can announce.
+                if bytes == 0 || bytes > 1 << 30 {
                     return self.err(
                         v.span(),
                         format!(

@@ -751,7 +751,9 @@ impl Validator<'_> {
                 let u = rng::unit(&mut r);
                 let x = match distribution {
                     SizeDistribution::Fixed => mean as f64,
-                    SizeDistribution::Uniform => 1.0 + (u * (2 * mean - 1) as f64).floor(),
+                    SizeDistribution::Uniform => {
+                        1.0 + (u * mean.saturating_mul(2).saturating_sub(1) as f64).floor()
+                    }
                     SizeDistribution::Exponential => -(mean as f64) * (1.0 - u).ln(),
                     SizeDistribution::Pareto => {
                         let xm = mean as f64 * (shape - 1.0) / shape;
