@@ -1,9 +1,11 @@
 //! `netsim compare`: one scenario carried over packets and over circuits, with
 //! the same seed, the same traffic and the same failures, side by side.
 //!
-//! Packet mode is the engine (`engine::Simulation`); circuit mode is
-//! `circuit::simulate`. This module only lines their figures up: a table
-//! (`comparison.txt`), every figure (`comparison.json`), each mode's own
+//! Packet mode is the engine (`engine::Simulation`), run once per multipath
+//! setting asked for (`--multipath single,ecmp,spray-round-robin`: the same
+//! transfer over one path, per-flow ECMP and per-packet spraying); circuit
+//! mode is `circuit::simulate`. This module only lines their figures up: a
+//! table (`comparison.txt`), every figure (`comparison.json`), each run's own
 //! summary, and charts of delivered bytes over time and of losses by cause.
 
 use crate::circuit::{self, CircuitReport};
@@ -11,26 +13,50 @@ use crate::engine::{RunOptions, Simulation};
 use crate::error::{Error, Result};
 use crate::output::OutputDir;
 use crate::plot::{self, BarChart, LineChart, Series};
-use crate::scenario::Scenario;
+use crate::scenario::{Multipath, Scenario};
 use crate::stats::Report;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// One row of the side-by-side table.
+/// One row of the side-by-side table: a figure, then one value per column
+/// (the packet runs in order, the circuit run last).
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
     pub figure: String,
-    pub packet: String,
-    pub circuit: String,
+    pub values: Vec<String>,
+}
+
+impl Row {
+    /// The value of the first packet run.
+    pub fn packet(&self) -> &str {
+        &self.values[0]
+    }
+
+    /// The value of the circuit run.
+    pub fn circuit(&self) -> &str {
+        self.values.last().expect("a row has a circuit value")
+    }
+}
+
+/// A packet-switched run of the comparison.
+#[derive(Serialize)]
+pub struct PacketRun {
+    /// The column heading: "packet switching" or "packets, ecmp".
+    pub label: String,
+    /// The multipath setting every node used, if the comparison set one.
+    pub multipath: Option<Multipath>,
+    pub report: Report,
 }
 
 #[derive(Serialize)]
 pub struct Comparison {
     pub scenario: String,
     pub seed: u64,
+    /// The column headings, the circuit's last.
+    pub columns: Vec<String>,
     pub rows: Vec<Row>,
-    pub packet: Report,
+    pub packet: Vec<PacketRun>,
     pub circuit: CircuitReport,
 }
 
@@ -46,33 +72,60 @@ pub fn compare(
     trace: bool,
     plots: bool,
 ) -> Result<CompareResult> {
+    compare_multipath(scenario, out_root, trace, plots, &[])
+}
+
+/// Like `compare`, with one packet run per entry of `multipath` (each
+/// overriding every node's and flow's setting); none: one run as written.
+pub fn compare_multipath(
+    scenario: Scenario,
+    out_root: &Path,
+    trace: bool,
+    plots: bool,
+    multipath: &[Multipath],
+) -> Result<CompareResult> {
     let out = OutputDir::create(out_root, &format!("{}-compare", scenario.name))?;
-    let sink = |name: &str| -> Result<Option<crate::trace::TraceWriter>> {
-        if !trace {
-            return Ok(None);
-        }
-        let p = out.path(name);
-        let f = std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
-        Ok(Some(crate::trace::TraceWriter::new(Box::new(f))))
+    let settings: Vec<Option<Multipath>> = if multipath.is_empty() {
+        vec![None]
+    } else {
+        multipath.iter().copied().map(Some).collect()
     };
-    let packet_trace: Option<Box<dyn std::io::Write>> = if trace {
-        let p = out.path("trace-packet.txt");
-        Some(Box::new(
-            std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?,
-        ))
+    let mut packet = Vec::new();
+    for m in settings {
+        let suffix = m.map_or(String::new(), |m| format!("-{}", m.name()));
+        let packet_trace: Option<Box<dyn std::io::Write>> = if trace {
+            let p = out.path(&format!("trace-packet{suffix}.txt"));
+            Some(Box::new(
+                std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?,
+            ))
+        } else {
+            None
+        };
+        let report = Simulation::new(
+            with_multipath(&scenario, m),
+            RunOptions {
+                trace: packet_trace,
+                ..RunOptions::default()
+            },
+        )?
+        .run()?;
+        out.write(&format!("packet{suffix}-summary.txt"), report.summary())?;
+        packet.push(PacketRun {
+            label: m.map_or("packet switching".into(), |m| {
+                format!("packets, {}", m.name())
+            }),
+            multipath: m,
+            report,
+        });
+    }
+    let mut circuit_trace = if trace {
+        let p = out.path("trace-circuit.txt");
+        let f = std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
+        Some(crate::trace::TraceWriter::new(Box::new(f)))
     } else {
         None
     };
-    let packet = Simulation::new(
-        scenario.clone(),
-        RunOptions {
-            trace: packet_trace,
-            watch_flow: None,
-        },
-    )?
-    .run()?;
-    let mut circuit_trace = sink("trace-circuit.txt")?;
-    let circuit = circuit::simulate(&scenario, circuit_trace.as_mut());
+    let circuit = circuit::simulate_capped(&scenario, circuit_trace.as_mut(), Default::default())?;
     if let Some(t) = circuit_trace {
         t.finish()
             .map_err(|e| Error::Internal(format!("writing the circuit trace failed: {e}")))?;
@@ -80,7 +133,12 @@ pub fn compare(
     let comparison = Comparison {
         scenario: scenario.name.clone(),
         seed: scenario.seed,
-        rows: rows(&packet, &circuit),
+        columns: packet
+            .iter()
+            .map(|p| p.label.clone())
+            .chain(["circuit switching".to_string()])
+            .collect(),
+        rows: merged_rows(&packet, &circuit),
         packet,
         circuit,
     };
@@ -88,7 +146,6 @@ pub fn compare(
     let json =
         serde_json::to_string_pretty(&comparison).map_err(|e| Error::Internal(e.to_string()))?;
     out.write("comparison.json", json + "\n")?;
-    out.write("packet-summary.txt", comparison.packet.summary())?;
     out.write("circuit-summary.txt", comparison.circuit.summary())?;
     if plots {
         write_charts(&comparison, &out.path(""))?;
@@ -102,7 +159,42 @@ pub fn compare(
     Ok(CompareResult { folder, comparison })
 }
 
-fn pct(part: u64, whole: u64) -> String {
+/// The scenario with every node and flow on multipath setting `m` (`None`: as written).
+fn with_multipath(sc: &Scenario, m: Option<Multipath>) -> Scenario {
+    let mut sc = sc.clone();
+    if let Some(m) = m {
+        sc.routing.multipath = m;
+        sc.nodes.iter_mut().for_each(|n| n.multipath = None);
+        sc.flows.iter_mut().for_each(|f| f.multipath = None);
+    }
+    sc
+}
+
+/// The rows of each packet run against the circuit run, joined into one
+/// table (every packet run has the same figures: same flows, same failures).
+fn merged_rows(packet: &[PacketRun], c: &CircuitReport) -> Vec<Row> {
+    let tables: Vec<Vec<PairRow>> = packet.iter().map(|p| rows(&p.report, c)).collect();
+    let first = &tables[0];
+    (0..first.len())
+        .map(|i| Row {
+            figure: first[i].figure.clone(),
+            values: tables
+                .iter()
+                .map(|t| t[i].packet.clone())
+                .chain([first[i].circuit.clone()])
+                .collect(),
+        })
+        .collect()
+}
+
+/// One figure of one packet run and of the circuit run.
+struct PairRow {
+    figure: String,
+    packet: String,
+    circuit: String,
+}
+
+fn pct(part: u128, whole: u128) -> String {
     if whole == 0 {
         "-".into()
     } else {
@@ -118,21 +210,23 @@ fn weighted_mean(groups: impl Iterator<Item = (u64, f64)>) -> f64 {
     if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
-fn rows(p: &Report, c: &CircuitReport) -> Vec<Row> {
+fn rows(p: &Report, c: &CircuitReport) -> Vec<PairRow> {
     let mut rows = Vec::new();
     let mut row = |figure: &str, packet: String, circuit: String| {
-        rows.push(Row {
+        rows.push(PairRow {
             figure: figure.into(),
             packet,
             circuit,
         })
     };
-    let p_offered: u64 = p.flows.iter().map(|f| f.sent_bytes).sum();
-    let p_delivered: u64 = p.flows.iter().map(|f| f.received_bytes).sum();
-    let p_lost: u64 = p.flows.iter().map(|f| f.lost_bytes).sum();
-    let c_offered: u64 = c.flows.iter().map(|f| f.offered_bytes).sum();
-    let c_delivered: u64 = c.flows.iter().map(|f| f.delivered_bytes).sum();
-    let c_lost: u64 = c.flows.iter().map(|f| f.lost_bytes).sum();
+    // Totals in 128 bits: flows of up to 2^64 - 1 bytes each add up past 64.
+    let total = |v: &mut dyn Iterator<Item = u64>| v.map(u128::from).sum::<u128>();
+    let p_offered = total(&mut p.flows.iter().map(|f| f.sent_bytes));
+    let p_delivered = total(&mut p.flows.iter().map(|f| f.received_bytes));
+    let p_lost = total(&mut p.flows.iter().map(|f| f.lost_bytes));
+    let c_offered = total(&mut c.flows.iter().map(|f| f.offered_bytes));
+    let c_delivered = total(&mut c.flows.iter().map(|f| f.delivered_bytes));
+    let c_lost = total(&mut c.flows.iter().map(|f| f.lost_bytes));
     row(
         "offered bytes",
         p_offered.to_string(),
@@ -150,19 +244,19 @@ fn rows(p: &Report, c: &CircuitReport) -> Vec<Row> {
     );
     row("lost bytes", p_lost.to_string(), c_lost.to_string());
     // Loss by cause: the packet network's drop reasons, the circuits' own causes.
-    let mut by_cause: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    let mut by_cause: std::collections::BTreeMap<String, u128> = std::collections::BTreeMap::new();
     for f in &p.flows {
         for r in &f.lost_bytes_by_reason {
-            *by_cause.entry(r.reason.clone()).or_default() += r.count;
+            *by_cause.entry(r.reason.clone()).or_default() += u128::from(r.count);
         }
     }
     let c_cause =
-        |get: fn(&circuit::LostBytes) -> u64| c.flows.iter().map(|f| get(&f.lost)).sum::<u64>();
-    let causes: [(&str, u64, u64); 6] = [
+        |get: fn(&circuit::LostBytes) -> u128| c.flows.iter().map(|f| get(&f.lost)).sum::<u128>();
+    let causes: [(&str, u128, u128); 6] = [
         (
             "  lost: link-down",
             by_cause.get("link-down").copied().unwrap_or(0),
-            c_cause(|l| l.link_down),
+            c_cause(|l| u128::from(l.link_down)),
         ),
         (
             "  lost: no-route",
@@ -182,9 +276,13 @@ fn rows(p: &Report, c: &CircuitReport) -> Vec<Row> {
         (
             "  lost: call setup / blocked",
             0,
-            c_cause(|l| l.setup + l.blocked),
+            c_cause(|l| u128::from(l.setup) + u128::from(l.blocked)),
         ),
-        ("  lost: call dropped", 0, c_cause(|l| l.dropped)),
+        (
+            "  lost: call dropped",
+            0,
+            c_cause(|l| u128::from(l.dropped)),
+        ),
     ];
     for (name, pk, ck) in causes {
         row(name, pk.to_string(), ck.to_string());
@@ -216,6 +314,35 @@ fn rows(p: &Report, c: &CircuitReport) -> Vec<Row> {
         format!("{jitter:.3}"),
         "0.000 (fixed path, no queues)".into(),
     );
+    let reordered: u64 = p.flows.iter().map(|f| f.reordered_packets).sum();
+    row(
+        "packets delivered out of order",
+        reordered.to_string(),
+        "0 (one path)".into(),
+    );
+    let transfers: Vec<Option<f64>> = p
+        .flows
+        .iter()
+        .filter(|f| f.protocol == "tcp" && f.sent_bytes > 0)
+        .map(|f| f.completion_s)
+        .collect();
+    if !transfers.is_empty() {
+        let done: Vec<f64> = transfers.iter().flatten().copied().collect();
+        let slowest = if done.len() == transfers.len() {
+            format!("{:.3}", done.iter().copied().fold(0.0, f64::max))
+        } else {
+            format!(
+                "{} of {} unfinished",
+                transfers.len() - done.len(),
+                transfers.len()
+            )
+        };
+        row(
+            "TCP transfers: slowest completion (s)",
+            slowest,
+            "- (sent at the circuit's rate)".into(),
+        );
+    }
     let busiest = p.links.iter().map(|l| l.utilization).fold(0.0, f64::max);
     let reserved = c
         .links
@@ -282,13 +409,27 @@ impl Comparison {
             .max()
             .unwrap_or(10)
             .max(10);
-        let _ = writeln!(
-            s,
-            "{:<w$}  {:>26}  {:>34}",
-            "figure", "packet switching", "circuit switching"
-        );
+        // Each column as wide as its widest entry, and at least 20.
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| r.values[i].len())
+                    .chain([self.columns[i].len(), 20])
+                    .max()
+                    .unwrap_or(20)
+            })
+            .collect();
+        let line = |figure: &str, values: &[String]| {
+            let mut l = format!("{figure:<w$}");
+            for (v, width) in values.iter().zip(&widths) {
+                let _ = write!(l, "  {v:>width$}");
+            }
+            l + "\n"
+        };
+        s += &line("figure", &self.columns);
         for r in &self.rows {
-            let _ = writeln!(s, "{:<w$}  {:>26}  {:>34}", r.figure, r.packet, r.circuit);
+            s += &line(&r.figure, &r.values);
         }
         let _ = writeln!(
             s,
@@ -302,7 +443,8 @@ fn write_charts(c: &Comparison, dir: &Path) -> Result<()> {
     let draw = |r: std::result::Result<(), plot::PlotError>| {
         r.map_err(|e| Error::Internal(format!("drawing: {e}")))
     };
-    let bands = crate::charts::outage_bands(&c.packet);
+    let first = &c.packet[0].report;
+    let bands = crate::charts::outage_bands(first);
     // Cumulative delivered bytes, in MB, at the end of each bin.
     let cumulative = |bins: Vec<u64>, width: f64| -> Vec<(f64, f64)> {
         let mut total = 0u64;
@@ -313,10 +455,13 @@ fn write_charts(c: &Comparison, dir: &Path) -> Result<()> {
             }))
             .collect()
     };
-    let t = &c.packet.timeline;
-    let packet_bins: Vec<u64> = (0..t.bins.count)
-        .map(|i| t.delivered.iter().map(|f| f[i]).sum())
-        .collect();
+    let packet_series = c.packet.iter().map(|p| {
+        let t = &p.report.timeline;
+        let bins: Vec<u64> = (0..t.bins.count)
+            .map(|i| t.delivered.iter().map(|f| f[i]).sum())
+            .collect();
+        Series::line(&p.label, cumulative(bins, t.bins.width_s()))
+    });
     let circuit_bins: Vec<u64> = (0..circuit::SERIES_BINS)
         .map(|i| {
             c.circuit
@@ -333,18 +478,14 @@ fn write_charts(c: &Comparison, dir: &Path) -> Result<()> {
         ),
         x_label: "time (s)".into(),
         y_label: "delivered (MB, cumulative)".into(),
-        series: vec![
-            Series::line(
-                "packet switching",
-                cumulative(packet_bins, t.bins.width_s()),
-            ),
-            Series::line(
+        series: packet_series
+            .chain([Series::line(
                 "circuit switching",
                 cumulative(circuit_bins, c.circuit.series_bin_s),
-            ),
-        ],
+            )])
+            .collect(),
         bands,
-        x_range: Some((0.0, c.packet.duration_s)),
+        x_range: Some((0.0, first.duration_s)),
         y_range: None,
     };
     draw(plot::write_line_chart(&chart, dir, "compare-delivered"))?;
@@ -354,16 +495,11 @@ fn write_charts(c: &Comparison, dir: &Path) -> Result<()> {
         .filter(|r| r.figure.starts_with("  lost: "))
         .map(|r| r.figure.trim_start_matches("  lost: ").to_string())
         .collect();
-    let values = |packet: bool| -> Vec<f64> {
+    let values = |column: usize| -> Vec<f64> {
         c.rows
             .iter()
             .filter(|r| r.figure.starts_with("  lost: "))
-            .map(|r| {
-                if packet { &r.packet } else { &r.circuit }
-                    .parse::<f64>()
-                    .unwrap_or(0.0)
-                    / 1e3
-            })
+            .map(|r| r.values[column].parse::<f64>().unwrap_or(0.0) / 1e3)
             .collect()
     };
     let bars = BarChart {
@@ -374,10 +510,12 @@ fn write_charts(c: &Comparison, dir: &Path) -> Result<()> {
         x_label: "cause".into(),
         y_label: "lost (kB)".into(),
         groups,
-        series: vec![
-            ("packet switching".into(), values(true)),
-            ("circuit switching".into(), values(false)),
-        ],
+        series: c
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, label)| (label.clone(), values(i)))
+            .collect(),
     };
     draw(plot::write_bar_chart(&bars, dir, "compare-losses"))?;
     let calls = |get: fn(&circuit::CallCounts) -> u64| {

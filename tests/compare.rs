@@ -19,15 +19,17 @@ fn diamond_comparison_lines_up_both_modes() {
     };
     // Same traffic: the same bytes offered in both modes.
     let offered = get("offered bytes");
-    assert_eq!(offered.packet, offered.circuit);
+    assert_eq!(offered.packet(), offered.circuit());
     // The packet network reroutes within detection + convergence (250 ms); the
     // circuit waits for the teardown notice and a retry after the 1 s backoff.
     let delivered = get("delivered bytes");
-    assert!(delivered.packet.parse::<u64>().unwrap() > delivered.circuit.parse::<u64>().unwrap());
+    assert!(
+        delivered.packet().parse::<u64>().unwrap() > delivered.circuit().parse::<u64>().unwrap()
+    );
     let lost = get("  lost: link-down");
     assert!(
-        lost.packet.parse::<u64>().unwrap() > 0
-            && lost.circuit.parse::<u64>().unwrap() > lost.packet.parse::<u64>().unwrap()
+        lost.packet().parse::<u64>().unwrap() > 0
+            && lost.circuit().parse::<u64>().unwrap() > lost.packet().parse::<u64>().unwrap()
     );
     for f in [
         "comparison.txt",

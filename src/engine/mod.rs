@@ -133,8 +133,7 @@ impl World {
 
     /// Looks up the route at `node` and queues the packet on the outgoing channel.
     fn forward(&mut self, node: u32, packet: PacketId) {
-        let dst = self.net.packets.get(packet).dst;
-        let Some(channel) = self.net.routes.next_channel(node as usize, dst as usize) else {
+        let Some(channel) = self.net.next_hop(node, packet) else {
             return self.drop_packet(node, None, DropReason::NoRoute, packet);
         };
         if !self.net.channels[channel as usize].up {
@@ -302,7 +301,8 @@ impl World {
 
     fn on_reconverge(&mut self, sc: &Scenario) {
         let causes = &self.link_down_causes;
-        self.net.routes = Routes::compute_with(sc, |l| causes[l] == 0);
+        self.net
+            .set_routes(Routes::compute_with(sc, |l| causes[l] == 0));
         self.stats.reconverged(self.now);
         if let Some(t) = &mut self.trace {
             let down: Vec<String> = (0..sc.links.len())

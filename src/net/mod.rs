@@ -4,6 +4,7 @@
 //! and reports what happened to the trace and statistics.
 
 pub mod link;
+pub mod multipath;
 pub mod packet;
 pub mod routing;
 
@@ -11,7 +12,8 @@ use crate::scenario::{NodeKind, Scenario};
 use crate::sim::rng;
 use crate::wire::ipv4::Ipv4Addr;
 use link::{Channel, ChannelId};
-use packet::PacketArena;
+use multipath::MultipathState;
+use packet::{PacketArena, PacketId};
 use routing::Routes;
 use std::collections::BTreeMap;
 
@@ -26,6 +28,7 @@ pub struct Network {
     /// Two per link: `link * 2` is a→b, `link * 2 + 1` is b→a.
     pub channels: Vec<Channel>,
     pub routes: Routes,
+    multipath: MultipathState,
     pub packets: PacketArena,
     by_address: BTreeMap<Ipv4Addr, u32>,
     channel_names: Vec<String>,
@@ -77,14 +80,32 @@ impl Network {
             .enumerate()
             .map(|(i, n)| (n.addr, i as u32))
             .collect();
+        let routes = Routes::compute(sc);
         Network {
-            routes: Routes::compute(sc),
+            multipath: MultipathState::new(sc, routes.group_count()),
+            routes,
             nodes,
             channels,
             packets: PacketArena::default(),
             by_address,
             channel_names,
         }
+    }
+
+    /// The channel `node` forwards `packet` on towards its destination
+    /// (`None`: no route), choosing among equal-cost next hops as configured.
+    pub fn next_hop(&mut self, node: u32, packet: PacketId) -> Option<ChannelId> {
+        let p = self.packets.get(packet);
+        let group = self.routes.group(node as usize, p.dst as usize)?;
+        let members = self.routes.members(group);
+        let name = &self.nodes[node as usize].name;
+        Some(self.multipath.choose(node, group, members, p, name))
+    }
+
+    /// Routers switch to `routes` (recomputed after a failure or repair).
+    pub fn set_routes(&mut self, routes: Routes) {
+        self.multipath.routes_changed(routes.group_count());
+        self.routes = routes;
     }
 
     pub fn node_by_address(&self, addr: Ipv4Addr) -> Option<u32> {

@@ -24,6 +24,7 @@ impl Validator<'_> {
             convergence: raw
                 .and_then(|r| r.convergence)
                 .map_or(d.convergence, |x| x.0),
+            multipath: raw.and_then(|r| r.multipath).unwrap_or(d.multipath),
         }
     }
 

@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use toml::Spanned;
 
-pub use schema::{Distribution, LocalSocket, NodeKind, Pattern, Protocol, Switching};
+pub use schema::{Distribution, LocalSocket, Multipath, NodeKind, Pattern, Protocol, Switching};
 
 /// A checked scenario, ready to simulate.
 #[derive(Clone, Debug)]
@@ -114,6 +114,8 @@ pub struct RoutingSpec {
     pub detection: SimTime,
     /// From detection until every router forwards on the recomputed routes.
     pub convergence: SimTime,
+    /// How nodes use equal-cost next hops unless their own `multipath` says otherwise.
+    pub multipath: Multipath,
 }
 
 impl Default for RoutingSpec {
@@ -121,6 +123,7 @@ impl Default for RoutingSpec {
         RoutingSpec {
             detection: SimTime::from_millis(50),
             convergence: SimTime::from_millis(200),
+            multipath: Multipath::Single,
         }
     }
 }
@@ -158,6 +161,8 @@ pub struct NodeSpec {
     pub address: Ipv4Addr,
     /// Latency of each Unix-domain socket delivery on this host.
     pub local_latency: SimTime,
+    /// Its own choice among equal-cost next hops (`None`: `[routing]`'s).
+    pub multipath: Option<Multipath>,
 }
 
 #[derive(Clone, Debug)]
@@ -208,6 +213,9 @@ pub struct FlowSpec {
     pub close_at: Option<SimTime>,
     /// `protocol = "local"` flows: the socket path and type.
     pub local: Option<LocalSpec>,
+    /// How routers forward this flow over equal-cost next hops, whatever
+    /// their own setting (`None`: each router's).
+    pub multipath: Option<Multipath>,
 }
 
 /// The Unix-domain end of a `protocol = "local"` flow (on its `to` host, which
@@ -542,6 +550,7 @@ impl Validator<'_> {
                 kind,
                 address,
                 local_latency: node.local_latency.map_or(DEFAULT_LOCAL_LATENCY, |d| d.0),
+                multipath: node.multipath,
             });
         }
         Ok(out)
@@ -859,6 +868,9 @@ impl Validator<'_> {
             if let Some(l) = &local {
                 self.check_local(f, l, app, &out, to)?;
             }
+            if let (Some(m), Some(_)) = (&f.multipath, &local) {
+                return self.err(m.span(), "`multipath` applies to flows that cross links; a protocol = \"local\" flow never leaves its host, so expected no `multipath` key here");
+            }
             out.push(FlowSpec {
                 name,
                 protocol,
@@ -882,6 +894,7 @@ impl Validator<'_> {
                     .and_then(|t| t.backlog)
                     .unwrap_or(sc.tcp_backlog),
                 read_after: f.read_after.map_or(SimTime::ZERO, |t| t.0),
+                multipath: f.multipath.as_ref().map(|m| *m.get_ref()),
                 close_at: match &f.close_at {
                     Some(t) if t.get_ref().0 > sc.duration => {
                         return self.err(t.span(), format!("close_at {} is past the end of the simulation; expected a time from 0s to {}", t.get_ref(), Duration(sc.duration)));

@@ -126,6 +126,7 @@ pub struct RawFlowSet {
     pub datagram: Option<Spanned<ByteSize>>,
     pub ttl: Option<Spanned<u8>>,
     pub tcp: Option<RawTcp>,
+    pub multipath: Option<Spanned<Multipath>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +134,48 @@ pub struct RawFlowSet {
 pub struct RawRouting {
     pub detection: Option<Duration>,
     pub convergence: Option<Duration>,
+    /// How routers use equal-cost next hops (every router unless its
+    /// `[[node]]` says otherwise).
+    pub multipath: Option<Multipath>,
+}
+
+/// How a node chooses among equal-cost next hops.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Multipath {
+    /// One path: the first next hop (by neighbour, then link, declared first).
+    #[default]
+    Single,
+    /// Per flow: a hash of the 5-tuple, salted per router, picks the next hop,
+    /// so a flow keeps one path and many flows spread.
+    Ecmp,
+    /// Per packet: the next hops in turn.
+    SprayRoundRobin,
+    /// Per packet: a next hop drawn at random from the router's stream.
+    SprayRandom,
+}
+
+impl Multipath {
+    pub const ALL: [Multipath; 4] = [
+        Multipath::Single,
+        Multipath::Ecmp,
+        Multipath::SprayRoundRobin,
+        Multipath::SprayRandom,
+    ];
+
+    /// The setting named as in scenario files (`"ecmp"`).
+    pub fn from_name(name: &str) -> Option<Multipath> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Multipath::Single => "single",
+            Multipath::Ecmp => "ecmp",
+            Multipath::SprayRoundRobin => "spray-round-robin",
+            Multipath::SprayRandom => "spray-random",
+        }
+    }
 }
 
 /// One `[[failure]]`: what fails (`link` or `node`) and when: a scheduled
@@ -192,6 +235,8 @@ pub struct RawNode {
     pub address: Option<Spanned<String>>,
     /// Unix-domain socket latency on this host (each local delivery).
     pub local_latency: Option<Duration>,
+    /// How this node uses equal-cost next hops (default: `[routing]`'s).
+    pub multipath: Option<Multipath>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -281,6 +326,9 @@ pub struct RawFlow {
     pub tcp: Option<RawTcp>,
     /// `protocol = "local"` flows: the socket type.
     pub socket: Option<Spanned<LocalSocket>>,
+    /// How every router forwards this flow's packets over equal-cost next
+    /// hops, whatever the routers' own setting.
+    pub multipath: Option<Spanned<Multipath>>,
 }
 
 /// The type of a Unix-domain socket: SOCK_STREAM or SOCK_DGRAM.

@@ -438,6 +438,7 @@ impl Validator<'_> {
                 kind: Some(kind),
                 address: None,
                 local_latency: None,
+                multipath: None,
             });
         }
         Ok(())
@@ -813,6 +814,7 @@ impl Validator<'_> {
                 close_at: None,
                 tcp: set.tcp.clone(),
                 socket: None,
+                multipath: set.multipath.clone(),
             });
         }
         Ok(())

@@ -42,6 +42,25 @@ struct FlowCounters {
     /// Sum of |delay(i) - delay(i-1)| over consecutive deliveries, ns, and the previous delay.
     delay_variation_sum: u128,
     last_delay: Option<u64>,
+    /// Packets delivered (both directions, TCP segments too), and those of
+    /// them that arrived after a packet sent later in the same direction.
+    arrivals: u64,
+    reordered: u64,
+    /// Per direction (source below / above destination): the latest-sent
+    /// packet delivered so far, by creation order.
+    latest_sent: [Option<u64>; 2],
+}
+
+impl FlowCounters {
+    /// A packet of this flow reached its destination: was it overtaken?
+    fn arrived(&mut self, p: &Packet) {
+        self.arrivals += 1;
+        let latest = &mut self.latest_sent[usize::from(p.src > p.dst)];
+        match *latest {
+            Some(uid) if p.uid < uid => self.reordered += 1,
+            _ => *latest = Some(p.uid),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -172,6 +191,9 @@ impl Collector {
             // not segments.
             PacketEvent::Deliver if matches!(p.transport, Transport::Tcp(_)) => {
                 self.segments.record(p, Some(now));
+                if let Some(f) = self.flow(p) {
+                    f.arrived(p);
+                }
             }
             PacketEvent::Deliver => {
                 if let Some(series) = self.timeline.delivered.get_mut(p.flow as usize) {
@@ -181,6 +203,7 @@ impl Collector {
                     let delay = (now - p.sent_at).as_nanos();
                     f.received_packets += 1;
                     f.received_bytes += u64::from(p.payload_len());
+                    f.arrived(p);
                     f.delays.push(delay);
                     if let Some(prev) = f.last_delay {
                         f.delay_variation_sum += u128::from(delay.abs_diff(prev));
@@ -266,6 +289,8 @@ impl Collector {
                         0.0
                     },
                     delay: DelayReport::from_sorted(&f.delays),
+                    reordered_packets: f.reordered,
+                    reordered_percent: percent(f.reordered, f.arrivals),
                     jitter_ms: if f.delays.len() > 1 {
                         f.delay_variation_sum as f64 / (f.delays.len() - 1) as f64 / 1e6
                     } else {
@@ -407,6 +432,11 @@ pub struct FlowReport {
     /// Delivered payload bits per second over the flow's active period (start to stop).
     pub throughput_bps: f64,
     pub delay: DelayReport,
+    /// Packets (TCP: segments and ACKs) that arrived after a packet of the
+    /// same flow and direction sent later (RFC 4737's reordered packets).
+    pub reordered_packets: u64,
+    /// Of all the flow's packets delivered.
+    pub reordered_percent: f64,
     /// Jitter: the mean absolute difference between the one-way delays of
     /// consecutive deliveries (the mean of |D(i-1,i)| that RFC 3550 smooths).
     pub jitter_ms: f64,
@@ -519,6 +549,7 @@ impl Report {
                         join_reasons(&f.lost_by_reason)
                     );
                 }
+                write_reordered(&mut s, f);
             }
         }
         if self.flows.iter().any(|f| f.protocol == "tcp") {
@@ -551,11 +582,12 @@ impl Report {
                     human_rate(f.throughput_bps),
                     f.lost_packets
                 );
+                write_reordered(&mut s, f);
             }
             let _ = writeln!(s, "\nTCP connections");
             let _ = writeln!(
                 s,
-                "{:<12} {:<6} {:<12} {:>9} {:>9} {:>9} {:>5} {:>6} {:>9} {:>9} {:>9}",
+                "{:<12} {:<6} {:<12} {:>9} {:>9} {:>9} {:>5} {:>6} {:>7} {:>7} {:>9} {:>9} {:>9}",
                 "flow",
                 "side",
                 "state",
@@ -564,6 +596,8 @@ impl Report {
                 "retx",
                 "rto",
                 "fastrx",
+                "ooo",
+                "dupdata",
                 "rtt min",
                 "rtt mean",
                 "rtt max"
@@ -572,7 +606,7 @@ impl Report {
             for c in &self.tcp {
                 let _ = writeln!(
                     s,
-                    "{:<12} {:<6} {:<12} {:>9} {:>9} {:>9} {:>5} {:>6} {:>9} {:>9} {:>9}",
+                    "{:<12} {:<6} {:<12} {:>9} {:>9} {:>9} {:>5} {:>6} {:>7} {:>7} {:>9} {:>9} {:>9}",
                     c.flow,
                     c.side,
                     c.state,
@@ -581,6 +615,8 @@ impl Report {
                     c.segments_retransmitted,
                     c.rto_expiries,
                     c.fast_retransmits,
+                    c.out_of_order_segments,
+                    c.duplicate_segments,
                     ms(c.rtt_min_ms),
                     ms(c.rtt_mean_ms),
                     ms(c.rtt_max_ms)
@@ -722,11 +758,11 @@ impl Report {
 
     pub fn flows_csv(&self) -> String {
         let mut s = String::from(
-            "flow,protocol,from,to,sent_packets,sent_bytes,received_packets,received_bytes,lost_packets,lost_bytes,in_flight_packets,loss_percent,throughput_bps,delay_min_ms,delay_mean_ms,delay_p50_ms,delay_p99_ms,delay_max_ms,jitter_ms\n",
+            "flow,protocol,from,to,sent_packets,sent_bytes,received_packets,received_bytes,lost_packets,lost_bytes,in_flight_packets,loss_percent,throughput_bps,delay_min_ms,delay_mean_ms,delay_p50_ms,delay_p99_ms,delay_max_ms,jitter_ms,reordered_packets\n",
         );
         for f in &self.flows {
             s += &format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 f.name,
                 f.protocol,
                 f.from,
@@ -745,7 +781,8 @@ impl Report {
                 f.delay.p50_ms,
                 f.delay.p99_ms,
                 f.delay.max_ms,
-                f.jitter_ms
+                f.jitter_ms,
+                f.reordered_packets
             );
         }
         s

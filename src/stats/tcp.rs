@@ -71,6 +71,8 @@ impl ConnRecord {
             fast_retransmits: st.fast_retransmits,
             sack_recoveries: st.sack_recoveries,
             dup_acks_received: st.dup_acks_received,
+            out_of_order_segments: st.out_of_order_segments,
+            duplicate_segments: st.duplicate_segments,
             persist_probes: st.persist_probes,
             rtt_samples: st.rtt_samples,
             rtt_min_ms: ms(st.rtt_min),
@@ -99,6 +101,10 @@ pub struct TcpConnReport {
     pub fast_retransmits: u64,
     pub sack_recoveries: u64,
     pub dup_acks_received: u64,
+    /// Segments that arrived beyond a hole in the sequence space.
+    pub out_of_order_segments: u64,
+    /// Segments whose data had all arrived already (needless retransmissions).
+    pub duplicate_segments: u64,
     pub persist_probes: u64,
     pub rtt_samples: u64,
     pub rtt_min_ms: Option<f64>,
