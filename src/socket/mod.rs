@@ -132,6 +132,10 @@ pub struct SocketTable {
     udp_ports: BTreeMap<(u32, u16), SocketId>,
     /// Bound stream sockets (listeners, and clients that called `bind`).
     tcp_ports: BTreeMap<(u32, u16), SocketId>,
+    /// Per (node, type): every ephemeral port below this one is bound, so the
+    /// search for the lowest free one starts here (thousands of clients on one
+    /// host would otherwise make each bind scan them all).
+    ephemeral_floor: BTreeMap<(u32, bool), u16>,
 }
 
 impl SocketTable {
@@ -191,9 +195,32 @@ impl SocketTable {
         }
     }
 
-    fn free_port(&self, node: u32, ty: SocketType) -> Option<u16> {
+    /// The lowest ephemeral port free on `node`.
+    fn free_port(&mut self, node: u32, ty: SocketType) -> Option<u16> {
+        let key = (node, ty == SocketType::Stream);
+        let floor = self
+            .ephemeral_floor
+            .get(&key)
+            .copied()
+            .unwrap_or(*EPHEMERAL.start());
         let ports = self.ports(ty);
-        EPHEMERAL.clone().find(|p| !ports.contains_key(&(node, *p)))
+        let port = (floor..=*EPHEMERAL.end()).find(|p| !ports.contains_key(&(node, *p)))?;
+        self.ephemeral_floor.insert(key, port);
+        Some(port)
+    }
+
+    /// `port` on `node` is free again.
+    fn release_port(&mut self, node: u32, ty: SocketType, port: u16) {
+        match ty {
+            SocketType::Datagram => self.udp_ports.remove(&(node, port)),
+            SocketType::Stream => self.tcp_ports.remove(&(node, port)),
+        };
+        if let Some(floor) = self
+            .ephemeral_floor
+            .get_mut(&(node, ty == SocketType::Stream))
+        {
+            *floor = (*floor).min(port.max(*EPHEMERAL.start()));
+        }
     }
 
     fn new_socket(&mut self, node: u32, app: u32, ty: SocketType, flow: u32) -> SocketId {
@@ -346,10 +373,8 @@ impl Ctx<'_> {
         let (conn, listen) = (s.conn.take(), s.listen.take());
         if let Some(port) = s.port.take() {
             debug_assert_eq!(s.node, node);
-            match s.ty {
-                SocketType::Datagram => t.udp_ports.remove(&(node, port)),
-                SocketType::Stream => t.tcp_ports.remove(&(node, port)),
-            };
+            let ty = s.ty;
+            t.release_port(node, ty, port);
         }
         self.world.tcp_close(conn, listen);
         self.trace_call(SocketCall::Close { sock: sock.0 });

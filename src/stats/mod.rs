@@ -114,9 +114,7 @@ impl Collector {
             f.received_bytes += bytes;
             f.last_stream_read = Some(now);
         }
-        if let Some(series) = self.timeline.delivered.get_mut(flow as usize) {
-            series[self.timeline.bins.index(now)] += bytes;
-        }
+        self.timeline.add_delivered(flow, now, bytes);
     }
 
     /// The application of `flow` read one datagram of `bytes` from a
@@ -185,6 +183,12 @@ impl Collector {
         }
     }
 
+    /// Whether `packet` does anything with this kind of trace point (only
+    /// deliveries and drops count; the hops between are the trace's).
+    pub fn counts(event: PacketEvent) -> bool {
+        matches!(event, PacketEvent::Deliver | PacketEvent::Drop { .. })
+    }
+
     pub fn packet(&mut self, now: SimTime, event: PacketEvent, p: &Packet) {
         match event {
             // TCP flows count what their applications read (`received_stream`),
@@ -196,9 +200,8 @@ impl Collector {
                 }
             }
             PacketEvent::Deliver => {
-                if let Some(series) = self.timeline.delivered.get_mut(p.flow as usize) {
-                    series[self.timeline.bins.index(now)] += u64::from(p.payload_len());
-                }
+                self.timeline
+                    .add_delivered(p.flow, now, u64::from(p.payload_len()));
                 if let Some(f) = self.flow(p) {
                     let delay = (now - p.sent_at).as_nanos();
                     f.received_packets += 1;
@@ -245,6 +248,7 @@ impl Collector {
 
     /// The figures of a finished run.
     pub fn report(mut self, sc: &Scenario, net: &Network, events: u64) -> Report {
+        self.timeline.finish();
         let duration = sc.duration;
         let flows = sc
             .flows
@@ -732,28 +736,61 @@ impl Report {
     }
 
     /// The figures over time, for plots and for anyone who wants to redraw them.
-    pub fn timeline_json(&self) -> serde_json::Value {
+    /// The figures over time (`timeline.json`), serialized straight from the
+    /// run's series: a large network has millions of values, too many to
+    /// build as a JSON tree first.
+    pub fn timeline_json(&self) -> TimelineJson<'_> {
         let t = &self.timeline;
         let w = t.bins.width_s();
-        serde_json::json!({
-            "bin_s": w,
-            "bins": t.bins.count,
-            "delivered_bps": self.flows.iter().zip(&t.delivered).map(|(f, bins)| {
-                serde_json::json!({ "flow": f.name, "values": bins.iter().map(|b| *b as f64 * 8.0 / w).collect::<Vec<_>>() })
-            }).collect::<Vec<_>>(),
-            "drops": DropReason::ALL.iter().map(|r| {
-                serde_json::json!({ "cause": r.name(), "values": t.drops.iter().map(|d| d[r.index()]).collect::<Vec<_>>() })
-            }).collect::<Vec<_>>(),
-            "queue_peak_packets": self.links.iter().zip(&t.queue_peaks).filter(|(l, _)| l.peak_queue_packets > 0).map(|(l, q)| {
-                serde_json::json!({ "link": l.name, "values": q })
-            }).collect::<Vec<_>>(),
-            "tcp_congestion": self.tcp.iter().zip(&self.congestion).map(|(c, samples)| {
-                serde_json::json!({ "flow": c.flow, "side": c.side, "samples": samples })
-            }).collect::<Vec<_>>(),
-            "outages": t.outages.iter().map(|o| {
-                serde_json::json!({ "element": o.element, "down_s": o.down.as_secs_f64(), "up_s": o.up.map(SimTime::as_secs_f64) })
-            }).collect::<Vec<_>>(),
-        })
+        TimelineJson {
+            bin_s: w,
+            bins: t.bins.count,
+            delivered_bps: self
+                .flows
+                .iter()
+                .zip(&t.delivered)
+                .map(|(f, bins)| FlowSeries {
+                    flow: &f.name,
+                    values: bins.iter().map(|b| *b as f64 * 8.0 / w).collect(),
+                })
+                .collect(),
+            drops: DropReason::ALL
+                .iter()
+                .map(|r| CauseSeries {
+                    cause: r.name(),
+                    values: t.drops.iter().map(|d| d[r.index()]).collect(),
+                })
+                .collect(),
+            outages: t
+                .outages
+                .iter()
+                .map(|o| OutageSpan {
+                    element: &o.element,
+                    down_s: o.down.as_secs_f64(),
+                    up_s: o.up.map(SimTime::as_secs_f64),
+                })
+                .collect(),
+            queue_peak_packets: self
+                .links
+                .iter()
+                .zip(&t.queue_peaks)
+                .filter(|(l, _)| l.peak_queue_packets > 0)
+                .map(|(l, q)| LinkSeries {
+                    link: &l.name,
+                    values: q,
+                })
+                .collect(),
+            tcp_congestion: self
+                .tcp
+                .iter()
+                .zip(&self.congestion)
+                .map(|(c, samples)| ConnSeries {
+                    flow: &c.flow,
+                    samples,
+                    side: &c.side,
+                })
+                .collect(),
+        }
     }
 
     pub fn flows_csv(&self) -> String {
@@ -817,6 +854,63 @@ impl Report {
             s += &format!(",{},{}\n", l.peak_queue_packets, l.peak_queue_bytes);
         }
         s
+    }
+}
+
+/// `timeline.json` (fields in alphabetical order, as they were written when
+/// this was a JSON tree).
+#[derive(Serialize)]
+pub struct TimelineJson<'a> {
+    pub bin_s: f64,
+    pub bins: usize,
+    pub delivered_bps: Vec<FlowSeries<'a>>,
+    pub drops: Vec<CauseSeries>,
+    pub outages: Vec<OutageSpan<'a>>,
+    pub queue_peak_packets: Vec<LinkSeries<'a>>,
+    pub tcp_congestion: Vec<ConnSeries<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct FlowSeries<'a> {
+    pub flow: &'a str,
+    pub values: Vec<f64>,
+}
+
+#[derive(Serialize)]
+pub struct CauseSeries {
+    pub cause: &'static str,
+    pub values: Vec<u64>,
+}
+
+#[derive(Serialize)]
+pub struct OutageSpan<'a> {
+    pub down_s: f64,
+    pub element: &'a str,
+    pub up_s: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct LinkSeries<'a> {
+    pub link: &'a str,
+    pub values: &'a [u32],
+}
+
+#[derive(Serialize)]
+pub struct ConnSeries<'a> {
+    pub flow: &'a str,
+    pub samples: &'a [CongestionSample],
+    pub side: &'a str,
+}
+
+/// The line under a flow's row that says how many of its packets came out of order.
+fn write_reordered(s: &mut String, f: &FlowReport) {
+    use std::fmt::Write as _;
+    if f.reordered_packets > 0 {
+        let _ = writeln!(
+            s,
+            "{:<12} reordered packets: {} ({:.3}% of those delivered, both directions)",
+            "", f.reordered_packets, f.reordered_percent
+        );
     }
 }
 

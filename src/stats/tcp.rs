@@ -22,8 +22,9 @@ pub(crate) struct ConnRecord {
     pub established: Option<SimTime>,
     pub opened: SimTime,
     pub samples: Vec<CongestionSample>,
-    /// Counters and final state, filled when the connection closes or the run ends.
-    pub last: Option<(TcpStats, String)>,
+    /// Counters and final state, filled when the connection closes or the run
+    /// ends (boxed: an open connection should not carry room for them).
+    pub last: Option<Box<(TcpStats, String)>>,
 }
 
 impl ConnRecord {
@@ -48,11 +49,11 @@ impl ConnRecord {
     }
 
     pub fn close(&mut self, conn: &TcpConnection) {
-        self.last = Some((conn.stats().clone(), conn.state().to_string()));
+        self.last = Some(Box::new((conn.stats().clone(), conn.state().to_string())));
     }
 
     pub fn report(&self, flow: String) -> TcpConnReport {
-        let (st, state) = self.last.clone().unwrap_or_default();
+        let (st, state) = self.last.as_deref().cloned().unwrap_or_default();
         let ms = |t: Option<SimTime>| t.map(|t| t.as_nanos() as f64 / 1e6);
         TcpConnReport {
             flow,

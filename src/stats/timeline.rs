@@ -54,8 +54,12 @@ pub struct Outage {
 /// Collected during a run.
 pub struct Timeline {
     pub bins: Bins,
-    /// Per flow, delivered payload bytes per bin.
+    /// Per flow, delivered payload bytes per bin (filled by `finish`).
     pub delivered: Vec<Vec<u64>>,
+    /// While the run goes on, per flow: (bin, bytes) for each bin that saw a
+    /// delivery, in time order. An idle flow then costs a few bytes, not a
+    /// whole series (thousands of idle connections stay small).
+    delivered_runs: Vec<Vec<(u32, u64)>>,
     /// Per flow, each loss: (time, payload bytes).
     pub losses: Vec<Vec<(SimTime, u32)>>,
     /// Per bin, packets dropped by cause (all traffic).
@@ -68,11 +72,38 @@ pub struct Timeline {
 }
 
 impl Timeline {
+    /// `flow` delivered `bytes` at `now` (an unknown flow is ignored).
+    pub fn add_delivered(&mut self, flow: u32, now: SimTime, bytes: u64) {
+        let bin = self.bins.index(now) as u32;
+        let Some(runs) = self.delivered_runs.get_mut(flow as usize) else {
+            return;
+        };
+        match runs.last_mut() {
+            Some((b, total)) if *b == bin => *total += bytes,
+            _ => runs.push((bin, bytes)),
+        }
+    }
+
+    /// The run is over: lay the deliveries out as one series per flow.
+    pub fn finish(&mut self) {
+        self.delivered = std::mem::take(&mut self.delivered_runs)
+            .into_iter()
+            .map(|runs| {
+                let mut series = vec![0; self.bins.count];
+                for (bin, bytes) in runs {
+                    series[bin as usize] += bytes;
+                }
+                series
+            })
+            .collect();
+    }
+
     pub fn new(duration: SimTime, flows: usize, channels: usize) -> Timeline {
         let bins = Bins::for_duration(duration);
         Timeline {
             bins,
-            delivered: vec![vec![0; bins.count]; flows],
+            delivered: Vec::new(),
+            delivered_runs: vec![Vec::new(); flows],
             losses: vec![Vec::new(); flows],
             drops: vec![[0; REASONS]; bins.count],
             queue_peaks: vec![vec![0; bins.count]; channels],
