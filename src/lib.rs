@@ -39,6 +39,7 @@ pub mod scenario;
 pub mod sim;
 pub mod socket;
 pub mod stats;
+pub mod sweep;
 pub mod trace;
 pub mod transport;
 pub mod units;
