@@ -1,8 +1,14 @@
-//! `netsim bench`: how fast the engine runs, in events per second and wall time.
+//! `netsim bench`: how fast the engine runs, in events per second, wall time
+//! and peak memory.
 //!
 //! (a) The hold model: the event queue alone with N pending events. Each step
 //!     pops the earliest event and schedules one at a later time (uniform
 //!     increment), so N stays constant. (b) UDP through a chain of routers.
+//! (c) TCP dumbbells, (d) fat-trees with ECMP and a permutation of 1 MB TCP
+//! transfers, (e) the diamond failure scenario, (f) the memory an idle
+//! established TCP connection holds.
+//! `run` measures each case in a child process of its own (`netsim bench
+//! --only CASE`), so that each peak resident memory is that case's alone.
 //! Figures vary with the machine and its load; tests never assert on them.
 
 use crate::engine::{Event, RunOptions, Simulation};
@@ -15,6 +21,10 @@ pub struct BenchRow {
     pub name: String,
     pub events: u64,
     pub wall_s: f64,
+    /// Peak resident memory of the process that ran it, bytes.
+    pub peak_bytes: Option<u64>,
+    /// A figure of its own (the idle-connection case's bytes per connection).
+    pub note: String,
 }
 
 impl BenchRow {
@@ -48,6 +58,8 @@ pub fn hold_model(pending: usize, steps: u64) -> BenchRow {
         name: format!("hold model, {pending} pending"),
         events: steps,
         wall_s,
+        peak_bytes: None,
+        note: String::new(),
     }
 }
 
@@ -90,10 +102,20 @@ fn time_scenario(name: String, text: &str) -> BenchRow {
         .expect("bench scenario builds")
         .run()
         .expect("bench runs");
+    let transfers: Vec<f64> = report.flows.iter().filter_map(|f| f.completion_s).collect();
+    let note = match transfers.len() {
+        0 => String::new(),
+        n => format!(
+            "{n} transfers done, slowest {:.3} s",
+            transfers.iter().copied().fold(0.0, f64::max)
+        ),
+    };
     BenchRow {
         name,
         events: report.events,
         wall_s: started.elapsed().as_secs_f64(),
+        peak_bytes: None,
+        note,
     }
 }
 
@@ -130,29 +152,201 @@ pub fn dumbbell(n: usize, duration_s: u64) -> BenchRow {
     )
 }
 
-/// Runs every benchmark and prints a table.
-/// Runs every benchmark; returns the table.
-pub fn run(quick: bool) -> String {
-    let steps = if quick { 2_000_000 } else { 20_000_000 };
-    let mut rows = Vec::new();
-    for pending in [1_000, 100_000, 1_000_000] {
-        rows.push(hold_model(pending, steps));
+/// A k-ary fat-tree (1 Gbps, 10 us links, 100-packet queues) with per-flow
+/// ECMP and a permutation of 1 MB TCP transfers among `senders` hosts spread
+/// evenly over the pods (every (k³/4 / senders)-th host): each sends one and
+/// receives one, starting within the first 10 ms.
+pub fn fat_tree_scenario(k: usize, senders: usize) -> String {
+    let hosts = k * k * k / 4;
+    let step = (hosts / senders.clamp(1, hosts)).max(1);
+    let chosen: Vec<String> = (0..hosts)
+        .step_by(step)
+        .take(senders)
+        .map(|h| format!("\"h{h}\""))
+        .collect();
+    format!(
+        "[simulation]\nname = \"bench-fat-tree\"\nduration = \"10s\"\n[routing]\nmultipath = \"ecmp\"\n\
+         [[topology]]\nkind = \"fat-tree\"\nk = {k}\n\
+         edge = {{ bandwidth = \"1Gbps\", delay = \"10us\" }}\n\
+         aggregation = {{ bandwidth = \"1Gbps\", delay = \"10us\" }}\n\
+         core = {{ bandwidth = \"1Gbps\", delay = \"10us\" }}\n\
+         [[flows]]\nname = \"perm\"\npattern = \"permutation\"\nhosts = [{}]\nprotocol = \"tcp\"\n\
+         size = \"1MB\"\nstart_spread = \"10ms\"\n",
+        chosen.join(", ")
+    )
+}
+
+/// A fat-tree with at most 4,096 transfers (k = 32: every other host).
+pub fn fat_tree(k: usize) -> BenchRow {
+    let senders = (k * k * k / 4).min(4096);
+    time_scenario(
+        format!("fat-tree k={k}, ECMP, {senders} x 1 MB TCP, 10 s"),
+        &fat_tree_scenario(k, senders),
+    )
+}
+
+pub fn diamond() -> BenchRow {
+    time_scenario(
+        "diamond failure scenario, 20 s".into(),
+        include_str!("../scenarios/diamond.toml"),
+    )
+}
+
+/// `n` TCP connections between two hosts, opened at 1 s, each carrying one
+/// byte and then idle until 9 s.
+pub fn idle_connections_scenario(n: usize) -> String {
+    let mut s = String::from(
+        "[simulation]\nname = \"bench-idle\"\nduration = \"10s\"\n\
+         [[node]]\nname = \"A\"\n[[node]]\nname = \"B\"\n\
+         [[link]]\nbetween = [\"A\", \"B\"]\nbandwidth = \"1Gbps\"\nqueue = \"1000000p\"\n",
+    );
+    for _ in 0..n {
+        s += "[[flow]]\nprotocol = \"tcp\"\nfrom = \"A\"\nto = \"B:80\"\nbytes = \"1B\"\n\
+              start = \"1s\"\nclose_at = \"9s\"\n";
     }
-    rows.push(udp_chain(4, 8, if quick { 2 } else { 20 }));
-    for n in [1, 10, 100] {
-        rows.push(dumbbell(n, if quick { 6 } else { 60 }));
+    s
+}
+
+/// The resident memory `n` established idle connections add: measured just
+/// before they open (0.999 s) and once they are idle (5 s), per connection
+/// (both of its ends: sockets, TCP state, statistics).
+pub fn idle_connections(n: usize) -> BenchRow {
+    use crate::engine::limits::resident_memory;
+    let text = idle_connections_scenario(n);
+    let sc = crate::scenario::parse("bench", &text, "bench").expect("the bench scenario is valid");
+    let started = Instant::now();
+    let mut sim = Simulation::new(sc, RunOptions::default()).expect("bench scenario builds");
+    sim.run_until(SimTime::from_millis(999));
+    let before = resident_memory();
+    sim.run_until(SimTime::from_secs(5));
+    let after = resident_memory();
+    let events = sim.events_processed();
+    let report = sim.finish().expect("bench runs");
+    let established = report
+        .tcp
+        .iter()
+        .filter(|c| c.handshake_ms.is_some() && c.side == "client")
+        .count();
+    let note = match (before, after) {
+        (Some(b), Some(a)) => format!(
+            "{:.0} B per idle connection ({established} established)",
+            a.saturating_sub(b) as f64 / n as f64
+        ),
+        _ => "memory not measurable here".into(),
+    };
+    BenchRow {
+        name: format!("{n} idle TCP connections, to 5 s"),
+        events,
+        wall_s: started.elapsed().as_secs_f64(),
+        peak_bytes: None,
+        note,
+    }
+}
+
+/// The benchmark cases, by the name `--only` takes.
+pub fn cases(quick: bool) -> Vec<&'static str> {
+    let mut c = vec![
+        "hold-1000",
+        "hold-10000",
+        "hold-100000",
+        "hold-1000000",
+        "udp-chain",
+        "dumbbell-1",
+        "dumbbell-10",
+        "dumbbell-100",
+        "dumbbell-1000",
+        "fat-tree-8",
+        "fat-tree-16",
+    ];
+    if !quick {
+        c.push("fat-tree-32");
+    }
+    c.extend(["diamond", "idle-tcp-10000"]);
+    c
+}
+
+/// Runs one case in this process; `None` for an unknown name.
+pub fn run_case(name: &str, quick: bool) -> Option<BenchRow> {
+    let steps = if quick { 2_000_000 } else { 20_000_000 };
+    let number = |prefix: &str| name.strip_prefix(prefix)?.parse::<usize>().ok();
+    let mut row = if let Some(pending) = number("hold-") {
+        hold_model(pending, steps)
+    } else if let Some(n) = number("dumbbell-") {
+        dumbbell(n, if quick { 6 } else { 60 })
+    } else if let Some(k) = number("fat-tree-") {
+        fat_tree(k)
+    } else if let Some(n) = number("idle-tcp-") {
+        idle_connections(n)
+    } else if name == "udp-chain" {
+        udp_chain(4, 8, if quick { 2 } else { 20 })
+    } else if name == "diamond" {
+        diamond()
+    } else {
+        return None;
+    };
+    row.peak_bytes = crate::engine::limits::peak_resident_memory();
+    Some(row)
+}
+
+/// One case's figures as the line a child process prints for its parent.
+pub fn row_line(r: &BenchRow) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\t{}\n",
+        r.name,
+        r.events,
+        r.wall_s,
+        r.peak_bytes.map_or(String::new(), |b| b.to_string()),
+        r.note
+    )
+}
+
+fn parse_row_line(line: &str) -> Option<BenchRow> {
+    let f: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
+    let [name, events, wall, peak, note] = f[..] else {
+        return None;
+    };
+    Some(BenchRow {
+        name: name.into(),
+        events: events.parse().ok()?,
+        wall_s: wall.parse().ok()?,
+        peak_bytes: peak.parse().ok(),
+        note: note.into(),
+    })
+}
+
+/// Runs every case, each in a child process (`exe bench --only CASE`) when
+/// `exe` is given, else here; returns the table.
+pub fn run(quick: bool, exe: Option<&std::path::Path>) -> String {
+    let mut rows = Vec::new();
+    for case in cases(quick) {
+        let child = exe.and_then(|exe| {
+            let mut cmd = std::process::Command::new(exe);
+            cmd.args(["bench", "--only", case]);
+            if quick {
+                cmd.arg("--quick");
+            }
+            let out = cmd.output().ok().filter(|o| o.status.success())?;
+            parse_row_line(&String::from_utf8_lossy(&out.stdout))
+        });
+        match child {
+            Some(r) => rows.push(r),
+            None => rows.extend(run_case(case, quick)),
+        }
     }
     let mut table = format!(
-        "{:<52} {:>14} {:>10} {:>14}\n",
-        "benchmark", "events", "wall s", "M events/s"
+        "{:<48} {:>12} {:>9} {:>11} {:>9}  {}\n",
+        "benchmark", "events", "wall s", "M events/s", "peak MB", "note"
     );
     for r in &rows {
         table += &format!(
-            "{:<52} {:>14} {:>10.3} {:>14.2}\n",
+            "{:<48} {:>12} {:>9.3} {:>11.2} {:>9}  {}\n",
             r.name,
             r.events,
             r.wall_s,
-            r.events_per_second() / 1e6
+            r.events_per_second() / 1e6,
+            r.peak_bytes
+                .map_or("-".into(), |b| format!("{:.1}", b as f64 / 1e6)),
+            r.note
         );
     }
     table

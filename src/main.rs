@@ -10,7 +10,7 @@ use std::process::ExitCode;
     name = "netsim",
     version,
     about = "A deterministic discrete-event network simulator",
-    after_help = "Examples:\n  netsim run scenarios/quickstart.toml\n  netsim run scenarios/quickstart.toml --trace --seed 7 --out /tmp/results\n  netsim compare scenarios/diamond.toml\n  netsim validate scenarios/quickstart.toml\n  netsim bench --quick\n\nExit codes: 0 success, 2 bad input (scenario or arguments), 1 internal error."
+    after_help = "Examples:\n  netsim run scenarios/quickstart.toml\n  netsim run scenarios/quickstart.toml --trace --seed 7 --out /tmp/results\n  netsim compare scenarios/diamond.toml\n  netsim validate scenarios/quickstart.toml\n  netsim bench --quick\n\nExit codes: 0 success, 2 bad input (scenario or arguments), 3 a run stopped by a limit (--max-*, [limits]), 1 internal error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -47,6 +47,8 @@ enum Command {
         /// Also write pcap/<from>-<to>.pcap: the packets of each link direction
         #[arg(long)]
         pcap: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run a scenario over packets and over circuits, same traffic and failures, side by side
     Compare {
@@ -67,6 +69,12 @@ enum Command {
         /// Print nothing but errors
         #[arg(long, short)]
         quiet: bool,
+        /// Run the packet side once per setting, overriding the scenario's:
+        /// single, ecmp, spray-round-robin, spray-random (comma-separated)
+        #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_multipath)]
+        multipath: Vec<netsim::scenario::Multipath>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Check a scenario file without simulating it
     Validate {
@@ -78,7 +86,86 @@ enum Command {
         /// Smaller sizes, for a quick look
         #[arg(long)]
         quick: bool,
+        /// Run only this case, here, and print its figures as one tab-separated line
+        #[arg(long, value_name = "CASE")]
+        only: Option<String>,
     },
+    /// Run a scenario over a grid of --set values × seeds in parallel: mean and 95% CI per grid point
+    Sweep {
+        /// The scenario file (TOML)
+        file: PathBuf,
+        /// Folder that receives the result folder (<name>-sweep)
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Seeds: an inclusive range `1..30` or a list `1,2,5` (default: the scenario's seed)
+        #[arg(long, value_name = "SEEDS")]
+        seeds: Option<String>,
+        /// A scenario key and its values, e.g. tcp.mss=1000,1448 or link[R1,R2].queue=50p,100p; repeat for a grid
+        #[arg(long = "set", value_name = "KEY=V1,V2,...")]
+        set: Vec<String>,
+        /// Simulations at once (default: all cores)
+        #[arg(long, short, value_name = "N")]
+        jobs: Option<usize>,
+        /// Run only the runs whose number is I modulo N (0 <= I < N); default: from SLURM_ARRAY_TASK_ID/COUNT if set
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Print nothing but errors
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Combine the results of sweep shards (their --out folders) into one sweep result
+    Merge {
+        /// The shards' --out folders (or their <name>-sweep folders)
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder that receives the merged result folder (<name>-sweep)
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Print nothing but errors
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+/// Caps on a run (override the scenario's `[limits]`; see README "Limits").
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Stop after N events (default 1000000000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_events: Option<u64>,
+    /// Stop when more than N packets are alive at once (default 10000000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_packets_in_flight: Option<u64>,
+    /// Refuse scenarios with more than N nodes (default 100000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_nodes: Option<u64>,
+    /// Stop when the process's resident memory exceeds SIZE, e.g. 8GiB (default 8GiB)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> netsim::engine::limits::Limits {
+        netsim::engine::limits::Limits {
+            max_events: self.max_events,
+            max_packets_in_flight: self.max_packets_in_flight,
+            max_nodes: self.max_nodes,
+            max_memory: self.max_memory,
+        }
+    }
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    match s.parse::<netsim::units::ByteSize>()?.0 {
+        0 => Err("expected a size greater than zero, e.g. 8GiB".into()),
+        n => Ok(n),
+    }
+}
+
+fn parse_multipath(s: &str) -> Result<netsim::scenario::Multipath, String> {
+    netsim::scenario::Multipath::from_name(s).ok_or_else(|| {
+        format!("expected single, ecmp, spray-round-robin or spray-random, not `{s}`")
+    })
 }
 
 fn main() -> ExitCode {
@@ -110,6 +197,7 @@ fn execute(command: Command) -> netsim::Result<()> {
             ladder_flow,
             ladder_segments,
             pcap,
+            limits,
         } => {
             let scenario = netsim::run::load(&file, seed)?;
             let config = netsim::run::RunConfig {
@@ -121,9 +209,22 @@ fn execute(command: Command) -> netsim::Result<()> {
                 },
                 progress: !quiet,
                 pcap,
+                limits: limits.limits(),
                 ..netsim::run::RunConfig::new(out)
             };
-            let result = netsim::run::run(scenario, &config)?;
+            let folder = config.out_root.join(&scenario.name);
+            let result = match netsim::run::run(scenario, &config) {
+                Err(e @ netsim::Error::Limit(_)) => {
+                    if !quiet {
+                        say(&format!(
+                            "wrote {}/: INCOMPLETE (see INCOMPLETE.txt)\n",
+                            folder.display()
+                        ));
+                    }
+                    return Err(e);
+                }
+                r => r?,
+            };
             if !quiet {
                 say(&result.report.summary());
                 let mut files: Vec<String> = std::fs::read_dir(&result.folder)
@@ -153,9 +254,13 @@ fn execute(command: Command) -> netsim::Result<()> {
             trace,
             no_plots,
             quiet,
+            multipath,
+            limits,
         } => {
-            let scenario = netsim::run::load(&file, seed)?;
-            let result = netsim::compare::compare(scenario, &out, trace, !no_plots)?;
+            let mut scenario = netsim::run::load(&file, seed)?;
+            scenario.limits = limits.limits().or(scenario.limits);
+            let result =
+                netsim::compare::compare_multipath(scenario, &out, trace, !no_plots, &multipath)?;
             if !quiet {
                 say(&result.comparison.table());
                 say(&format!("\nwrote {}/\n", result.folder.display()));
@@ -176,8 +281,62 @@ fn execute(command: Command) -> netsim::Result<()> {
             ));
             Ok(())
         }
-        Command::Bench { quick } => {
-            say(&netsim::bench::run(quick));
+        Command::Bench { quick, only } => {
+            match only {
+                Some(case) => match netsim::bench::run_case(&case, quick) {
+                    Some(row) => say(&netsim::bench::row_line(&row)),
+                    None => {
+                        return Err(netsim::Error::Usage(format!(
+                            "unknown benchmark `{case}`; expected one of: {}",
+                            netsim::bench::cases(false).join(", ")
+                        )));
+                    }
+                },
+                None => {
+                    let exe = std::env::current_exe().ok();
+                    say(&netsim::bench::run(quick, exe.as_deref()));
+                }
+            }
+            Ok(())
+        }
+        Command::Sweep {
+            file,
+            out,
+            seeds,
+            set,
+            jobs,
+            shard,
+            quiet,
+        } => {
+            let args = netsim::sweep::SweepArgs {
+                file,
+                out,
+                seeds,
+                set,
+                jobs,
+                shard,
+                quiet,
+            };
+            let result = netsim::sweep::sweep(&args)?;
+            if !quiet {
+                say(&result.table);
+                say(&format!("\nwrote {}/\n", result.folder.display()));
+                eprintln!(
+                    "{} runs in {:.3} s wall time on {} thread{}",
+                    result.runs,
+                    result.wall.as_secs_f64(),
+                    result.jobs,
+                    if result.jobs == 1 { "" } else { "s" }
+                );
+            }
+            Ok(())
+        }
+        Command::Merge { dirs, out, quiet } => {
+            let result = netsim::sweep::merge(&dirs, &out)?;
+            if !quiet {
+                say(&result.table);
+                say(&format!("\nwrote {}/\n", result.folder.display()));
+            }
             Ok(())
         }
     }

@@ -1,0 +1,160 @@
+// ns-3 twin of netsim's benchmark dumbbell (src/bench.rs `dumbbell_scenario`):
+// N senders s0.. on router L, N receivers d0.. on router R, access links
+// 100 Mbps / 1 ms, bottleneck L-R 10 Mbps / 20 ms, every link direction a
+// 100-packet drop-tail queue; flow i is an unlimited bulk TCP transfer si -> di:80
+// from t = 0 for 60 simulated seconds.
+//
+//   dumbbell --n=N [--duration=60] [--perflow]
+//
+// Prints one line `RESULT key=value ...` (and `FLOW i rx_bytes=...` per flow with
+// --perflow). Wall-clock figures are measured with std::chrono around the setup
+// and around Simulator::Run.
+
+#include "common.h"
+
+#include "ns3/applications-module.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+using namespace ns3;
+using namespace netsimcmp;
+
+int
+main(int argc, char* argv[])
+{
+    uint32_t n = 1;
+    double duration = 60.0;
+    bool perflow = false;
+    CommandLine cmd(__FILE__);
+    cmd.AddValue("n", "number of sender/receiver pairs (flows)", n);
+    cmd.AddValue("duration", "simulated seconds", duration);
+    cmd.AddValue("perflow", "print one line per flow", perflow);
+    cmd.Parse(argc, argv);
+
+    auto t0 = std::chrono::steady_clock::now();
+    ConfigureTcpLikeNetsim();
+
+    // Nodes in netsim's declaration order: L, R, then s_i, d_i.
+    Ptr<Node> left = CreateObject<Node>();
+    Ptr<Node> right = CreateObject<Node>();
+    NodeContainer senders;
+    NodeContainer receivers;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        senders.Add(CreateObject<Node>());
+        receivers.Add(CreateObject<Node>());
+    }
+
+    // Static routing only: hosts use a default route, each router one aggregate
+    // route across the bottleneck (global routing would give all 2N+2 nodes a
+    // routing table of every /30, which ns-3 searches linearly).
+    InternetStackHelper stack;
+    Ipv4StaticRoutingHelper staticHelper;
+    stack.SetRoutingHelper(staticHelper);
+    stack.Install(left);
+    stack.Install(right);
+    stack.Install(senders);
+    stack.Install(receivers);
+
+    NetDeviceContainer core = Link(left, right, "10Mbps", "20ms");
+    Ipv4AddressHelper coreAddr("10.0.0.0", "255.255.255.252");
+    Ipv4InterfaceContainer coreIf = coreAddr.Assign(core);
+    RemoveQdiscs(core);
+
+    Ipv4AddressHelper sendAddr("10.1.0.0", "255.255.255.252");
+    Ipv4AddressHelper recvAddr("10.2.0.0", "255.255.255.252");
+    std::vector<Ipv4Address> sinkAddress(n);
+    uint64_t accessDrops = 0;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        NetDeviceContainer up = Link(senders.Get(i), left, "100Mbps", "1ms");
+        NetDeviceContainer down = Link(receivers.Get(i), right, "100Mbps", "1ms");
+        Ipv4InterfaceContainer upIf = sendAddr.Assign(up);
+        Ipv4InterfaceContainer downIf = recvAddr.Assign(down);
+        sendAddr.NewNetwork();
+        recvAddr.NewNetwork();
+        RemoveQdiscs(up);
+        RemoveQdiscs(down);
+        CountQueueDrops(senders.Get(i), &accessDrops);
+        CountQueueDrops(receivers.Get(i), &accessDrops);
+        staticHelper.GetStaticRouting(senders.Get(i)->GetObject<Ipv4>())
+            ->SetDefaultRoute(upIf.GetAddress(1), 1);
+        staticHelper.GetStaticRouting(receivers.Get(i)->GetObject<Ipv4>())
+            ->SetDefaultRoute(downIf.GetAddress(1), 1);
+        sinkAddress[i] = downIf.GetAddress(0);
+    }
+    // Interface 1 of each router is the bottleneck (created first).
+    staticHelper.GetStaticRouting(left->GetObject<Ipv4>())
+        ->AddNetworkRouteTo("10.2.0.0", "255.255.0.0", coreIf.GetAddress(1), 1);
+    staticHelper.GetStaticRouting(right->GetObject<Ipv4>())
+        ->AddNetworkRouteTo("10.1.0.0", "255.255.0.0", coreIf.GetAddress(0), 1);
+
+    // Drops at router L (almost all on L->R, the bottleneck) and at R.
+    uint64_t dropsL = 0;
+    uint64_t dropsR = 0;
+    CountQueueDrops(left, &dropsL);
+    CountQueueDrops(right, &dropsR);
+
+    std::vector<Ptr<PacketSink>> sinks;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
+                                    InetSocketAddress(Ipv4Address::GetAny(), 80));
+        ApplicationContainer sinkApp = sinkHelper.Install(receivers.Get(i));
+        sinkApp.Start(ns3::Seconds(0));
+        sinks.push_back(DynamicCast<PacketSink>(sinkApp.Get(0)));
+
+        BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(sinkAddress[i], 80));
+        bulk.SetAttribute("MaxBytes", UintegerValue(0));
+        bulk.SetAttribute("SendSize", UintegerValue(1448));
+        ApplicationContainer src = bulk.Install(senders.Get(i));
+        src.Start(ns3::Seconds(0));
+    }
+
+    Simulator::Stop(ns3::Seconds(duration));
+    auto t1 = std::chrono::steady_clock::now();
+    Simulator::Run();
+    auto t2 = std::chrono::steady_clock::now();
+    uint64_t events = Simulator::GetEventCount();
+
+    uint64_t total = 0;
+    uint64_t minRx = UINT64_MAX;
+    uint64_t maxRx = 0;
+    double sumSq = 0;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        uint64_t rx = sinks[i]->GetTotalRx();
+        total += rx;
+        minRx = std::min(minRx, rx);
+        maxRx = std::max(maxRx, rx);
+        sumSq += double(rx) * double(rx);
+        if (perflow)
+        {
+            std::printf("FLOW %u rx_bytes=%llu\n", i, (unsigned long long)rx);
+        }
+    }
+    double goodput = double(total) * 8.0 / duration;
+    double jain = sumSq > 0 ? double(total) * double(total) / (double(n) * sumSq) : 0.0;
+    std::printf("RESULT sim=ns-3 scenario=dumbbell n=%u duration_s=%g rx_bytes=%llu "
+                "goodput_mbps=%.4f perflow_mean_mbps=%.5f perflow_min_mbps=%.5f "
+                "perflow_max_mbps=%.5f jain=%.4f drops_at_L=%llu drops_at_R=%llu "
+                "drops_at_hosts=%llu events=%llu setup_wall_s=%.3f run_wall_s=%.3f\n",
+                n,
+                duration,
+                (unsigned long long)total,
+                goodput / 1e6,
+                goodput / 1e6 / n,
+                double(minRx) * 8.0 / duration / 1e6,
+                double(maxRx) * 8.0 / duration / 1e6,
+                jain,
+                (unsigned long long)dropsL,
+                (unsigned long long)dropsR,
+                (unsigned long long)accessDrops,
+                (unsigned long long)events,
+                WallSeconds(t0, t1),
+                WallSeconds(t1, t2));
+    Simulator::Destroy();
+    return 0;
+}
