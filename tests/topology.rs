@@ -324,3 +324,36 @@ fn bad_flow_sets_are_located() {
         "t.toml:7:9: start 20s is past the end of the simulation; expected a time from 0s to 10s (the duration)"
     );
 }
+
+#[test]
+fn empirical_flow_sizes_follow_the_cdf_file() {
+    let s = sc("[[topology]]\nkind = \"star\"\nhosts = 10\n\
+         [[flows]]\npattern = \"random-pairs\"\ncount = 4000\nprotocol = \"tcp\"\n\
+         size_distribution = \"empirical\"\nsize_cdf = \"tests/fixtures/flow_sizes.csv\"\n");
+    let sizes: Vec<u64> = s.flows.iter().map(|f| f.bytes.unwrap()).collect();
+    assert_eq!(sizes.len(), 4000);
+    assert!(sizes.iter().all(|&b| (10_000..=1_000_000).contains(&b)));
+    // P(10 KB) = 0.5: binomial sd 0.008, tolerance 0.04 (5 sd).
+    let small = sizes.iter().filter(|&&b| b == 10_000).count() as f64 / 4000.0;
+    assert!((small - 0.5).abs() < 0.04, "P(10KB) = {small}");
+    // Mean 0.5 x 10 KB + 0.5 x 505 KB = 257.5 KB; sd of the mean about 3.6 KB.
+    let mean = sizes.iter().sum::<u64>() as f64 / 4000.0;
+    assert!((mean - 257_500.0).abs() < 15_000.0, "mean {mean}");
+}
+
+#[test]
+fn flow_size_files_are_checked_line_by_line() {
+    let base = "[[topology]]\nkind = \"star\"\nhosts = 4\n[[flows]]\npattern = \"permutation\"\nprotocol = \"tcp\"\n";
+    assert_eq!(
+        err(&format!("{base}size_cdf = \"tests/fixtures/flow_sizes_bad.csv\"\n")),
+        "tests/fixtures/flow_sizes_bad.csv:2:7: probability 0.4 falls below the line before's (0.5); expected a cumulative probability that never decreases"
+    );
+    assert_eq!(
+        err(&format!("{base}size_distribution = \"empirical\"\n")),
+        "t.toml:7:21: size_distribution = \"empirical\" needs `size_cdf`, a file of `SIZE,P` lines; expected e.g. size_cdf = \"websearch.csv\""
+    );
+    assert_eq!(
+        err(&format!("{base}size = \"1MB\"\nsize_cdf = \"tests/fixtures/flow_sizes.csv\"\n")),
+        "t.toml:7:8: `size` does not go with `size_cdf` (the file gives the sizes); expected one of the two"
+    );
+}

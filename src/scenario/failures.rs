@@ -205,29 +205,27 @@ impl Validator<'_> {
     }
 
     /// Reads a failure-time file into (element, down, up) intervals.
+    /// The text of a file a scenario names (relative to the scenario), and
+    /// its path as shown in messages.
+    pub(super) fn side_file(&self, file: &Spanned<String>, what: &str) -> Result<(String, String)> {
+        let base = Path::new(self.map.file).parent().unwrap_or(Path::new("."));
+        let path = base.join(file.get_ref());
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((shown, text)),
+            Err(e) => self.err(file.span(), format!("cannot read {what} `{shown}`: {e}")),
+        }
+    }
+
     fn failure_file(
         &self,
         file: &Spanned<String>,
         index: &BTreeMap<&str, usize>,
         sc: &Scenario,
     ) -> Result<Vec<(Element, SimTime, Option<SimTime>)>> {
-        let base = Path::new(self.map.file).parent().unwrap_or(Path::new("."));
-        let path = base.join(file.get_ref());
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).or_else(|e| {
-            self.err(
-                file.span(),
-                format!("cannot read failure file `{shown}`: {e}"),
-            )
-        })?;
-        let at = |line: usize, column: usize, message: String| Error::Input {
-            location: Location {
-                file: shown.clone(),
-                line,
-                column,
-            },
-            message,
-        };
+        let (shown, text) = self.side_file(file, "failure file")?;
+        let at =
+            |line: usize, column: usize, message: String| side_error(&shown, line, column, message);
         // Open downs per element, and the finished intervals.
         let mut open: BTreeMap<Element, SimTime> = BTreeMap::new();
         let mut out = Vec::new();
@@ -369,4 +367,16 @@ fn links_joining(sc: &Scenario, a: usize, b: usize) -> Vec<usize> {
         .filter(|(_, l)| (l.a, l.b) == (a, b) || (l.a, l.b) == (b, a))
         .map(|(i, _)| i)
         .collect()
+}
+
+/// An error at a line and column of a file the scenario names.
+pub(super) fn side_error(file: &str, line: usize, column: usize, message: String) -> Error {
+    Error::Input {
+        location: Location {
+            file: file.to_string(),
+            line,
+            column,
+        },
+        message,
+    }
 }

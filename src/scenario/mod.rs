@@ -16,6 +16,7 @@
 //! - local flow (protocol = "local"): to = "HOST:/PATH" on the `from` host
 //!   (path "/tmp/FLOW.sock" when only "HOST" is given), socket = "stream".
 
+pub mod cdf;
 mod failures;
 pub mod schema;
 mod tcp;

@@ -102,6 +102,8 @@ pub enum SizeDistribution {
     Uniform,
     Exponential,
     Pareto,
+    /// Read from the file `size_cdf` names.
+    Empirical,
 }
 
 /// One `[[flows]]`: many flows declared at once.
@@ -120,6 +122,8 @@ pub struct RawFlowSet {
     pub size: Option<Spanned<ByteSize>>,
     pub size_distribution: Option<Spanned<SizeDistribution>>,
     pub shape: Option<Spanned<f64>>,
+    /// A file of `SIZE,P` lines (`scenario::cdf`), for size_distribution = "empirical".
+    pub size_cdf: Option<Spanned<String>>,
     pub protocol: Option<Spanned<Protocol>>,
     pub traffic: Option<Pattern>,
     pub rate: Option<Spanned<Bandwidth>>,

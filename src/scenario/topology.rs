@@ -45,7 +45,9 @@
 //!   at a time drawn uniformly in [start, start + start_spread).
 //! - `size` (the mean flow size; no default: without it, flows send until
 //!   `stop`), `size_distribution` = "fixed" (default), "uniform" (on 1B to
-//!   2*size-1B), "exponential" or "pareto" (with `shape`, default 1.5, > 1).
+//!   2*size-1B), "exponential" or "pareto" (with `shape`, default 1.5, > 1),
+//!   or "empirical" with `size_cdf` (a file of `SIZE,P` lines, see
+//!   `scenario::cdf`) instead of `size`.
 //!   A TCP flow sends `size` bytes (`app = "bulk"`); a UDP flow sends at `rate`
 //!   until it has sent `size` bytes of payload (or until `stop`).
 //! - Per-flow keys, as in `[[flow]]`: `protocol` ("udp" or "tcp", default
@@ -579,6 +581,26 @@ impl Validator<'_> {
             .size_distribution
             .as_ref()
             .map_or(SizeDistribution::Fixed, |d| *d.get_ref());
+        let cdf = match (&set.size_cdf, distribution, &set.size_distribution) {
+            (Some(f), SizeDistribution::Empirical, _) | (Some(f), _, None) => {
+                if let Some(size) = &set.size {
+                    return self.err(size.span(), "`size` does not go with `size_cdf` (the file gives the sizes); expected one of the two");
+                }
+                let (shown, text) = self.side_file(f, "flow-size file")?;
+                Some(crate::scenario::cdf::SizeCdf::parse(&text).map_err(
+                    |(line, column, message)| {
+                        super::failures::side_error(&shown, line, column, message)
+                    },
+                )?)
+            }
+            (Some(f), _, Some(_)) => {
+                return self.err(f.span(), "`size_cdf` goes with size_distribution = \"empirical\"; expected no `size_cdf` here");
+            }
+            (None, SizeDistribution::Empirical, Some(d)) => {
+                return self.err(d.span(), "size_distribution = \"empirical\" needs `size_cdf`, a file of `SIZE,P` lines; expected e.g. size_cdf = \"websearch.csv\"");
+            }
+            (None, _, _) => None,
+        };
         match (&set.size, &set.size_distribution) {
             (Some(s), _) if s.get_ref().0 == 0 => {
                 return self.err(
@@ -586,6 +608,7 @@ impl Validator<'_> {
                     "the flow size must be at least 1B, e.g. \"100KB\"",
                 );
             }
+            (None, Some(_)) if cdf.is_some() => {}
             (None, Some(d)) => {
                 return self.err(
                     d.span(),
@@ -747,22 +770,26 @@ impl Validator<'_> {
             let offset = (rng::unit(&mut r) * spread as f64) as u64;
             let t0 =
                 start.saturating_add(SimTime::from_nanos(offset.min(spread.saturating_sub(1))));
-            let size = set.size.as_ref().map(|s| {
-                let mean = s.get_ref().0;
-                let u = rng::unit(&mut r);
-                let x = match distribution {
-                    SizeDistribution::Fixed => mean as f64,
-                    SizeDistribution::Uniform => {
-                        1.0 + (u * mean.saturating_mul(2).saturating_sub(1) as f64).floor()
-                    }
-                    SizeDistribution::Exponential => -(mean as f64) * (1.0 - u).ln(),
-                    SizeDistribution::Pareto => {
-                        let xm = mean as f64 * (shape - 1.0) / shape;
-                        xm / (1.0 - u).powf(1.0 / shape)
-                    }
-                };
-                (x.round().min(u64::MAX as f64) as u64).max(1)
-            });
+            let size = match &cdf {
+                Some(cdf) => Some((cdf.sample(rng::unit(&mut r)).round() as u64).max(1)),
+                None => set.size.as_ref().map(|s| {
+                    let mean = s.get_ref().0;
+                    let u = rng::unit(&mut r);
+                    let x = match distribution {
+                        SizeDistribution::Fixed => mean as f64,
+                        SizeDistribution::Uniform => {
+                            1.0 + (u * mean.saturating_mul(2).saturating_sub(1) as f64).floor()
+                        }
+                        SizeDistribution::Exponential => -(mean as f64) * (1.0 - u).ln(),
+                        SizeDistribution::Pareto => {
+                            let xm = mean as f64 * (shape - 1.0) / shape;
+                            xm / (1.0 - u).powf(1.0 / shape)
+                        }
+                        SizeDistribution::Empirical => unreachable!("an empirical set has a CDF"),
+                    };
+                    (x.round().min(u64::MAX as f64) as u64).max(1)
+                }),
+            };
             let to = match &target_name {
                 Some(t) if b == usize::MAX => t.clone(),
                 _ => hosts[b].clone(),
