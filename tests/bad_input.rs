@@ -6,25 +6,10 @@
 //! what is wrong with it. Paths in the messages are relative because the binary
 //! runs from the crate root.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// Runs the real binary from the crate root.
-fn netsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cannot start the netsim binary")
-}
-
-/// A fresh, empty folder for one test.
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netsim-bad-input-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
+use std::process::Output;
 
 fn check_refused(what: &str, out: &Output, expected_stderr: &str) {
     assert_eq!(
@@ -48,14 +33,14 @@ fn rejects(file: &str, expected_stderr: &str) {
         "the expected message names another file than {file}"
     );
     let stem = Path::new(file).file_stem().unwrap().to_string_lossy();
-    let out_dir = fresh_dir(&stem);
-    let run = netsim(&["run", file, "--out", out_dir.to_str().unwrap()]);
+    let out_dir = common::temp_dir(&stem);
+    let run = common::netsim(&["run", file, "--out", out_dir.to_str().unwrap()]);
     check_refused(&format!("netsim run {file}"), &run, expected_stderr);
     let written: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
     assert!(written.is_empty(), "`netsim run {file}` wrote {written:?}");
     std::fs::remove_dir_all(&out_dir).unwrap();
 
-    let validate = netsim(&["validate", file]);
+    let validate = common::netsim(&["validate", file]);
     check_refused(
         &format!("netsim validate {file}"),
         &validate,
@@ -320,7 +305,7 @@ fn not_toml() {
 #[test]
 fn non_utf8() {
     // Written at run time: invalid UTF-8 is awkward to keep in git.
-    let dir = fresh_dir("non_utf8-fixture");
+    let dir = common::temp_dir("non_utf8-fixture");
     let file = dir.join("non_utf8.toml");
     std::fs::write(&file, b"[[node]]\nname = \"A\xff\xfe\"\n").unwrap();
     let file = file.to_str().unwrap();
@@ -351,7 +336,7 @@ fn directory_instead_of_file() {
 
 #[test]
 fn quickstart_validates() {
-    let out = netsim(&["validate", "scenarios/quickstart.toml"]);
+    let out = common::netsim(&["validate", "scenarios/quickstart.toml"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -650,7 +635,7 @@ fn limits_bad_memory() {
 /// not loop, the run succeeds and the datagrams arrive.
 #[test]
 fn a_cycle_in_the_topology_runs() {
-    let dir = fresh_dir("cycle");
+    let dir = common::temp_dir("cycle");
     let file = dir.join("cycle.toml");
     let mut text = String::from("[simulation]\nduration = \"1s\"\n");
     for n in ["A", "B"] {
@@ -671,7 +656,7 @@ fn a_cycle_in_the_topology_runs() {
     text += "[[flow]]\nfrom = \"A\"\nto = \"B\"\n[[flow]]\nfrom = \"B\"\nto = \"A\"\n";
     std::fs::write(&file, text).unwrap();
     let out = dir.join("out");
-    let run = netsim(&[
+    let run = common::netsim(&[
         "run",
         file.to_str().unwrap(),
         "--out",

@@ -3,25 +3,11 @@
 //! `run` still writes its result folder, marked incomplete; `compare` and a
 //! refused scenario (too many nodes) write nothing.
 
+mod common;
+
 use netsim::engine::limits::{Cap, Limits};
 use netsim::engine::{RunOptions, Simulation};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn netsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cannot start the netsim binary")
-}
-
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netsim-limits-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -62,8 +48,8 @@ fn write_scenario(dir: &Path, text: &str) -> String {
 
 #[test]
 fn the_event_cap_stops_run_and_marks_the_result_incomplete() {
-    let out = fresh_dir("events");
-    let r = netsim(&[
+    let out = common::temp_dir("events");
+    let r = common::netsim(&[
         "run",
         "scenarios/quickstart.toml",
         "--out",
@@ -105,7 +91,7 @@ fn the_event_cap_stops_run_and_marks_the_result_incomplete() {
         assert!(folder.join(f).is_file(), "{f} is written");
     }
     // The same run without the cap is complete and says so nowhere.
-    let r = netsim(&[
+    let r = common::netsim(&[
         "run",
         "scenarios/quickstart.toml",
         "--out",
@@ -125,14 +111,14 @@ fn the_event_cap_stops_run_and_marks_the_result_incomplete() {
 
 #[test]
 fn the_command_line_overrides_the_limits_table() {
-    let dir = fresh_dir("override");
+    let dir = common::temp_dir("override");
     let file = write_scenario(&dir, &format!("[limits]\nmax_events = 1000\n{PILE_UP}"));
     let out = dir.join("out");
     let out = out.to_str().unwrap();
-    let from_file = netsim(&["run", &file, "--out", out, "--no-plots", "--quiet"]);
+    let from_file = common::netsim(&["run", &file, "--out", out, "--no-plots", "--quiet"]);
     assert_eq!(from_file.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&from_file.stderr).contains(" after 1000 events: "));
-    let from_cli = netsim(&[
+    let from_cli = common::netsim(&[
         "run",
         &file,
         "--out",
@@ -212,10 +198,10 @@ fn the_packet_cap_counts_packets_alive_at_once() {
 
 #[test]
 fn the_node_cap_refuses_the_scenario_and_writes_nothing() {
-    let dir = fresh_dir("nodes");
+    let dir = common::temp_dir("nodes");
     let file = write_scenario(&dir, PILE_UP);
     let out = dir.join("out");
-    let r = netsim(&[
+    let r = common::netsim(&[
         "run",
         &file,
         "--out",
@@ -237,11 +223,11 @@ fn the_memory_cap_reads_the_resident_size() {
     if netsim::engine::limits::resident_memory().is_none() {
         return; // not Linux: the memory cap is not enforced
     }
-    let dir = fresh_dir("memory");
+    let dir = common::temp_dir("memory");
     let file = write_scenario(&dir, PILE_UP);
     let out = dir.join("out");
     // Any process is larger than 64 KiB: the first check (before the first event) stops it.
-    let r = netsim(&[
+    let r = common::netsim(&[
         "run",
         &file,
         "--out",
@@ -263,8 +249,8 @@ fn the_memory_cap_reads_the_resident_size() {
 
 #[test]
 fn compare_stops_at_the_cap_and_writes_nothing() {
-    let out = fresh_dir("compare");
-    let r = netsim(&[
+    let out = common::temp_dir("compare");
+    let r = common::netsim(&[
         "compare",
         "scenarios/diamond.toml",
         "--out",
@@ -286,7 +272,7 @@ fn caps_must_be_positive_on_the_command_line() {
         ("--max-nodes", "-1"),
         ("--max-memory", "8"),
     ] {
-        let r = netsim(&["run", "scenarios/quickstart.toml", flag, value]);
+        let r = common::netsim(&["run", "scenarios/quickstart.toml", flag, value]);
         assert_eq!(r.status.code(), Some(2), "{flag} {value}");
     }
 }

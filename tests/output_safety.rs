@@ -2,24 +2,11 @@
 //! leaves the previous result as it was and nothing that looks complete; a
 //! later run removes what an interrupted one left behind.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn netsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cannot start the netsim binary")
-}
-
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netsim-output-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -48,7 +35,7 @@ fn scenario(dir: &Path, file: &str, duration: &str) -> String {
 
 fn first_run(dir: &Path, out: &str) -> String {
     let short = scenario(dir, "short.toml", "1s");
-    let r = netsim(&["run", &short, "--out", out, "--no-plots", "--quiet"]);
+    let r = common::netsim(&["run", &short, "--out", out, "--no-plots", "--quiet"]);
     assert_eq!(
         r.status.code(),
         Some(0),
@@ -60,13 +47,13 @@ fn first_run(dir: &Path, out: &str) -> String {
 
 #[test]
 fn a_failing_run_leaves_the_previous_result_intact() {
-    let dir = fresh_dir("failing");
+    let dir = common::temp_dir("failing");
     let out = dir.join("out");
     let out = out.to_str().unwrap();
     let before = first_run(&dir, out);
     // Fails after the result folder was started: no such flow to draw.
     let short = scenario(&dir, "short.toml", "1s");
-    let r = netsim(&["run", &short, "--out", out, "--ladder-flow", "nope"]);
+    let r = common::netsim(&["run", &short, "--out", out, "--ladder-flow", "nope"]);
     assert_eq!(r.status.code(), Some(2));
     assert_eq!(entries(Path::new(out)), ["same"], "no partial folder left");
     let after = std::fs::read_to_string(Path::new(out).join("same/summary.txt")).unwrap();
@@ -76,7 +63,7 @@ fn a_failing_run_leaves_the_previous_result_intact() {
 
 #[test]
 fn an_interrupted_run_leaves_only_a_hidden_partial_which_the_next_run_removes() {
-    let dir = fresh_dir("sigint");
+    let dir = common::temp_dir("sigint");
     let out = dir.join("out");
     let out_s = out.to_str().unwrap();
     let before = first_run(&dir, out_s);
@@ -128,11 +115,11 @@ fn an_interrupted_run_leaves_only_a_hidden_partial_which_the_next_run_removes() 
 
 #[test]
 fn result_files_never_name_the_process_or_the_temporary_folder() {
-    let dir = fresh_dir("no-pid");
+    let dir = common::temp_dir("no-pid");
     let out = dir.join("out");
     let out_s = out.to_str().unwrap();
     let short = scenario(&dir, "short.toml", "1s");
-    let r = netsim(&[
+    let r = common::netsim(&[
         "run", &short, "--out", out_s, "--quiet", "--trace", "--pcap",
     ]);
     assert_eq!(

@@ -3,9 +3,11 @@
 //! merged shards equal the unsharded sweep; bad keys, values and shard sets are
 //! refused with exit code 2 before anything runs.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const FIXTURE: &str = "tests/fixtures/sweep_small.toml";
 const FILES: [&str; 5] = [
@@ -16,22 +18,6 @@ const FILES: [&str; 5] = [
     "sweep.json",
 ];
 
-fn netsim(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netsim"));
-    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for var in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("cannot start the netsim binary")
-}
-
 fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -39,13 +25,6 @@ fn ok(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netsim-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -93,7 +72,7 @@ fn sweep(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
     let mut args = vec!["sweep", FIXTURE, "--quiet", "--out", out.to_str().unwrap()];
     args.extend(GRID);
     args.extend(extra);
-    ok(&netsim(&args, env))
+    ok(&common::netsim_env(&args, env))
 }
 
 #[test]
@@ -123,7 +102,7 @@ fn a_sweep_run_equals_a_single_run_with_that_seed_and_value() {
     // Point 1, seed 2, from a file that says loss = 0.05 itself.
     let text = std::fs::read_to_string(FIXTURE).unwrap();
     assert_eq!(text.matches("loss = 0.01").count(), 1);
-    let dir = fresh_dir("single");
+    let dir = common::temp_dir("single");
     let edited = dir.join("sweep_small.toml");
     std::fs::write(&edited, text.replace("loss = 0.01", "loss = 0.05")).unwrap();
     let sc = netsim::run::load(&edited, Some(2)).unwrap();
@@ -144,7 +123,7 @@ fn a_sweep_run_equals_a_single_run_with_that_seed_and_value() {
 
 #[test]
 fn outputs_do_not_depend_on_the_thread_count() {
-    let (a, b) = (fresh_dir("jobs1"), fresh_dir("jobs2"));
+    let (a, b) = (common::temp_dir("jobs1"), common::temp_dir("jobs2"));
     let table = sweep(&a, &["--jobs", "1"], &[]);
     assert_eq!(table, "", "--quiet prints nothing");
     sweep(&b, &["--jobs", "2"], &[]);
@@ -184,7 +163,7 @@ fn outputs_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn merged_shards_equal_the_unsharded_sweep() {
-    let root = fresh_dir("shards");
+    let root = common::temp_dir("shards");
     let whole = root.join("whole");
     let table = sweep(&whole, &[], &[]);
     assert_eq!(table, "");
@@ -225,7 +204,7 @@ fn merged_shards_equal_the_unsharded_sweep() {
     args.extend(dirs.iter().map(|d| d.display().to_string()));
     args.extend(["--out".into(), merged.display().to_string()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let printed = ok(&netsim(&args, &[]));
+    let printed = ok(&common::netsim_env(&args, &[]));
     assert!(
         printed.contains("sweep sweep_small: 4 grid points × 4 seeds = 16 runs"),
         "{printed}"
@@ -241,7 +220,7 @@ fn merged_shards_equal_the_unsharded_sweep() {
         args.extend(dirs.iter().map(|d| d.display().to_string()));
         args.extend(["--out".into(), root.join("bad").display().to_string()]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = netsim(&args, &[]);
+        let out = common::netsim_env(&args, &[]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains(expect), "expected `{expect}` in: {err}");
@@ -253,7 +232,7 @@ fn merged_shards_equal_the_unsharded_sweep() {
     let mut args = vec!["sweep", FIXTURE, "-q", "--out", other.to_str().unwrap()];
     args.extend(["--seeds", "1..5", "--shard", "2/3"]);
     args.extend(&GRID[2..]);
-    ok(&netsim(&args, &[]));
+    ok(&common::netsim_env(&args, &[]));
     refused(
         &[shard(0), shard(1), other.clone()],
         "not shards of the same sweep",
@@ -282,7 +261,7 @@ fn merged_shards_equal_the_unsharded_sweep() {
 
 #[test]
 fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
-    let out = fresh_dir("bad");
+    let out = common::temp_dir("bad");
     let cases: [(&[&str], &str); 9] = [
         (
             &["--set", "tcp.msss=1000"],
@@ -321,7 +300,7 @@ fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
     for (extra, expect) in cases {
         let mut args = vec!["sweep", FIXTURE, "--out", out.to_str().unwrap()];
         args.extend(extra);
-        let o = netsim(&args, &[]);
+        let o = common::netsim_env(&args, &[]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
         assert!(
@@ -331,7 +310,7 @@ fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(o.stdout.is_empty());
     }
-    let o = netsim(
+    let o = common::netsim_env(
         &["sweep", FIXTURE, "--out", out.to_str().unwrap()],
         &[
             ("SLURM_ARRAY_TASK_ID", "4"),
@@ -350,8 +329,8 @@ fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
 
 #[test]
 fn the_table_shows_mean_and_interval_per_grid_point() {
-    let out = fresh_dir("table");
-    let o = netsim(
+    let out = common::temp_dir("table");
+    let o = common::netsim_env(
         &[
             "sweep",
             FIXTURE,

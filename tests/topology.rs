@@ -345,7 +345,9 @@ fn empirical_flow_sizes_follow_the_cdf_file() {
 fn flow_size_files_are_checked_line_by_line() {
     let base = "[[topology]]\nkind = \"star\"\nhosts = 4\n[[flows]]\npattern = \"permutation\"\nprotocol = \"tcp\"\n";
     assert_eq!(
-        err(&format!("{base}size_cdf = \"tests/fixtures/flow_sizes_bad.csv\"\n")),
+        err(&format!(
+            "{base}size_cdf = \"tests/fixtures/flow_sizes_bad.csv\"\n"
+        )),
         "tests/fixtures/flow_sizes_bad.csv:2:7: probability 0.4 falls below the line before's (0.5); expected a cumulative probability that never decreases"
     );
     assert_eq!(
@@ -353,7 +355,9 @@ fn flow_size_files_are_checked_line_by_line() {
         "t.toml:7:21: size_distribution = \"empirical\" needs `size_cdf`, a file of `SIZE,P` lines; expected e.g. size_cdf = \"websearch.csv\""
     );
     assert_eq!(
-        err(&format!("{base}size = \"1MB\"\nsize_cdf = \"tests/fixtures/flow_sizes.csv\"\n")),
+        err(&format!(
+            "{base}size = \"1MB\"\nsize_cdf = \"tests/fixtures/flow_sizes.csv\"\n"
+        )),
         "t.toml:7:8: `size` does not go with `size_cdf` (the file gives the sizes); expected one of the two"
     );
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// A fresh, empty temporary folder for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
@@ -32,4 +33,27 @@ pub fn trace_of(path: &str) -> String {
     let t = std::fs::read_to_string(r.folder.join("trace.txt")).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
     t
+}
+
+/// Runs the netsim binary from the crate root.
+pub fn netsim(args: &[&str]) -> Output {
+    netsim_env(args, &[])
+}
+
+/// Runs the netsim binary from the crate root with these environment
+/// variables, and none of Slurm's array variables unless given.
+pub fn netsim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netsim"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in [
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_COUNT",
+        "SLURM_ARRAY_TASK_MIN",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("cannot start the netsim binary")
 }
