@@ -371,4 +371,6 @@ pub struct RawTcp {
     pub timestamps: Option<bool>,
     pub time_wait: Option<Duration>,
     pub backlog: Option<u32>,
+    /// Duplicate ACKs that start fast retransmit (RFC 5681: 3).
+    pub dupack_threshold: Option<Spanned<u32>>,
 }

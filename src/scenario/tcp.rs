@@ -42,6 +42,12 @@ impl Validator<'_> {
         if let Some(iw) = r.initial_window {
             c.initial_window_segments = iw;
         }
+        if let Some(d) = &r.dupack_threshold {
+            if !(1..=1000).contains(d.get_ref()) {
+                return self.err(d.span(), format!("dupack_threshold {} is out of range; expected 1 to 1000 duplicate ACKs (3, RFC 5681; more tolerates reordering)", d.get_ref()));
+            }
+            c.dupack_threshold = *d.get_ref();
+        }
         for (value, field, what) in [
             (&r.send_buffer, &mut c.send_buffer, "send_buffer"),
             (&r.recv_buffer, &mut c.recv_buffer, "recv_buffer"),
