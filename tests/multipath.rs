@@ -165,6 +165,7 @@ fn ecmp_keeps_each_flow_on_one_path_and_spreads_many_flows() {
     }
     // Tolerance: each of the four paths carries 64 flows ± 35% (the binomial
     // standard deviation is 6.9 flows: ±3.2 sigma).
+    eprintln!("ECMP, {FLOWS} flows over 4 paths: {flows_per_path:?}");
     assert_eq!(flows_per_path.len(), 4, "{flows_per_path:?}");
     for (path, n) in &flows_per_path {
         assert!(
@@ -198,6 +199,7 @@ fn spraying_spreads_one_flows_packets_over_all_paths() {
     let (_, trace) = run_traced(&parallel_paths(4, &random));
     let used = paths_by_source_port(&trace).into_values().next().unwrap();
     assert_eq!(used.len(), 4, "{used:?}");
+    eprintln!("random spraying, 4000 datagrams: {used:?}");
     assert!(
         used.values().all(|&n| (900..=1100).contains(&n)),
         "{used:?}"
@@ -301,6 +303,7 @@ fn a_failed_member_leaves_the_group_after_convergence_and_returns_after_repair()
     }
     let lost: u64 = report.flows.iter().map(|f| f.lost_packets).sum();
     // 16 flows x 100 packets/s; about half hashed onto M1, for 0.25 s.
+    eprintln!("ECMP failover: {lost} datagrams lost, all link-down on R1->M1");
     assert!((100..=300).contains(&lost), "lost {lost}");
     let losses: BTreeSet<String> = trace
         .lines()
