@@ -59,7 +59,7 @@ pub struct Routes {
 struct Arc {
     /// Core index of the far end.
     to: usize,
-    cost: u64,
+    cost: u128,
     channel: u32,
 }
 
@@ -85,7 +85,8 @@ impl Routes {
             let (Some(a), Some(b)) = (core_of(l.a), core_of(l.b)) else {
                 continue; // a stub's link
             };
-            let cost = l.delay.as_nanos();
+            // Path costs add up in 128 bits: no sum of link delays can overflow.
+            let cost = u128::from(l.delay.as_nanos());
             let channel = (i * 2) as u32;
             adjacency[a].push(Arc {
                 to: b,
@@ -109,7 +110,7 @@ impl Routes {
 
         let mut groups = GroupTable::new(sc.links.len() * 2);
         let mut next = vec![NO_ROUTE; core * core];
-        let mut dist: Vec<Option<(u64, u32)>> = vec![None; core];
+        let mut dist: Vec<Option<(u128, u32)>> = vec![None; core];
         let mut best: Vec<u32> = Vec::new();
         for dst in 0..core {
             distances_to(dst, &adjacency, &transit, &mut dist);
@@ -121,7 +122,7 @@ impl Routes {
                     if arc.to != dst && !transit[arc.to] {
                         continue;
                     }
-                    let k = (arc.cost.saturating_add(d), h + 1);
+                    let k = (arc.cost + d, h + 1);
                     if key.is_none_or(|old| k < old) {
                         key = Some(k);
                         best.clear();
@@ -322,12 +323,12 @@ fn distances_to(
     dst: usize,
     adjacency: &[Vec<Arc>],
     transit: &[bool],
-    dist: &mut [Option<(u64, u32)>],
+    dist: &mut [Option<(u128, u32)>],
 ) {
     dist.iter_mut().for_each(|d| *d = None);
     dist[dst] = Some((0, 0));
     let mut heap = BinaryHeap::new();
-    heap.push(Reverse((0u64, 0u32, dst)));
+    heap.push(Reverse((0u128, 0u32, dst)));
     while let Some(Reverse((d, h, v))) = heap.pop() {
         if dist[v] != Some((d, h)) {
             continue;
@@ -337,7 +338,7 @@ fn distances_to(
             continue;
         }
         for arc in &adjacency[v] {
-            let candidate = (d.saturating_add(arc.cost), h + 1);
+            let candidate = (d + arc.cost, h + 1);
             if dist[arc.to].is_none_or(|old| candidate < old) {
                 dist[arc.to] = Some(candidate);
                 heap.push(Reverse((candidate.0, candidate.1, arc.to)));
