@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use toml::Spanned;
 
+/// The largest side file (failure times, flow sizes) read, bytes.
+const MAX_SIDE_FILE: u64 = 64 << 20;
+
 impl Validator<'_> {
     pub(super) fn routing(&self, raw: Option<&RawRouting>) -> RoutingSpec {
         let d = RoutingSpec::default();
@@ -211,9 +214,35 @@ impl Validator<'_> {
         let base = Path::new(self.map.file).parent().unwrap_or(Path::new("."));
         let path = base.join(file.get_ref());
         let shown = path.display().to_string();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok((shown, text)),
-            Err(e) => self.err(file.span(), format!("cannot read {what} `{shown}`: {e}")),
+        // Only a regular file of bounded size: a device such as /dev/zero, a
+        // FIFO or /dev/stdin would never end, or exhaust memory.
+        let cannot = |e: std::io::Error| format!("cannot read {what} `{shown}`: {e}");
+        let mut f = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) => return self.err(file.span(), cannot(e)),
+        };
+        match f.metadata() {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return self.err(
+                    file.span(),
+                    format!("{what} `{shown}` is not a regular file; expected a text file"),
+                );
+            }
+            Err(e) => return self.err(file.span(), cannot(e)),
+        }
+        let mut text = String::new();
+        let read = std::io::Read::read_to_string(
+            &mut std::io::Read::take(&mut f, MAX_SIDE_FILE + 1),
+            &mut text,
+        );
+        match read {
+            Ok(n) if n as u64 > MAX_SIDE_FILE => self.err(
+                file.span(),
+                format!("{what} `{shown}` is larger than 64 MiB; expected a smaller text file"),
+            ),
+            Ok(_) => Ok((shown, text)),
+            Err(e) => self.err(file.span(), cannot(e)),
         }
     }
 

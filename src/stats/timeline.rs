@@ -131,10 +131,12 @@ impl Timeline {
         self.outages
             .iter()
             .map(|o| {
+                // Both lists are in time order: binary searches keep many
+                // outages (a short `mtbf`) from costing outages x events.
+                let first = self.reconvergences.partition_point(|&t| t < o.down);
                 let reroute = self
                     .reconvergences
-                    .iter()
-                    .find(|&&t| t >= o.down)
+                    .get(first)
                     .map(|&t| (t - o.down).as_secs_f64());
                 // Losses count until routes are back to normal after the repair.
                 let window_end = o.up.map_or(end, |u| u + routing_delay);
@@ -142,10 +144,10 @@ impl Timeline {
                     .iter()
                     .enumerate()
                     .map(|(i, name)| {
-                        let lost: Vec<&(SimTime, u32)> = self.losses[i]
-                            .iter()
-                            .filter(|(t, _)| *t >= o.down && *t < window_end)
-                            .collect();
+                        let losses = &self.losses[i];
+                        let from = losses.partition_point(|(t, _)| *t < o.down);
+                        let to = losses.partition_point(|(t, _)| *t < window_end);
+                        let lost = &losses[from..to.max(from)];
                         OutageFlowReport {
                             flow: name.clone(),
                             lost_packets: lost.len() as u64,
