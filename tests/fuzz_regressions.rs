@@ -8,57 +8,12 @@
 
 use netsim::engine::limits::Limits;
 use netsim::engine::{RunOptions, Simulation};
-use netsim::error::Error;
 use netsim::sim::SimTime;
 use std::path::{Path, PathBuf};
 
-/// What `scenario_parse` checks, for one input.
-fn parse_like_the_fuzzer(text: &str) -> Option<netsim::scenario::Scenario> {
-    match netsim::scenario::parse("fuzz.toml", text, "fuzz") {
-        Ok(sc) => {
-            for l in 0..sc.links.len() {
-                let _ = sc.link_label(l);
-            }
-            for i in 0..sc.failures.len() {
-                let _ = sc.failure_label(i);
-            }
-            Some(sc)
-        }
-        Err(Error::Input { location, message }) => {
-            assert!(
-                location.line >= 1 && location.column >= 1 && !message.is_empty(),
-                "an input error without a usable location or message: {location}: {message}"
-            );
-            None
-        }
-        Err(other) => panic!("scenario text gave a non-input error: {other}"),
-    }
-}
-
-/// What `scenario_run` does with a parsed scenario: at most 200 ms simulated,
-/// under small caps; the summary, or `None` when the scenario is too big.
-fn run_like_the_fuzzer(sc: netsim::scenario::Scenario) -> Option<String> {
-    const MAX_ELEMENTS: usize = 50;
-    if sc.nodes.len() > MAX_ELEMENTS
-        || sc.links.len() > MAX_ELEMENTS
-        || sc.flows.len() > MAX_ELEMENTS
-    {
-        return None;
-    }
-    let end = sc.duration.min(SimTime::from_millis(200));
-    let options = RunOptions {
-        limits: Limits {
-            max_events: Some(200_000),
-            max_packets_in_flight: Some(50_000),
-            max_nodes: Some(MAX_ELEMENTS as u64),
-            max_memory: Some(u64::MAX),
-        },
-        ..RunOptions::default()
-    };
-    let mut sim = Simulation::new(sc, options).ok()?;
-    sim.run_until(end);
-    Some(sim.finish().ok()?.summary())
-}
+#[path = "../fuzz/steps.rs"]
+mod steps;
+use steps::{parse_checked, run_bounded};
 
 fn corpus(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -79,7 +34,7 @@ fn the_parse_corpus_parses_or_fails_with_a_location() {
     for file in corpus("scenario_parse") {
         let bytes = std::fs::read(&file).unwrap();
         if let Ok(text) = std::str::from_utf8(&bytes) {
-            let _ = parse_like_the_fuzzer(text);
+            let _ = parse_checked(text);
         }
     }
 }
@@ -92,8 +47,8 @@ fn the_run_corpus_simulates_without_panicking() {
         let Ok(text) = std::str::from_utf8(&bytes) else {
             continue;
         };
-        if let Some(sc) = parse_like_the_fuzzer(text) {
-            simulated += usize::from(run_like_the_fuzzer(sc).is_some());
+        if let Some(sc) = parse_checked(text) {
+            simulated += usize::from(run_bounded(sc).is_some());
         }
     }
     assert!(simulated > 0, "no input of the run corpus was simulated");
