@@ -23,8 +23,9 @@ pub struct MultipathState {
     flow_mode: Vec<Option<Multipath>>,
     /// Per node: the ECMP hash salt.
     salt: Vec<u64>,
-    /// Per node: the stream random spraying draws from, made on first use.
-    spray: Vec<Option<Rng>>,
+    /// Per node: the stream random spraying draws from, made on first use
+    /// (boxed: most nodes never spray, and a stream is some 300 bytes).
+    spray: Vec<Option<Box<Rng>>>,
     /// Per group of the current routes: the member round-robin sends on next.
     turn: Vec<u32>,
 }
@@ -87,7 +88,9 @@ impl MultipathState {
             Multipath::SprayRandom => {
                 let seed = self.seed;
                 self.spray[node as usize]
-                    .get_or_insert_with(|| rng::stream(seed, &format!("spray:{node_name}")))
+                    .get_or_insert_with(|| {
+                        Box::new(rng::stream(seed, &format!("spray:{node_name}")))
+                    })
                     .random_range(0..n)
             }
         };
