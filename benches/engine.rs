@@ -16,7 +16,7 @@ fn hold_model(c: &mut Criterion) {
     group.throughput(Throughput::Elements(STEPS));
     for pending in [1_000usize, 100_000, 1_000_000] {
         let mut r = rng::stream(1, "bench:hold");
-        let mut q: EventQueue<Event> = EventQueue::with_capacity(pending + 1);
+        let mut q: EventQueue<Event> = EventQueue::new();
         for i in 0..pending {
             let t = SimTime(r.random_range(0..2_000_000));
             q.push(

@@ -4,9 +4,9 @@
 // Each target uses one of the two steps.
 #![allow(dead_code)]
 
-use netsim::engine::limits::Limits;
 use netsim::engine::{RunOptions, Simulation};
 use netsim::error::Error;
+use netsim::limits::Limits;
 use netsim::scenario::Scenario;
 use netsim::sim::SimTime;
 

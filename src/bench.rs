@@ -36,7 +36,7 @@ impl BenchRow {
 /// The hold model with `pending` events, for `steps` pop-and-push steps.
 pub fn hold_model(pending: usize, steps: u64) -> BenchRow {
     let mut r = rng::stream(1, "bench:hold");
-    let mut q: EventQueue<Event> = EventQueue::with_capacity(pending + 1);
+    let mut q: EventQueue<Event> = EventQueue::new();
     const MEAN: u64 = 1_000_000;
     for i in 0..pending {
         q.push(
@@ -211,7 +211,7 @@ pub fn idle_connections_scenario(n: usize) -> String {
 /// before they open (0.999 s) and once they are idle (5 s), per connection
 /// (both of its ends: sockets, TCP state, statistics).
 pub fn idle_connections(n: usize) -> BenchRow {
-    use crate::engine::limits::resident_memory;
+    use crate::limits::resident_memory;
     let text = idle_connections_scenario(n);
     let sc = crate::scenario::parse("bench", &text, "bench").expect("the bench scenario is valid");
     let started = Instant::now();
@@ -284,7 +284,7 @@ pub fn run_case(name: &str, quick: bool) -> Option<BenchRow> {
     } else {
         return None;
     };
-    row.peak_bytes = crate::engine::limits::peak_resident_memory();
+    row.peak_bytes = crate::limits::peak_resident_memory();
     Some(row)
 }
 

@@ -37,7 +37,7 @@ pub enum Error {
     /// A cap of `[limits]` (or `--max-*`) stopped the run (exit code 3); `run`
     /// still wrote its result folder, marked incomplete.
     #[error("{0}")]
-    Limit(crate::engine::limits::LimitHit),
+    Limit(crate::limits::LimitHit),
 }
 
 impl Error {

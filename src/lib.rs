@@ -1,19 +1,34 @@
 //! netsim: a deterministic discrete-event network simulator.
 //!
-//! The layers, top-down, as a student meets them:
+//! # Module map
 //!
-//! - `app`      — traffic sources and sinks, written against the socket API
-//! - `socket`   — BSD-like sockets: `socket`, `bind`, `sendto`, `recvfrom`, `close`
-//! - `net`      — nodes, link directions (serialization + propagation, drop-tail
-//!   queues, random loss), shortest-path forwarding, packets
-//! - `wire`     — header formats (IPv4, UDP, TCP) and the Internet checksum
+//! Floors, bottom first. A module imports only from floors below its own;
+//! `tests/layering.rs` holds the same floors as data and fails CI on an import
+//! that runs sideways or up (the few that remain are listed there by name, each
+//! with the change that removes it).
 //!
-//! Around them: `scenario` (TOML in, checked model out), `engine` (the world and
-//! the one dispatch loop), `sim` (time, event queue, random streams), `trace`
-//! (typed trace points and the text trace), `stats` (figures computed from trace
-//! points), `output` (the result folder), `bench` (speed measurements).
+//! | floor | module | what it owns |
+//! |---|---|---|
+//! | 0 | `sim` | simulated time (integer ns), the event queue, seeded ChaCha streams |
+//! | 0 | `wire` | header formats (IPv4, UDP, TCP, AF_UNIX limits), the Internet checksum, pcap |
+//! | 0 | `plot` | charts as PNG and SVG from plain data; knows nothing of the simulator |
+//! | 1 | `units` | "10Mbps", "1.5s", "64KB", "100p" |
+//! | 1 | `limits` | caps on a run (`[limits]`) and which cap stopped it |
+//! | 2 | `error` | errors a user can act on, and their exit codes |
+//! | 2 | `transport` | the TCP state machine: no I/O, handed `now`; congestion control, SACK, RTO |
+//! | 3 | `scenario` | TOML in, a checked model out (schema, validation, generators) |
+//! | 4 | `net` | nodes, link directions, routing tables, multipath choice, packets |
+//! | 5 | `trace` | typed trace points and the text trace writer |
+//! | 6 | `stats`, `capture` | subscribers to the trace points: figures, pcap files |
+//! | 7 | `engine` | the world, the one dispatch loop, forwarding, failures, TCP demultiplexing |
+//! | 7 | `socket`, `app` | BSD-like socket calls; traffic sources and sinks written against them |
+//! | 7 | `circuit` | circuit switching: signalling, reservation, its own event loop |
+//! | 8 | `progress`, `output`, `html`, `charts` | progress line, atomic result folders, index.html, which charts a run draws |
+//! | 9 | `run`, `compare`, `bench` | one run end to end; packet vs circuit; speed measurements |
+//! | 10 | `sweep` | parameter grids over seeds, mean and 95% CI, shards and merge |
 //!
-//! Data flows one way: scenario → model → engine → trace/stats → outputs.
+//! Data flows one way: scenario → model → engine → trace records → stats,
+//! trace, pcap → outputs.
 //!
 //! ```no_run
 //! let scenario = netsim::scenario::load("scenarios/quickstart.toml".as_ref()).unwrap();
@@ -30,6 +45,7 @@ pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod html;
+pub mod limits;
 pub mod net;
 pub mod output;
 pub mod plot;

@@ -145,8 +145,8 @@ struct LimitArgs {
 }
 
 impl LimitArgs {
-    fn limits(&self) -> netsim::engine::limits::Limits {
-        netsim::engine::limits::Limits {
+    fn limits(&self) -> netsim::limits::Limits {
+        netsim::limits::Limits {
             max_events: self.max_events,
             max_packets_in_flight: self.max_packets_in_flight,
             max_nodes: self.max_nodes,

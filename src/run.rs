@@ -25,7 +25,7 @@ pub struct RunConfig {
     /// A progress line on stderr for long runs, when stderr is a terminal.
     pub progress: bool,
     /// Caps given on the command line (over the scenario's `[limits]`).
-    pub limits: crate::engine::limits::Limits,
+    pub limits: crate::limits::Limits,
 }
 
 impl RunConfig {
@@ -62,7 +62,7 @@ pub const RESULT_FILES: [&str; 5] = [
 
 /// Simulates `scenario` and writes its result folder atomically.
 ///
-/// A run stopped by a cap (`engine::limits`) still writes its folder, with
+/// A run stopped by a cap (`limits`) still writes its folder, with
 /// `INCOMPLETE.txt` giving the reason and `summary.txt` opening with an
 /// `INCOMPLETE:` line, and then returns `Error::Limit`.
 pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
@@ -124,7 +124,7 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
 fn write_report(
     out: &OutputDir,
     report: &Report,
-    hit: Option<&crate::engine::limits::LimitHit>,
+    hit: Option<&crate::limits::LimitHit>,
 ) -> Result<()> {
     if hit.is_some() {
         out.write("INCOMPLETE.txt", summary_text(report, hit))?;
@@ -140,7 +140,7 @@ fn write_report(
 }
 
 /// The summary, after two lines saying why when a cap stopped the run.
-fn summary_text(report: &Report, hit: Option<&crate::engine::limits::LimitHit>) -> String {
+fn summary_text(report: &Report, hit: Option<&crate::limits::LimitHit>) -> String {
     match hit {
         Some(hit) => format!("{}\n{hit}\n\n{}", hit.headline(), report.summary()),
         None => report.summary(),

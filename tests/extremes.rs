@@ -5,8 +5,8 @@
 //! that add up or stops at a cap with its message; nothing wraps or panics
 //! (the test profile keeps overflow checks on).
 
-use netsim::engine::limits::{Cap, Limits};
 use netsim::engine::{RunOptions, Simulation};
+use netsim::limits::{Cap, Limits};
 use netsim::scenario::Scenario;
 use std::process::Command;
 

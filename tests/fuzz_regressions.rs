@@ -6,8 +6,8 @@
 //! bounded while and renders its summary. Inputs that once crashed a target are
 //! checked for their exact outcome below.
 
-use netsim::engine::limits::Limits;
 use netsim::engine::{RunOptions, Simulation};
+use netsim::limits::Limits;
 use netsim::sim::SimTime;
 use std::path::{Path, PathBuf};
 
@@ -118,7 +118,7 @@ convergence = "0s"
     let mut sim = Simulation::new(sc, options).unwrap();
     sim.run_until(SimTime::from_secs(10));
     let hit = sim.limit_hit().expect("the event cap stops the run");
-    assert_eq!(hit.cap, netsim::engine::limits::Cap::Events);
+    assert_eq!(hit.cap, netsim::limits::Cap::Events);
     let report = sim.finish().unwrap();
     let timeline = &report.timeline;
     assert!(

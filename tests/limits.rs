@@ -5,8 +5,8 @@
 
 mod common;
 
-use netsim::engine::limits::{Cap, Limits};
 use netsim::engine::{RunOptions, Simulation};
+use netsim::limits::{Cap, Limits};
 use std::path::Path;
 
 fn entries(dir: &Path) -> Vec<String> {
@@ -220,7 +220,7 @@ fn the_node_cap_refuses_the_scenario_and_writes_nothing() {
 
 #[test]
 fn the_memory_cap_reads_the_resident_size() {
-    if netsim::engine::limits::resident_memory().is_none() {
+    if netsim::limits::resident_memory().is_none() {
         return; // not Linux: the memory cap is not enforced
     }
     let dir = common::temp_dir("memory");

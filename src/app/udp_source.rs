@@ -5,11 +5,12 @@
 //! own stream, so another flow never changes this one's packets.
 
 use super::{App, Ctx};
-use crate::scenario::{Distribution, FlowSpec, MAX_UDP_PAYLOAD, TrafficPattern};
+use crate::scenario::{Distribution, FlowSpec, TrafficPattern};
 use crate::sim::SimTime;
 use crate::sim::rng::{self, Rng};
 use crate::socket::{SocketId, SocketType};
 use crate::wire::ipv4::Ipv4Addr;
+use crate::wire::udp::MAX_UDP_PAYLOAD;
 
 pub struct UdpSource {
     spec: FlowSpec,

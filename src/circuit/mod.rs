@@ -197,9 +197,9 @@ pub fn simulate(sc: &Scenario, trace: Option<&mut TraceWriter>) -> CircuitReport
 pub fn simulate_capped(
     sc: &Scenario,
     trace: Option<&mut TraceWriter>,
-    limits: crate::engine::limits::Limits,
+    limits: crate::limits::Limits,
 ) -> crate::error::Result<CircuitReport> {
-    use crate::engine::limits::{Cap, LimitHit};
+    use crate::limits::{Cap, LimitHit};
     let caps = limits.or(sc.limits).resolved();
     let hit = |cap, limit, measured, at, events| {
         crate::error::Error::Limit(LimitHit {

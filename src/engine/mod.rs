@@ -22,7 +22,7 @@ use crate::trace::{DropReason, PacketEvent, SocketCall, TraceWriter};
 use crate::transport::tcp::TcpConfig;
 use std::collections::BTreeMap;
 
-pub mod limits;
+use crate::limits;
 pub(crate) mod local;
 mod tcp;
 use std::io::Write;
@@ -450,7 +450,7 @@ impl Simulation {
         }
         let world = World {
             now: SimTime::ZERO,
-            events: EventQueue::with_capacity(1024),
+            events: EventQueue::new(),
             net,
             sockets: SocketTable::default(),
             stats,

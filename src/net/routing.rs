@@ -372,6 +372,51 @@ mod tests {
         assert_eq!(r.next_hops(0, 1), &[0], "the longer path is not equal-cost");
     }
 
+    /// Validation answers reachability without a routing table
+    /// (`scenario::reach`); it must agree with the table on every pair.
+    #[test]
+    fn validation_reachability_agrees_with_the_routing_table() {
+        let mut checked = 0;
+        let mut small = vec![
+            scenario(
+                "[[link]]\nbetween=[\"R1\",\"A\"]\n[[link]]\nbetween=[\"A\",\"R2\"]\n[[link]]\nbetween=[\"B\",\"R2\"]\n",
+            ),
+            scenario("[[link]]\nbetween=[\"A\",\"B\"]\n[[link]]\nbetween=[\"R1\",\"R2\"]\n"),
+            scenario(
+                "[[link]]\nbetween=[\"A\",\"R1\"]\n[[link]]\nbetween=[\"R1\",\"R2\"]\n[[link]]\nbetween=[\"R2\",\"B\"]\n",
+            ),
+        ];
+        for entry in std::fs::read_dir("scenarios").unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                small.push(crate::scenario::load(&path).unwrap());
+            }
+        }
+        for sc in &small {
+            let routes = Routes::compute(sc);
+            let reach = crate::scenario::reach::Reachability::new(sc);
+            for a in 0..sc.nodes.len().min(200) {
+                for b in 0..sc.nodes.len().min(200) {
+                    let hosts = [a, b].iter().all(|&v| sc.nodes[v].kind == NodeKind::Host);
+                    if hosts {
+                        assert_eq!(
+                            reach.reachable(a, b),
+                            routes.reachable(a, b),
+                            "{} -> {}",
+                            sc.nodes[a].name,
+                            sc.nodes[b].name
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            checked >= 300,
+            "{checked} pairs: the scenarios folder went missing?"
+        );
+    }
+
     #[test]
     fn hosts_do_not_carry_transit_traffic() {
         // R1 - A - R2: the only way from R1 to R2 is through host A.

@@ -18,6 +18,7 @@
 
 pub mod cdf;
 mod failures;
+pub(crate) mod reach;
 pub mod schema;
 mod tcp;
 mod topology;
@@ -25,7 +26,6 @@ mod topology;
 pub use tcp::{AppSpec, DEFAULT_BACKLOG};
 
 use crate::error::{Error, Result, SourceMap};
-use crate::net::routing;
 use crate::sim::SimTime;
 use crate::units::{Bandwidth, Duration, QueueCapacity};
 use crate::wire::ipv4::Ipv4Addr;
@@ -53,7 +53,7 @@ pub struct Scenario {
     pub tcp: crate::transport::tcp::TcpConfig,
     pub tcp_backlog: u32,
     /// Caps on the run (`[limits]`; unset keys: the defaults).
-    pub limits: crate::engine::limits::Limits,
+    pub limits: crate::limits::Limits,
 }
 
 impl FailureSpec {
@@ -252,8 +252,7 @@ pub enum TrafficPattern {
     },
 }
 
-/// The largest UDP payload an IPv4 datagram can carry.
-pub const MAX_UDP_PAYLOAD: u64 = 65_507;
+pub use crate::wire::udp::MAX_UDP_PAYLOAD;
 const DEFAULT_DURATION: SimTime = SimTime::from_secs(10);
 /// The longest `duration` accepted: 10^6 hours (about 114 years), a fifth of
 /// what 64-bit nanoseconds hold.
@@ -454,7 +453,7 @@ impl Validator<'_> {
     }
 
     /// `[limits]`: every cap at least 1.
-    fn limits(&self, raw: Option<&RawLimits>) -> Result<crate::engine::limits::Limits> {
+    fn limits(&self, raw: Option<&RawLimits>) -> Result<crate::limits::Limits> {
         let Some(r) = raw else {
             return Ok(Default::default());
         };
@@ -468,7 +467,7 @@ impl Validator<'_> {
                 None => Ok(None),
             }
         };
-        Ok(crate::engine::limits::Limits {
+        Ok(crate::limits::Limits {
             max_events: count(&r.max_events, "max_events")?,
             max_packets_in_flight: count(&r.max_packets_in_flight, "max_packets_in_flight")?,
             max_nodes: count(&r.max_nodes, "max_nodes")?,
@@ -665,7 +664,7 @@ impl Validator<'_> {
         index: &BTreeMap<&str, usize>,
         sc: &Scenario,
     ) -> Result<Vec<FlowSpec>> {
-        let routes = routing::Routes::compute(sc);
+        let routes = reach::Reachability::new(sc);
         // Each flow name, and the offset of where it was first given.
         let mut names: BTreeMap<String, usize> = BTreeMap::new();
         let mut next_port: BTreeMap<usize, u16> = BTreeMap::new();
@@ -940,7 +939,7 @@ impl Validator<'_> {
             None => (f.to.get_ref().clone(), format!("/tmp/{flow}.sock")),
             Some((node, path)) => (node.to_string(), path.to_string()),
         };
-        let max = crate::socket::local::MAX_PATH;
+        let max = crate::wire::unix::MAX_PATH;
         if !(path.starts_with('/') || path.starts_with('@')) || path.len() > max {
             return self.err(f.to.span(), format!("`{path}` is not a Unix-domain socket path; expected \"NODE:/PATH\" with a path of at most {max} bytes, e.g. \"A:/tmp/app.sock\""));
         }
@@ -973,7 +972,7 @@ impl Validator<'_> {
             let span = f.socket.as_ref().map_or(f.to.span(), |s| s.span());
             return self.err(span, format!("path `{}` is already used by {} flow `{}`; expected one socket type per path on a host", l.path, kind(e.local.as_ref().map_or(l.socket, |o| o.socket)), e.name));
         }
-        let max = crate::socket::local::MAX_DATAGRAM;
+        let max = crate::wire::unix::MAX_DATAGRAM;
         if let (
             LocalSocket::Datagram,
             AppSpec::RequestResponse {

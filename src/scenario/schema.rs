@@ -1,7 +1,8 @@
 //! The scenario file as written: serde types that mirror the TOML, spans kept.
 //!
 //! Every table denies unknown keys, so a typo is an error at its line and column.
-//! Defaults are applied in `scenario::validate`, not here, so that they are
+//! Defaults are applied by the validator (`scenario::Validator`, in
+//! `scenario/mod.rs` and its submodules), not here, so that they are
 //! documented in one place.
 
 use crate::units::{Bandwidth, ByteSize, Duration, QueueCapacity};
@@ -29,11 +30,11 @@ pub struct RawScenario {
     /// Generated flows (`[[flows]]`), see `scenario::topology`.
     #[serde(default)]
     pub flows: Vec<RawFlowSet>,
-    /// Caps on the run (`[limits]`), see `engine::limits`.
+    /// Caps on the run (`[limits]`), see `limits`.
     pub limits: Option<RawLimits>,
 }
 
-/// `[limits]`: caps that stop a run (see `engine::limits`).
+/// `[limits]`: caps that stop a run (see `limits`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLimits {

@@ -55,10 +55,6 @@ impl<E> EventQueue<E> {
         }
     }
 
-    pub fn with_capacity(_n: usize) -> Self {
-        Self::new()
-    }
-
     #[inline]
     fn place(&mut self, time: u64, event: E) {
         match bucket_of(time, self.last) {

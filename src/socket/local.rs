@@ -34,12 +34,7 @@ use super::{SocketError, SocketId, SocketTable, SocketType};
 use crate::app::Ctx;
 use crate::engine::local::{Delivery, UnixListen, UnixSock};
 
-/// The default buffer of a Unix-domain socket (net.core.wmem_default).
-pub const LOCAL_BUFFER: u64 = 212_992;
-/// The largest datagram with the default buffer.
-pub const MAX_DATAGRAM: u64 = LOCAL_BUFFER;
-/// The longest path: `sun_path` holds 108 bytes, the last one a NUL.
-pub const MAX_PATH: usize = 107;
+pub use crate::wire::unix::{LOCAL_BUFFER, MAX_DATAGRAM, MAX_PATH};
 /// A datagram receiver refuses more while more than this many wait.
 pub const MAX_DGRAM_QUEUE: u64 = 10;
 

@@ -296,7 +296,7 @@ impl Ctx<'_> {
         to: Ipv4Addr,
         port: u16,
     ) -> Result<(), SocketError> {
-        if u64::from(len) > crate::scenario::MAX_UDP_PAYLOAD {
+        if u64::from(len) > crate::wire::udp::MAX_UDP_PAYLOAD {
             return Err(SocketError::MessageTooLong);
         }
         if self.world.sockets.open(sock)?.port.is_none() {

@@ -12,6 +12,7 @@ pub mod ipv4;
 pub mod pcap;
 pub mod tcp;
 pub mod udp;
+pub mod unix;
 
 pub use ipv4::{AddrParseError, IPPROTO_TCP, IPPROTO_UDP, Ipv4Addr, Ipv4Repr};
 pub use pcap::PcapWriter;

@@ -4,6 +4,10 @@ use super::WireError;
 use super::checksum;
 use super::ipv4::{IPPROTO_UDP, Ipv4Addr};
 
+/// The largest UDP payload an IPv4 datagram can carry: 65,535 bytes less the
+/// 20-byte IPv4 and 8-byte UDP headers.
+pub const MAX_UDP_PAYLOAD: u64 = 65_507;
+
 /// Every field of a UDP header except the checksum, plus the payload length
 /// (the payload itself is implied).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
