@@ -39,8 +39,8 @@ struct LinkState {
     /// Channels per direction (`channels`), or bit/s (`bandwidth`).
     limit: u64,
     channels: bool,
-    /// How many failures (of the link, or of a router at either end) hold it down.
-    down_causes: u32,
+    /// Whether a failure holds the link down (`net::failures` counts the causes).
+    down: bool,
     held: BTreeMap<Holder, u64>,
     /// Sum of the held amounts.
     reserved: u64,
@@ -76,7 +76,7 @@ impl Links {
                 .map(|l| LinkState {
                     limit: l.channels.map_or(l.bandwidth.0, u64::from),
                     channels: l.channels.is_some(),
-                    down_causes: 0,
+                    down: false,
                     held: BTreeMap::new(),
                     reserved: 0,
                     reserved_integral: 0,
@@ -100,26 +100,22 @@ impl Links {
     }
 
     pub fn is_up(&self, link: usize) -> bool {
-        self.links[link].down_causes == 0
+        !self.links[link].down
     }
 
-    /// One more (or one fewer) failure holds `link` down. Returns whether the
-    /// link changed state, and when it went down, the holders whose
-    /// reservations it took with it.
-    pub fn change(&mut self, now: SimTime, link: usize, down: bool) -> (bool, Vec<Holder>) {
+    /// `link` went down: it carries nothing more, and every reservation on it
+    /// is lost. Returns the holders whose reservations it took with it.
+    pub fn fail(&mut self, now: SimTime, link: usize) -> Vec<Holder> {
         let l = &mut self.links[link];
-        if !down {
-            l.down_causes -= 1;
-            return (l.down_causes == 0, Vec::new());
-        }
-        l.down_causes += 1;
-        if l.down_causes > 1 {
-            return (false, Vec::new());
-        }
         l.advance(now);
+        l.down = true;
         l.reserved = 0;
-        let lost = std::mem::take(&mut l.held);
-        (true, lost.into_keys().collect())
+        std::mem::take(&mut l.held).into_keys().collect()
+    }
+
+    /// `link` is back up (with nothing reserved on it).
+    pub fn restore(&mut self, link: usize) {
+        self.links[link].down = false;
     }
 
     /// Reserves a circuit of `rate` on both directions of `link` for `holder`.
@@ -132,7 +128,7 @@ impl Links {
     ) -> Result<(), Refusal> {
         let amount = self.amount(link, rate);
         let l = &mut self.links[link];
-        if l.down_causes > 0 {
+        if l.down {
             l.refusals += 1;
             return Err(Refusal::LinkDown);
         }
@@ -167,19 +163,13 @@ impl Links {
     /// One row per link direction, utilisations as fractions of `duration`.
     pub fn report(&mut self, sc: &Scenario, duration: SimTime) -> Vec<LinkDirectionReport> {
         let mut rows = Vec::with_capacity(self.used.len());
+        let names = sc.direction_names();
         for (i, l) in self.links.iter_mut().enumerate() {
             l.advance(duration);
-            let spec = &sc.links[i];
-            let suffix = match parallel_rank(sc, i) {
-                0 => String::new(),
-                r => format!("#{}", r + 1),
-            };
             let full = u128::from(l.limit) as f64 * duration.as_nanos() as f64;
-            for (direction, (from, to)) in
-                [(spec.a, spec.b), (spec.b, spec.a)].into_iter().enumerate()
-            {
+            for direction in 0..2 {
                 rows.push(LinkDirectionReport {
-                    name: format!("{}->{}{suffix}", sc.nodes[from].name, sc.nodes[to].name),
+                    name: names[i * 2 + direction].clone(),
                     capacity: if l.channels {
                         format!("{} ch", l.limit)
                     } else {
@@ -195,15 +185,4 @@ impl Links {
         }
         rows
     }
-}
-
-/// How many earlier links join the same two nodes (a second one is "A->B#2",
-/// as in the packet engine's names).
-fn parallel_rank(sc: &Scenario, i: usize) -> usize {
-    let l = &sc.links[i];
-    let key = (l.a.min(l.b), l.a.max(l.b));
-    sc.links[..i]
-        .iter()
-        .filter(|o| (o.a.min(o.b), o.a.max(o.b)) == key)
-        .count()
 }

@@ -5,9 +5,10 @@
 use super::capacity::{Holder, Links, Refusal};
 use super::report::{Cause, CircuitReport, FlowHead, FlowTally, OutageTally, Outcome, SERIES_BINS};
 use super::traffic::{CallArrivals, Offer};
+use crate::net::failures::LinkStates;
 use crate::net::routing::Routes;
-use crate::scenario::{Element, FailureSpec, Scenario, TrafficPattern};
-use crate::sim::{EventQueue, SimTime, rng};
+use crate::scenario::{Scenario, TrafficPattern};
+use crate::sim::{EventQueue, SimTime};
 use crate::trace::TraceWriter;
 use std::collections::BTreeSet;
 
@@ -98,8 +99,7 @@ pub(super) struct Sim<'a> {
     pub(super) max_events: u64,
     links: Links,
     routes: Routes,
-    node_links: Vec<Vec<usize>>,
-    failure_rngs: Vec<rng::Rng>,
+    failures: LinkStates,
     /// Per failure: the outage it has open while its element is down.
     open_outages: Vec<Option<usize>>,
     /// The latest instant a reconvergence is scheduled for (one per instant).
@@ -111,11 +111,6 @@ pub(super) struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     pub fn new(sc: &'a Scenario, trace: Option<&'a mut TraceWriter>) -> Sim<'a> {
-        let mut node_links = vec![Vec::new(); sc.nodes.len()];
-        for (i, l) in sc.links.iter().enumerate() {
-            node_links[l.a].push(i);
-            node_links[l.b].push(i);
-        }
         Sim {
             sc,
             trace,
@@ -125,10 +120,7 @@ impl<'a> Sim<'a> {
             max_events: u64::MAX,
             links: Links::new(sc),
             routes: Routes::compute(sc),
-            node_links,
-            failure_rngs: (0..sc.failures.len())
-                .map(|i| rng::stream(sc.seed, &sc.failure_label(i)))
-                .collect(),
+            failures: LinkStates::new(sc),
             open_outages: vec![None; sc.failures.len()],
             reconverge_at: None,
             flows: sc
@@ -196,20 +188,8 @@ impl<'a> Sim<'a> {
 
     /// Failures first, then the flows, as the packet engine starts them.
     fn start(&mut self) {
-        for (i, f) in self.sc.failures.iter().enumerate() {
-            let index = i as u32;
-            match *f {
-                FailureSpec::Scheduled { down, up, .. } => {
-                    self.events.push(down, Ev::Failure { index, down: true });
-                    if let Some(up) = up {
-                        self.events.push(up, Ev::Failure { index, down: false });
-                    }
-                }
-                FailureSpec::Random { mtbf, .. } => {
-                    let t = self.draw_period(i, mtbf);
-                    self.events.push(t, Ev::Failure { index, down: true });
-                }
-            }
+        for (at, index, down) in self.failures.first_changes(self.sc) {
+            self.events.push(at, Ev::Failure { index, down });
         }
         for (i, f) in self.sc.flows.iter().enumerate() {
             if f.local.is_some() {
@@ -657,23 +637,11 @@ impl<'a> Sim<'a> {
 
     // ---- failures --------------------------------------------------------
 
-    fn draw_period(&mut self, index: usize, mean: SimTime) -> SimTime {
-        let x = rng::exponential(&mut self.failure_rngs[index], mean.as_nanos() as f64);
-        SimTime(x.round() as u64)
-    }
-
     /// As the packet engine: the element's links change state, routes follow
     /// after detection + convergence, and a random process draws its next change.
     fn on_failure(&mut self, index: usize, down: bool) {
-        let spec = self.sc.failures[index];
-        let (label, what, links) = match spec.element() {
-            Element::Link(l) => (self.sc.link_label(l), "link", vec![l]),
-            Element::Node(n) => (
-                self.sc.nodes[n].name.clone(),
-                "node",
-                self.node_links[n].clone(),
-            ),
-        };
+        let change = self.failures.apply(self.sc, index, down);
+        let (what, label) = (change.what, change.subject);
         if let Some(t) = &mut self.trace {
             let state = if down { "down" } else { "up" };
             t.note(self.now, &label, &format!("{what}-{state}"), "");
@@ -695,17 +663,21 @@ impl<'a> Sim<'a> {
             usize::MAX
         };
         let mut hit = BTreeSet::new();
-        for l in links {
-            let (changed, lost) = self.links.change(self.now, l, down);
-            if changed {
-                let at = self.now + self.sc.routing.detection + self.sc.routing.convergence;
-                if self.reconverge_at != Some(at) {
-                    self.reconverge_at = Some(at);
-                    self.events.push(at, Ev::Reconverge);
-                }
+        for l in change.changed {
+            let l = l as usize;
+            let at = self.now + self.sc.routing.detection + self.sc.routing.convergence;
+            if self.reconverge_at != Some(at) {
+                self.reconverge_at = Some(at);
+                self.events.push(at, Ev::Reconverge);
+            }
+            if !down {
+                self.links.restore(l);
+                continue;
             }
             hit.extend(
-                lost.into_iter()
+                self.links
+                    .fail(self.now, l)
+                    .into_iter()
                     .filter(|&(call, epoch)| self.calls[call as usize].epoch == epoch)
                     .map(|(call, _)| call),
             );
@@ -713,8 +685,7 @@ impl<'a> Sim<'a> {
         for call in hit {
             self.break_circuit(call, outage);
         }
-        if let FailureSpec::Random { mtbf, mttr, .. } = spec {
-            let next = self.draw_period(index, if down { mttr } else { mtbf });
+        if let Some(next) = change.next_change {
             self.events.push(
                 self.now + next,
                 Ev::Failure {
@@ -726,19 +697,15 @@ impl<'a> Sim<'a> {
     }
 
     fn on_reconverge(&mut self) {
-        let links = &self.links;
-        self.routes = Routes::compute_with(self.sc, |l| links.is_up(l));
+        let failures = &self.failures;
+        self.routes = Routes::compute_with(self.sc, |l| failures.is_up(l));
         if let Some(t) = &mut self.trace {
-            let down: Vec<String> = (0..self.sc.links.len())
-                .filter(|&l| !links.is_up(l))
-                .map(|l| self.sc.link_label(l))
-                .collect();
-            let detail = if down.is_empty() {
-                "all links up".to_string()
-            } else {
-                format!("links down: {}", down.join(" "))
-            };
-            t.note(self.now, "-", "routes-updated", &detail);
+            t.note(
+                self.now,
+                "-",
+                "routes-updated",
+                &failures.routes_note(self.sc),
+            );
         }
     }
 

@@ -11,10 +11,11 @@ use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
 use crate::net::Network;
+use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
 use crate::net::routing::Routes;
-use crate::scenario::{Element, FailureSpec, NodeKind, Protocol, Scenario, TrafficPattern};
+use crate::scenario::{NodeKind, Protocol, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
 use crate::socket::{SocketError, SocketId, SocketTable, UdpDelivery};
 use crate::stats::{Collector, Report};
@@ -76,13 +77,8 @@ pub struct World {
     pub sockets: SocketTable,
     pub stats: Collector,
     pub(crate) app_stream_offsets: Vec<u64>,
-    /// Per link: how many failures (its own, or of a router at either end)
-    /// hold it down; the link is up when this is zero.
-    link_down_causes: Vec<u32>,
-    /// Per node: the links attached to it.
-    node_links: Vec<Vec<u32>>,
-    /// Per failure: its random stream (used by random failure processes).
-    failure_rngs: Vec<rng::Rng>,
+    /// Which links the scenario's failures hold down, and when they change.
+    failures: LinkStates,
     trace: Option<TraceWriter>,
     /// Packet captures (`Simulation::capture_pcap`), if enabled.
     capture: Option<crate::capture::Capture>,
@@ -221,57 +217,27 @@ impl World {
     /// Applies `Scenario::failures[index]` going down or up, and schedules the
     /// next change of a random failure process.
     fn on_failure(&mut self, sc: &Scenario, index: u32, down: bool) {
-        let spec = sc.failures[index as usize];
-        let element = spec.element();
-        let (subject, what) = match element {
-            Element::Link(l) => (sc.link_label(l), "link"),
-            Element::Node(n) => (sc.nodes[n].name.clone(), "node"),
-        };
+        let change = self.failures.apply(sc, index as usize, down);
         if let Some(t) = &mut self.trace {
-            let event = format!("{what}-{}", if down { "down" } else { "up" });
-            t.note(self.now, &subject, &event, "");
+            let event = format!("{}-{}", change.what, if down { "down" } else { "up" });
+            t.note(self.now, &change.subject, &event, "");
         }
-        self.stats.element_changed(self.now, subject, down);
-        let links = match element {
-            Element::Link(l) => vec![l as u32],
-            Element::Node(n) => self.node_links[n].clone(),
-        };
-        for l in links {
-            let causes = &mut self.link_down_causes[l as usize];
-            let changed = if down {
-                *causes += 1;
-                *causes == 1
-            } else {
-                *causes -= 1;
-                *causes == 0
-            };
-            if changed {
-                self.set_link(l, down);
-                self.events.push(
-                    self.now + sc.routing.detection,
-                    Event::Detect { link: l, down },
-                );
-                self.events.push(
-                    self.now + sc.routing.detection + sc.routing.convergence,
-                    Event::Reconverge,
-                );
-            }
+        self.stats.element_changed(self.now, change.subject, down);
+        for l in change.changed {
+            self.set_link(l, down);
+            self.events.push(
+                self.now + sc.routing.detection,
+                Event::Detect { link: l, down },
+            );
+            self.events.push(
+                self.now + sc.routing.detection + sc.routing.convergence,
+                Event::Reconverge,
+            );
         }
-        if let FailureSpec::Random { mtbf, mttr, .. } = spec {
-            let mean = if down { mttr } else { mtbf };
-            let next = self.draw_period(index, mean);
+        if let Some(next) = change.next_change {
             self.events
                 .push(self.now + next, Event::Failure { index, down: !down });
         }
-    }
-
-    /// An exponential draw with mean `mean` from failure `index`'s stream.
-    fn draw_period(&mut self, index: u32, mean: SimTime) -> SimTime {
-        let x = rng::exponential(
-            &mut self.failure_rngs[index as usize],
-            mean.as_nanos() as f64,
-        );
-        SimTime(x.round() as u64)
     }
 
     /// Fails or restores both directions of link `l`; a failure loses every
@@ -305,21 +271,12 @@ impl World {
     }
 
     fn on_reconverge(&mut self, sc: &Scenario) {
-        let causes = &self.link_down_causes;
+        let failures = &self.failures;
         self.net
-            .set_routes(Routes::compute_with(sc, |l| causes[l] == 0));
+            .set_routes(Routes::compute_with(sc, |l| failures.is_up(l)));
         self.stats.reconverged(self.now);
         if let Some(t) = &mut self.trace {
-            let down: Vec<String> = (0..sc.links.len())
-                .filter(|&l| causes[l] > 0)
-                .map(|l| sc.link_label(l))
-                .collect();
-            let detail = if down.is_empty() {
-                "all links up".to_string()
-            } else {
-                format!("links down: {}", down.join(" "))
-            };
-            t.note(self.now, "-", "routes-updated", &detail);
+            t.note(self.now, "-", "routes-updated", &failures.routes_note(sc));
         }
     }
 
@@ -455,11 +412,7 @@ impl Simulation {
             sockets: SocketTable::default(),
             stats,
             app_stream_offsets: vec![0; apps.len()],
-            link_down_causes: vec![0; scenario.links.len()],
-            node_links: node_links(&scenario),
-            failure_rngs: (0..scenario.failures.len())
-                .map(|i| rng::stream(scenario.seed, &scenario.failure_label(i)))
-                .collect(),
+            failures: LinkStates::new(&scenario),
             trace: options.trace.map(TraceWriter::new),
             capture: None,
             tcp: tcp::TcpStack::new(
@@ -524,26 +477,8 @@ impl Simulation {
 
     fn start(&mut self) {
         self.started = true;
-        for (i, f) in self.scenario.failures.iter().enumerate() {
-            let index = i as u32;
-            match *f {
-                FailureSpec::Scheduled { down, up, .. } => {
-                    self.world
-                        .events
-                        .push(down, Event::Failure { index, down: true });
-                    if let Some(up) = up {
-                        self.world
-                            .events
-                            .push(up, Event::Failure { index, down: false });
-                    }
-                }
-                FailureSpec::Random { mtbf, .. } => {
-                    let t = self.world.draw_period(index, mtbf);
-                    self.world
-                        .events
-                        .push(t, Event::Failure { index, down: true });
-                }
-            }
+        for (at, index, down) in self.world.failures.first_changes(&self.scenario) {
+            self.world.events.push(at, Event::Failure { index, down });
         }
         for i in 0..self.apps.len() as u32 {
             self.with_app(i, |app, ctx| app.start(ctx));
@@ -685,13 +620,4 @@ impl Simulation {
             .stats
             .report(&self.scenario, &self.world.net, self.processed))
     }
-}
-
-fn node_links(sc: &Scenario) -> Vec<Vec<u32>> {
-    let mut v = vec![Vec::new(); sc.nodes.len()];
-    for (i, l) in sc.links.iter().enumerate() {
-        v[l.a].push(i as u32);
-        v[l.b].push(i as u32);
-    }
-    v
 }

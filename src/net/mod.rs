@@ -3,6 +3,7 @@
 //! Owns no events and draws no conclusions: the engine asks it to move packets
 //! and reports what happened to the trace and statistics.
 
+pub mod failures;
 pub mod link;
 pub mod multipath;
 pub mod packet;
@@ -46,17 +47,10 @@ impl Network {
             })
             .collect();
         let mut channels = Vec::with_capacity(sc.links.len() * 2);
-        let mut channel_names = Vec::with_capacity(sc.links.len() * 2);
+        let channel_names = sc.direction_names();
         for (i, l) in sc.links.iter().enumerate() {
-            // A second link between the same two nodes is named "A->B#2".
-            let rank = parallel_rank(sc, i);
-            let suffix = if rank > 0 {
-                format!("#{}", rank + 1)
-            } else {
-                String::new()
-            };
-            for (from, to) in [(l.a, l.b), (l.b, l.a)] {
-                let name = format!("{}->{}{suffix}", nodes[from].name, nodes[to].name);
+            for (direction, (from, to)) in [(l.a, l.b), (l.b, l.a)].into_iter().enumerate() {
+                let name = &channel_names[i * 2 + direction];
                 // Stable label: by endpoints and rank, not by declaration index,
                 // so declaring another link elsewhere changes no draws here.
                 let label = format!("link:{name}");
@@ -71,7 +65,6 @@ impl Network {
                     l.loss,
                     rng,
                 ));
-                channel_names.push(name);
             }
             channels[i * 2].set_drop_list(l.drop.clone());
         }
@@ -120,14 +113,4 @@ impl Network {
     pub fn node_name(&self, n: u32) -> &str {
         &self.nodes[n as usize].name
     }
-}
-
-/// How many earlier links join the same two nodes (for parallel links).
-fn parallel_rank(sc: &Scenario, i: usize) -> usize {
-    let l = &sc.links[i];
-    let key = (l.a.min(l.b), l.a.max(l.b));
-    sc.links[..i]
-        .iter()
-        .filter(|o| (o.a.min(o.b), o.a.max(o.b)) == key)
-        .count()
 }

@@ -71,6 +71,29 @@ impl Scenario {
         format!("{}-{}", self.nodes[link.a].name, self.nodes[link.b].name)
     }
 
+    /// The names of every link direction, two per link in channel order
+    /// (a→b, then b→a): "A->R1"; a second link between the same two nodes is
+    /// "A->R1#2". Both switching modes name directions this way.
+    pub fn direction_names(&self) -> Vec<String> {
+        let mut seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        let mut names = Vec::with_capacity(self.links.len() * 2);
+        for l in &self.links {
+            let rank = seen.entry((l.a.min(l.b), l.a.max(l.b))).or_insert(0);
+            *rank += 1;
+            let suffix = match *rank {
+                1 => String::new(),
+                r => format!("#{r}"),
+            };
+            for (from, to) in [(l.a, l.b), (l.b, l.a)] {
+                names.push(format!(
+                    "{}->{}{suffix}",
+                    self.nodes[from].name, self.nodes[to].name
+                ));
+            }
+        }
+        names
+    }
+
     /// The random-stream label of failure `i`: by element and rank among the
     /// failures of that element, not by declaration index, so that adding a
     /// failure elsewhere changes none of this one's draws.
