@@ -18,51 +18,7 @@ use crate::sim::SimTime;
 use crate::wire::ipv4::Ipv4Addr;
 use std::io::{self, Write};
 
-/// Why a packet was dropped. The order is the order of columns in the statistics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum DropReason {
-    QueueOverflow,
-    RandomLoss,
-    TtlExpired,
-    NoRoute,
-    PortUnreachable,
-    SocketBufferFull,
-    LinkDown,
-    BacklogFull,
-    Injected,
-}
-
-impl DropReason {
-    pub const ALL: [DropReason; 9] = [
-        DropReason::QueueOverflow,
-        DropReason::RandomLoss,
-        DropReason::TtlExpired,
-        DropReason::NoRoute,
-        DropReason::PortUnreachable,
-        DropReason::SocketBufferFull,
-        DropReason::LinkDown,
-        DropReason::BacklogFull,
-        DropReason::Injected,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DropReason::QueueOverflow => "queue-overflow",
-            DropReason::RandomLoss => "random-loss",
-            DropReason::TtlExpired => "ttl-expired",
-            DropReason::NoRoute => "no-route",
-            DropReason::PortUnreachable => "port-unreachable",
-            DropReason::SocketBufferFull => "socket-buffer-full",
-            DropReason::LinkDown => "link-down",
-            DropReason::BacklogFull => "backlog-full",
-            DropReason::Injected => "injected",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
+pub use crate::net::packet::DropReason;
 
 /// What happened to a packet, where.
 #[derive(Clone, Copy, Debug)]

@@ -10,12 +10,12 @@ use crate::app::tcp::{TcpClient, TcpServer};
 use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
-use crate::net::Network;
 use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
 use crate::net::routing::Routes;
-use crate::scenario::{NodeKind, Protocol, Scenario, TrafficPattern};
+use crate::net::{Arrival, Forward, Network};
+use crate::scenario::{Protocol, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
 use crate::socket::{SocketError, SocketId, SocketTable, UdpDelivery};
 use crate::stats::{Collector, Report};
@@ -132,20 +132,16 @@ impl World {
         self.forward(node, id);
     }
 
-    /// Looks up the route at `node` and queues the packet on the outgoing channel.
+    /// Queues the packet on the channel the IP layer chooses at `node`.
     fn forward(&mut self, node: u32, packet: PacketId) {
-        let Some(channel) = self.net.next_hop(node, packet) else {
-            return self.drop_packet(node, None, DropReason::NoRoute, packet);
+        let channel = match self.net.forward(node, packet) {
+            Forward::Enqueue(channel) => channel,
+            Forward::Drop(channel, reason) => {
+                return self.drop_packet(node, channel, reason, packet);
+            }
         };
-        if !self.net.channels[channel as usize].up {
-            // Routes still point into a failed link until the routers reconverge.
-            return self.drop_packet(node, Some(channel), DropReason::LinkDown, packet);
-        }
-        let len = self.net.packets.get(packet).wire_len();
-        if !self.net.channels[channel as usize].has_room(len) {
-            return self.drop_packet(node, Some(channel), DropReason::QueueOverflow, packet);
-        }
         self.record(node, PacketEvent::Enqueue { channel }, packet);
+        let len = self.net.packets.get(packet).wire_len();
         match self.net.channels[channel as usize].offer(packet, len) {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
             Offer::Queued => {
@@ -199,19 +195,11 @@ impl World {
             return self.drop_packet(node, Some(channel), DropReason::RandomLoss, packet);
         }
         self.record(node, PacketEvent::Receive { channel }, packet);
-        if self.net.packets.get(packet).dst == node {
-            return self.deliver(node, packet);
+        match self.net.on_receive(node, packet) {
+            Arrival::Deliver => self.deliver(node, packet),
+            Arrival::Forward => self.forward(node, packet),
+            Arrival::Drop(reason) => self.drop_packet(node, None, reason, packet),
         }
-        if self.net.nodes[node as usize].kind != NodeKind::Router {
-            // Routes never send transit traffic through a host.
-            return self.drop_packet(node, None, DropReason::NoRoute, packet);
-        }
-        let p = self.net.packets.get_mut(packet);
-        p.ttl = p.ttl.saturating_sub(1);
-        if p.ttl == 0 {
-            return self.drop_packet(node, None, DropReason::TtlExpired, packet);
-        }
-        self.forward(node, packet);
     }
 
     /// Applies `Scenario::failures[index]` going down or up, and schedules the

@@ -1,7 +1,9 @@
 //! The network layer: nodes, link directions, forwarding tables and packets.
 //!
-//! Owns no events and draws no conclusions: the engine asks it to move packets
-//! and reports what happened to the trace and statistics.
+//! Decides what the IP layer does with a packet (`forward`, `on_receive`:
+//! route, link state, queue room, TTL, hosts that do not forward) but owns no
+//! events and writes nothing: the engine schedules what it decides and reports
+//! it to the trace and statistics.
 
 pub mod failures;
 pub mod link;
@@ -14,9 +16,28 @@ use crate::sim::rng;
 use crate::wire::ipv4::Ipv4Addr;
 use link::{Channel, ChannelId};
 use multipath::MultipathState;
-use packet::{PacketArena, PacketId};
+use packet::{DropReason, PacketArena, PacketId};
 use routing::Routes;
 use std::collections::BTreeMap;
+
+/// The IP layer's decision for a packet leaving a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forward {
+    /// Join this channel's queue (or its transmitter, if idle).
+    Enqueue(ChannelId),
+    /// Lost here, on the way to this channel (if one was chosen).
+    Drop(Option<ChannelId>, DropReason),
+}
+
+/// The IP layer's decision for a packet that reached a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// The packet is for this node: hand it to the host's transport layer.
+    Deliver,
+    /// A router passes it on (TTL already decremented): see `Network::forward`.
+    Forward,
+    Drop(DropReason),
+}
 
 pub struct Node {
     pub name: String,
@@ -95,6 +116,41 @@ impl Network {
         Some(self.multipath.choose(node, group, members, p, name))
     }
 
+    /// Where `node` sends `packet` next: the channel it joins, or why it is
+    /// dropped here (no route, the link is down, the queue is full).
+    pub fn forward(&mut self, node: u32, packet: PacketId) -> Forward {
+        let Some(channel) = self.next_hop(node, packet) else {
+            return Forward::Drop(None, DropReason::NoRoute);
+        };
+        let c = &self.channels[channel as usize];
+        if !c.up {
+            // Routes still point into a failed link until the routers reconverge.
+            return Forward::Drop(Some(channel), DropReason::LinkDown);
+        }
+        if !c.has_room(self.packets.get(packet).wire_len()) {
+            return Forward::Drop(Some(channel), DropReason::QueueOverflow);
+        }
+        Forward::Enqueue(channel)
+    }
+
+    /// `packet` has arrived at `node`: delivered here, or forwarded on (a
+    /// router, its TTL decremented), or dropped.
+    pub fn on_receive(&mut self, node: u32, packet: PacketId) -> Arrival {
+        if self.packets.get(packet).dst == node {
+            return Arrival::Deliver;
+        }
+        if self.nodes[node as usize].kind != NodeKind::Router {
+            // Routes never send transit traffic through a host.
+            return Arrival::Drop(DropReason::NoRoute);
+        }
+        let p = self.packets.get_mut(packet);
+        p.ttl = p.ttl.saturating_sub(1);
+        if p.ttl == 0 {
+            return Arrival::Drop(DropReason::TtlExpired);
+        }
+        Arrival::Forward
+    }
+
     /// Routers switch to `routes` (recomputed after a failure or repair).
     pub fn set_routes(&mut self, routes: Routes) {
         self.multipath.routes_changed(routes.group_count());
@@ -112,5 +168,76 @@ impl Network {
 
     pub fn node_name(&self, n: u32) -> &str {
         &self.nodes[n as usize].name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::packet::{NO_FLOW, Packet, Transport};
+    use crate::scenario::parse;
+    use crate::sim::SimTime;
+    use crate::wire::udp::UdpRepr;
+
+    /// A - R1 - B, with a 1-packet queue on R1->B.
+    fn network() -> Network {
+        let text = "[[node]]\nname=\"A\"\n[[node]]\nname=\"B\"\n[[node]]\nname=\"R1\"\nkind=\"router\"\n\
+                    [[link]]\nbetween=[\"A\",\"R1\"]\n[[link]]\nbetween=[\"R1\",\"B\"]\nqueue=\"1p\"\n";
+        Network::build(&parse("t.toml", text, "t").unwrap())
+    }
+
+    fn packet(net: &mut Network, src: u32, dst: u32, ttl: u8) -> PacketId {
+        net.packets.insert(Packet {
+            uid: 0,
+            src,
+            dst,
+            src_addr: net.nodes[src as usize].addr,
+            dst_addr: net.nodes[dst as usize].addr,
+            ttl,
+            transport: Transport::Udp(UdpRepr {
+                src_port: 1,
+                dst_port: 9,
+                payload_len: 100,
+            }),
+            payload_origin: 0,
+            flow: NO_FLOW,
+            sent_at: SimTime::ZERO,
+        })
+    }
+
+    #[test]
+    fn forwarding_decisions_need_no_engine() {
+        let mut net = network();
+        let (a, b, r1) = (0, 1, 2);
+        let p = packet(&mut net, a, b, 64);
+        assert_eq!(net.forward(a, p), Forward::Enqueue(0), "A->R1 is channel 0");
+        assert_eq!(net.on_receive(r1, p), Arrival::Forward);
+        assert_eq!(net.packets.get(p).ttl, 63, "the router decrements the TTL");
+        assert_eq!(
+            net.forward(r1, p),
+            Forward::Enqueue(2),
+            "R1->B is channel 2"
+        );
+        assert_eq!(net.on_receive(b, p), Arrival::Deliver);
+
+        let dying = packet(&mut net, a, b, 1);
+        assert_eq!(
+            net.on_receive(r1, dying),
+            Arrival::Drop(DropReason::TtlExpired)
+        );
+
+        // Hosts never forward, even towards a destination they could reach.
+        let transit = packet(&mut net, b, a, 64);
+        assert_eq!(
+            net.on_receive(b, transit),
+            Arrival::Drop(DropReason::NoRoute)
+        );
+
+        net.channels[2].up = false;
+        assert_eq!(
+            net.forward(r1, p),
+            Forward::Drop(Some(2), DropReason::LinkDown),
+            "routes still point into the failed link"
+        );
     }
 }
