@@ -176,9 +176,11 @@ pub fn fat_tree_scenario(k: usize, senders: usize) -> String {
     )
 }
 
-/// A fat-tree with at most 4,096 transfers (k = 32: every other host).
+/// A fat-tree with at most 4,096 transfers (k = 32: every other host), or
+/// 8,192 from k = 48 on (27,648 hosts: every third or so).
 pub fn fat_tree(k: usize) -> BenchRow {
-    let senders = (k * k * k / 4).min(4096);
+    let most = if k >= 48 { 8192 } else { 4096 };
+    let senders = (k * k * k / 4).min(most);
     time_scenario(
         format!("fat-tree k={k}, ECMP, {senders} x 1 MB TCP, 10 s"),
         &fat_tree_scenario(k, senders),

@@ -54,7 +54,15 @@ fn rejects(file: &str, expected_stderr: &str) {
 fn unknown_key_in_link() {
     rejects(
         "tests/bad_input/unknown_key_in_link.toml",
-        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`, `channels`, `drop`\n",
+        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`, `channels`, `drop`, `aqm`, `aqm_target`, `aqm_interval`\n",
+    );
+}
+
+#[test]
+fn unknown_aqm() {
+    rejects(
+        "tests/bad_input/unknown_aqm.toml",
+        "error: tests/bad_input/unknown_aqm.toml:9:7: unknown aqm `blue`; expected \"drop-tail\", \"red\", \"codel\" or \"fq-codel\"\n",
     );
 }
 

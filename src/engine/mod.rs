@@ -12,6 +12,7 @@ use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
 use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
+use crate::net::multipath::flow_hash;
 use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
 use crate::net::routing::Routes;
 use crate::net::{Arrival, Forward, Network};
@@ -79,6 +80,8 @@ pub struct World {
     pub(crate) app_stream_offsets: Vec<u64>,
     /// Which links the scenario's failures hold down, and when they change.
     failures: LinkStates,
+    /// Scratch: packets an AQM dropped at a dequeue (kept to reuse its buffer).
+    aqm_dropped: Vec<PacketId>,
     trace: Option<TraceWriter>,
     /// Packet captures (`Simulation::capture_pcap`), if enabled.
     capture: Option<crate::capture::Capture>,
@@ -134,19 +137,25 @@ impl World {
 
     /// Queues the packet on the channel the IP layer chooses at `node`.
     fn forward(&mut self, node: u32, packet: PacketId) {
-        let channel = match self.net.forward(node, packet) {
+        let channel = match self.net.forward(self.now, node, packet) {
             Forward::Enqueue(channel) => channel,
             Forward::Drop(channel, reason) => {
                 return self.drop_packet(node, channel, reason, packet);
             }
         };
         self.record(node, PacketEvent::Enqueue { channel }, packet);
-        let len = self.net.packets.get(packet).wire_len();
-        match self.net.channels[channel as usize].offer(packet, len) {
+        let p = self.net.packets.get(packet);
+        let len = p.wire_len();
+        let c = &mut self.net.channels[channel as usize];
+        let hash = if c.classifies() { flow_hash(0, p) } else { 0 };
+        match c.offer(self.now, packet, len, hash) {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
-            Offer::Queued => {
-                let waiting = self.net.channels[channel as usize].queue_len().0;
+            Offer::Queued { evicted } => {
+                let waiting = c.queue_len().0;
                 self.stats.queue(self.now, channel, waiting);
+                if let Some(victim) = evicted {
+                    self.drop_packet(node, Some(channel), DropReason::QueueOverflow, victim);
+                }
             }
         }
     }
@@ -173,7 +182,12 @@ impl World {
             return; // the link failed meanwhile; the packet is already counted lost
         }
         let (from, delay) = (c.from, c.delay);
-        let (_, next) = c.finish();
+        let mut dropped = std::mem::take(&mut self.aqm_dropped);
+        let (_, next) = c.finish(self.now, &mut dropped);
+        for victim in dropped.drain(..) {
+            self.drop_packet(from, Some(channel), DropReason::AqmDrop, victim);
+        }
+        self.aqm_dropped = dropped;
         self.events
             .push(self.now + delay, Event::Arrive { channel, epoch });
         if let Some((packet, t)) = next {
@@ -401,6 +415,7 @@ impl Simulation {
             stats,
             app_stream_offsets: vec![0; apps.len()],
             failures: LinkStates::new(&scenario),
+            aqm_dropped: Vec::new(),
             trace: options.trace.map(TraceWriter::new),
             capture: None,
             tcp: tcp::TcpStack::new(

@@ -1,4 +1,5 @@
-//! One direction of a point-to-point link: a transmitter with a drop-tail queue.
+//! One direction of a point-to-point link: a transmitter and its queue
+//! (drop-tail by default, or an AQM: see `net::queue`).
 //!
 //! Two delays, two events (as in ns-3): the transmitter is busy for the
 //! serialization time (bits / bandwidth), then the packet propagates for the
@@ -6,7 +7,8 @@
 //! serialized. Random loss is drawn when a packet reaches the far end, from
 //! this direction's own stream.
 
-use super::packet::PacketId;
+use super::packet::{DropReason, PacketId};
+use super::queue::{Entry, Queue};
 use crate::sim::SimTime;
 use crate::sim::rng::{self, Rng};
 use crate::units::{Bandwidth, QueueCapacity};
@@ -24,6 +26,10 @@ pub struct ChannelCounters {
     pub busy: SimTime,
     pub peak_queue_packets: u64,
     pub peak_queue_bytes: u64,
+    /// Packets that left the queue for the transmitter after waiting, and
+    /// their summed sojourn time (for the mean queueing delay).
+    pub dequeued: u64,
+    pub sojourn_total: SimTime,
 }
 
 pub struct Channel {
@@ -37,9 +43,8 @@ pub struct Channel {
     /// The loss stream, only on a lossy link (kept out of line: a lossless
     /// link never draws, and the engine's hot fields stay on fewer cache lines).
     rng: Option<Box<Rng>>,
-    /// Packets waiting to be serialized, oldest first.
-    queue: VecDeque<(PacketId, u32)>,
-    queued_bytes: u64,
+    /// Packets waiting to be serialized.
+    queue: Queue,
     /// The packet being serialized now, if any.
     pub transmitting: Option<PacketId>,
     /// Packets propagating on the wire, oldest first (the delay is constant,
@@ -62,8 +67,9 @@ pub struct Channel {
 pub enum Offer {
     /// The transmitter was idle: serialization starts now and ends after this long.
     Transmit(SimTime),
-    /// The packet waits behind others.
-    Queued,
+    /// The packet waits behind others; FQ-CoDel over its limit pushed
+    /// another one out to make room.
+    Queued { evicted: Option<PacketId> },
 }
 
 impl Channel {
@@ -77,6 +83,7 @@ impl Channel {
         capacity: QueueCapacity,
         loss: f64,
         rng: Rng,
+        queue: Queue,
     ) -> Self {
         Channel {
             link,
@@ -87,8 +94,7 @@ impl Channel {
             capacity,
             loss,
             rng: (loss > 0.0).then(|| Box::new(rng)),
-            queue: VecDeque::new(),
-            queued_bytes: 0,
+            queue,
             transmitting: None,
             in_flight: VecDeque::new(),
             up: true,
@@ -99,41 +105,72 @@ impl Channel {
         }
     }
 
-    /// Whether a packet of `len` wire bytes would be accepted now (drop-tail).
-    pub fn has_room(&self, len: u32) -> bool {
-        let fits = match self.capacity {
-            QueueCapacity::Packets(n) => (self.queue.len() as u64) < n,
-            QueueCapacity::Bytes(n) => self.queued_bytes + u64::from(len) <= n,
-        };
-        self.up && (self.transmitting.is_none() || fits)
+    /// Whether a packet of `len` wire bytes arriving at `now` is taken
+    /// (`None`) or dropped on arrival, and why. A packet that finds the
+    /// transmitter idle is sent at once; the others face the queue's discipline.
+    pub fn admit(&mut self, now: SimTime, len: u32) -> Option<DropReason> {
+        if !self.up {
+            return Some(DropReason::LinkDown);
+        }
+        match self.transmitting {
+            // Sent at once: nothing waits, so no discipline applies.
+            None => None,
+            Some(_) => self
+                .queue
+                .admit(now, len, self.bandwidth.transmit_time(1500)),
+        }
     }
 
-    /// Hands a packet of `len` wire bytes to this direction; the caller has
-    /// checked `has_room`.
-    pub fn offer(&mut self, packet: PacketId, len: u32) -> Offer {
-        debug_assert!(self.has_room(len));
+    /// "drop-tail", "red", "codel" or "fq-codel".
+    pub fn discipline_name(&self) -> &'static str {
+        self.queue.name()
+    }
+
+    /// Whether `offer` needs the packet's flow hash.
+    pub fn classifies(&self) -> bool {
+        self.queue.classifies()
+    }
+
+    /// Hands a packet of `len` wire bytes to this direction at `now`; the
+    /// caller has had it admitted. `flow_hash` sorts it into a flow queue
+    /// (FQ-CoDel).
+    pub fn offer(&mut self, now: SimTime, packet: PacketId, len: u32, flow_hash: u64) -> Offer {
         if self.transmitting.is_none() {
             return Offer::Transmit(self.start(packet, len));
         }
-        self.queue.push_back((packet, len));
-        self.queued_bytes += u64::from(len);
+        let evicted = self.queue.push(
+            Entry {
+                packet,
+                len,
+                at: now,
+            },
+            flow_hash,
+        );
+        let (packets, bytes) = self.queue.len();
         let c = &mut self.counters;
-        c.peak_queue_packets = c.peak_queue_packets.max(self.queue.len() as u64);
-        c.peak_queue_bytes = c.peak_queue_bytes.max(self.queued_bytes);
-        Offer::Queued
+        c.peak_queue_packets = c.peak_queue_packets.max(packets as u64);
+        c.peak_queue_bytes = c.peak_queue_bytes.max(bytes);
+        Offer::Queued { evicted }
     }
 
-    /// Serialization of the current packet is over: it starts propagating (and
-    /// is returned), and the next waiting one, if any, starts serializing.
-    pub fn finish(&mut self) -> (PacketId, Option<(PacketId, SimTime)>) {
+    /// Serialization of the current packet is over at `now`: it starts
+    /// propagating (and is returned), and the next waiting one, if any,
+    /// starts serializing. Packets the queue's discipline drops on the way
+    /// out are appended to `dropped`.
+    pub fn finish(
+        &mut self,
+        now: SimTime,
+        dropped: &mut Vec<PacketId>,
+    ) -> (PacketId, Option<(PacketId, SimTime)>) {
         let done = self
             .transmitting
             .take()
             .expect("a packet was being serialized");
         self.in_flight.push_back(done);
-        let next = self.queue.pop_front().map(|(p, len)| {
-            self.queued_bytes -= u64::from(len);
-            (p, self.start(p, len))
+        let next = self.queue.pop(now, dropped).map(|e| {
+            self.counters.dequeued += 1;
+            self.counters.sojourn_total += now.saturating_sub(e.at);
+            (e.packet, self.start(e.packet, e.len))
         });
         (done, next)
     }
@@ -159,8 +196,7 @@ impl Channel {
     pub fn fail(&mut self) -> Vec<PacketId> {
         self.up = false;
         self.epoch = self.epoch.wrapping_add(1);
-        self.queued_bytes = 0;
-        let mut lost: Vec<PacketId> = self.queue.drain(..).map(|(p, _)| p).collect();
+        let mut lost = self.queue.drain();
         lost.extend(self.transmitting.take());
         lost.extend(self.in_flight.drain(..));
         lost
@@ -184,6 +220,6 @@ impl Channel {
     }
 
     pub fn queue_len(&self) -> (usize, u64) {
-        (self.queue.len(), self.queued_bytes)
+        self.queue.len()
     }
 }

@@ -9,14 +9,16 @@ pub mod failures;
 pub mod link;
 pub mod multipath;
 pub mod packet;
+pub mod queue;
 pub mod routing;
 
 use crate::scenario::{NodeKind, Scenario};
-use crate::sim::rng;
+use crate::sim::{SimTime, rng};
 use crate::wire::ipv4::Ipv4Addr;
 use link::{Channel, ChannelId};
 use multipath::MultipathState;
 use packet::{DropReason, PacketArena, PacketId};
+use queue::Queue;
 use routing::Routes;
 use std::collections::BTreeMap;
 
@@ -76,6 +78,7 @@ impl Network {
                 // so declaring another link elsewhere changes no draws here.
                 let label = format!("link:{name}");
                 let rng = rng::stream(sc.seed, &label);
+                let queue = Queue::new(l.queue, &l.aqm, sc.seed, name);
                 channels.push(Channel::new(
                     i as u32,
                     from as u32,
@@ -85,6 +88,7 @@ impl Network {
                     l.queue,
                     l.loss,
                     rng,
+                    queue,
                 ));
             }
             channels[i * 2].set_drop_list(l.drop.clone());
@@ -116,21 +120,19 @@ impl Network {
         Some(self.multipath.choose(node, group, members, p, name))
     }
 
-    /// Where `node` sends `packet` next: the channel it joins, or why it is
-    /// dropped here (no route, the link is down, the queue is full).
-    pub fn forward(&mut self, node: u32, packet: PacketId) -> Forward {
+    /// Where `node` sends `packet` next at `now`: the channel it joins, or
+    /// why it is dropped here (no route; the link is down, as routes still
+    /// point into a failed link until the routers reconverge; the queue is
+    /// full or its AQM drops it).
+    pub fn forward(&mut self, now: SimTime, node: u32, packet: PacketId) -> Forward {
         let Some(channel) = self.next_hop(node, packet) else {
             return Forward::Drop(None, DropReason::NoRoute);
         };
-        let c = &self.channels[channel as usize];
-        if !c.up {
-            // Routes still point into a failed link until the routers reconverge.
-            return Forward::Drop(Some(channel), DropReason::LinkDown);
+        let len = self.packets.get(packet).wire_len();
+        match self.channels[channel as usize].admit(now, len) {
+            Some(reason) => Forward::Drop(Some(channel), reason),
+            None => Forward::Enqueue(channel),
         }
-        if !c.has_room(self.packets.get(packet).wire_len()) {
-            return Forward::Drop(Some(channel), DropReason::QueueOverflow);
-        }
-        Forward::Enqueue(channel)
     }
 
     /// `packet` has arrived at `node`: delivered here, or forwarded on (a
@@ -176,7 +178,6 @@ mod tests {
     use super::*;
     use crate::net::packet::{NO_FLOW, Packet, Transport};
     use crate::scenario::parse;
-    use crate::sim::SimTime;
     use crate::wire::udp::UdpRepr;
 
     /// A - R1 - B, with a 1-packet queue on R1->B.
@@ -210,11 +211,15 @@ mod tests {
         let mut net = network();
         let (a, b, r1) = (0, 1, 2);
         let p = packet(&mut net, a, b, 64);
-        assert_eq!(net.forward(a, p), Forward::Enqueue(0), "A->R1 is channel 0");
+        assert_eq!(
+            net.forward(SimTime::ZERO, a, p),
+            Forward::Enqueue(0),
+            "A->R1 is channel 0"
+        );
         assert_eq!(net.on_receive(r1, p), Arrival::Forward);
         assert_eq!(net.packets.get(p).ttl, 63, "the router decrements the TTL");
         assert_eq!(
-            net.forward(r1, p),
+            net.forward(SimTime::ZERO, r1, p),
             Forward::Enqueue(2),
             "R1->B is channel 2"
         );
@@ -235,7 +240,7 @@ mod tests {
 
         net.channels[2].up = false;
         assert_eq!(
-            net.forward(r1, p),
+            net.forward(SimTime::ZERO, r1, p),
             Forward::Drop(Some(2), DropReason::LinkDown),
             "routes still point into the failed link"
         );

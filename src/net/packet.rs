@@ -138,10 +138,12 @@ pub enum DropReason {
     LinkDown,
     BacklogFull,
     Injected,
+    /// Dropped early by an active queue manager (RED, CoDel, FQ-CoDel).
+    AqmDrop,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 9] = [
+    pub const ALL: [DropReason; 10] = [
         DropReason::QueueOverflow,
         DropReason::RandomLoss,
         DropReason::TtlExpired,
@@ -151,6 +153,7 @@ impl DropReason {
         DropReason::LinkDown,
         DropReason::BacklogFull,
         DropReason::Injected,
+        DropReason::AqmDrop,
     ];
 
     pub fn name(self) -> &'static str {
@@ -164,6 +167,7 @@ impl DropReason {
             DropReason::LinkDown => "link-down",
             DropReason::BacklogFull => "backlog-full",
             DropReason::Injected => "injected",
+            DropReason::AqmDrop => "aqm-drop",
         }
     }
 

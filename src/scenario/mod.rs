@@ -16,6 +16,7 @@
 //! - local flow (protocol = "local"): to = "HOST:/PATH" on the `from` host
 //!   (path "/tmp/FLOW.sock" when only "HOST" is given), socket = "stream".
 
+pub mod aqm;
 pub mod cdf;
 mod failures;
 pub(crate) mod reach;
@@ -203,6 +204,8 @@ pub struct LinkSpec {
     pub channels: Option<u32>,
     /// Packets lost on purpose in the a→b direction, by number (sorted; 1 = first).
     pub drop: Vec<u64>,
+    /// The queue discipline of each direction.
+    pub aqm: QueueDiscipline,
 }
 
 #[derive(Clone, Debug)]
@@ -276,6 +279,7 @@ pub enum TrafficPattern {
 }
 
 pub use crate::wire::udp::MAX_UDP_PAYLOAD;
+pub use aqm::{CodelParams, QueueDiscipline, RedParams};
 const DEFAULT_DURATION: SimTime = SimTime::from_secs(10);
 /// The longest `duration` accepted: 10^6 hours (about 114 years), a fifth of
 /// what 64-bit nanoseconds hold.
@@ -666,6 +670,7 @@ impl Validator<'_> {
                     d.sort_unstable();
                     d
                 },
+                aqm: self.queue_discipline(link)?,
                 channels: match &link.channels {
                     Some(c) if *c.get_ref() == 0 => {
                         return self.err(

@@ -83,6 +83,8 @@ pub struct RawTier {
     pub delay: Option<Duration>,
     pub queue: Option<Spanned<QueueCapacity>>,
     pub loss: Option<Spanned<f64>>,
+    /// The queue discipline of the tier's links, as `aqm` in `[[link]]`.
+    pub aqm: Option<Spanned<String>>,
 }
 
 /// Which pairs of hosts a `[[flows]]` set joins.
@@ -256,6 +258,11 @@ pub struct RawLink {
     /// Packets to lose on purpose, by their number (1 = the first) in the
     /// direction from the first node of `between` to the second.
     pub drop: Option<Vec<u64>>,
+    /// The queue discipline of both directions: "drop-tail", "red", "codel", "fq-codel".
+    pub aqm: Option<Spanned<String>>,
+    /// CoDel's target and interval (codel, fq-codel).
+    pub aqm_target: Option<Spanned<Duration>>,
+    pub aqm_interval: Option<Spanned<Duration>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]

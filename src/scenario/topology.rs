@@ -432,6 +432,9 @@ impl Validator<'_> {
                 loss: p.loss.clone(),
                 channels: None,
                 drop: None,
+                aqm: p.aqm.clone(),
+                aqm_target: None,
+                aqm_interval: None,
             });
         }
         for (full, (_, kind)) in names.into_iter().zip(g.nodes) {

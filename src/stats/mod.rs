@@ -320,6 +320,11 @@ impl Collector {
                     drops_by_reason: reasons(drops),
                     peak_queue_packets: c.counters.peak_queue_packets,
                     peak_queue_bytes: c.counters.peak_queue_bytes,
+                    mean_queue_delay_ms: match c.counters.dequeued {
+                        0 => 0.0,
+                        n => c.counters.sojourn_total.as_nanos() as f64 / n as f64 / 1e6,
+                    },
+                    aqm: c.discipline_name(),
                 }
             })
             .collect();
@@ -463,6 +468,11 @@ pub struct LinkReport {
     pub drops_by_reason: Vec<ReasonCount>,
     pub peak_queue_packets: u64,
     pub peak_queue_bytes: u64,
+    /// Mean time the packets that waited spent in the queue (their sojourn
+    /// time); packets sent straight away do not count.
+    pub mean_queue_delay_ms: f64,
+    /// The queue discipline: "drop-tail", "red", "codel", "fq-codel".
+    pub aqm: &'static str,
 }
 
 #[derive(Serialize)]
@@ -668,13 +678,21 @@ impl Report {
         let _ = writeln!(s, "\nLink directions (wire bytes, headers included)");
         let _ = writeln!(
             s,
-            "{:<16} {:>10} {:>9} {:>10} {:>13} {:>7} {:>7} {:>11}  drops by cause",
-            "link", "bandwidth", "delay ms", "packets", "bytes", "util%", "drops", "peak queue"
+            "{:<16} {:>10} {:>9} {:>10} {:>13} {:>7} {:>7} {:>11} {:>10}  drops by cause",
+            "link",
+            "bandwidth",
+            "delay ms",
+            "packets",
+            "bytes",
+            "util%",
+            "drops",
+            "peak queue",
+            "q delay ms"
         );
         for l in &self.links {
             let _ = writeln!(
                 s,
-                "{:<16} {:>10} {:>9.3} {:>10} {:>13} {:>7.2} {:>7} {:>11}  {}",
+                "{:<16} {:>10} {:>9.3} {:>10} {:>13} {:>7.2} {:>7} {:>11} {:>10.3}  {}",
                 l.name,
                 human_rate(l.bandwidth_bps as f64),
                 l.delay_ms,
@@ -683,6 +701,7 @@ impl Report {
                 l.utilization * 100.0,
                 l.drops,
                 format!("{}p/{}B", l.peak_queue_packets, l.peak_queue_bytes),
+                l.mean_queue_delay_ms,
                 join_reasons(&l.drops_by_reason)
             );
         }
@@ -831,7 +850,7 @@ impl Report {
         for r in DropReason::ALL {
             s += &format!(",drops_{}", r.name().replace('-', "_"));
         }
-        s += ",peak_queue_packets,peak_queue_bytes\n";
+        s += ",peak_queue_packets,peak_queue_bytes,mean_queue_delay_ms,aqm\n";
         for l in &self.links {
             s += &format!(
                 "{},{},{},{},{},{},{}",
@@ -851,7 +870,10 @@ impl Report {
                     .map_or(0, |c| c.count);
                 s += &format!(",{n}");
             }
-            s += &format!(",{},{}\n", l.peak_queue_packets, l.peak_queue_bytes);
+            s += &format!(
+                ",{},{},{},{}\n",
+                l.peak_queue_packets, l.peak_queue_bytes, l.mean_queue_delay_ms, l.aqm
+            );
         }
         s
     }

@@ -1,0 +1,212 @@
+//! The queue of one link direction and its discipline: drop-tail (the
+//! default), RED, CoDel or FQ-CoDel.
+//!
+//! The channel asks the queue three things: may a packet join (`admit`,
+//! before it is traced as enqueued), take it (`push`, which for FQ-CoDel may
+//! push another out), and which packet is sent next (`pop`, where CoDel drops
+//! at the head). Every packet carries its enqueue time, so each discipline
+//! also yields the sojourn time (queueing delay) of what it sends.
+
+pub mod codel;
+pub mod fq_codel;
+pub mod red;
+
+use super::packet::{DropReason, PacketId};
+use crate::scenario::QueueDiscipline;
+use crate::sim::SimTime;
+use crate::units::QueueCapacity;
+use codel::{Codel, CodelParams, Head};
+use fq_codel::FqCodel;
+use red::Red;
+use std::collections::VecDeque;
+
+/// A waiting packet: which, its wire bytes, and when it joined the queue.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub packet: PacketId,
+    pub len: u32,
+    pub at: SimTime,
+}
+
+pub struct Queue {
+    capacity: QueueCapacity,
+    fifo: VecDeque<Entry>,
+    fifo_bytes: u64,
+    discipline: Discipline,
+}
+
+enum Discipline {
+    DropTail,
+    Red(Box<Red>),
+    Codel(Box<(Codel, CodelParams)>),
+    FqCodel(Box<FqCodel>),
+}
+
+/// The FIFO as CoDel sees it.
+struct FifoHead<'a> {
+    fifo: &'a mut VecDeque<Entry>,
+    bytes: &'a mut u64,
+    popped: Option<Entry>,
+    dropped: &'a mut Vec<PacketId>,
+}
+
+impl Head for FifoHead<'_> {
+    fn pop(&mut self) -> Option<SimTime> {
+        let e = self.fifo.pop_front()?;
+        *self.bytes -= u64::from(e.len);
+        self.popped = Some(e);
+        Some(e.at)
+    }
+    fn backlog_bytes(&self) -> u64 {
+        *self.bytes
+    }
+    fn drop_popped(&mut self) {
+        if let Some(e) = self.popped.take() {
+            self.dropped.push(e.packet);
+        }
+    }
+}
+
+impl Queue {
+    /// `label` names the direction's random stream (RED draws from it).
+    pub fn new(
+        capacity: QueueCapacity,
+        discipline: &QueueDiscipline,
+        seed: u64,
+        label: &str,
+    ) -> Queue {
+        let discipline = match *discipline {
+            QueueDiscipline::DropTail => Discipline::DropTail,
+            QueueDiscipline::Red(p) => {
+                Discipline::Red(Box::new(Red::new(p, seed, &format!("red:{label}"))))
+            }
+            QueueDiscipline::Codel(p) => Discipline::Codel(Box::new((Codel::default(), p))),
+            QueueDiscipline::FqCodel {
+                codel,
+                flows,
+                quantum,
+            } => Discipline::FqCodel(Box::new(FqCodel::new(codel, flows, quantum))),
+        };
+        Queue {
+            capacity,
+            fifo: VecDeque::new(),
+            fifo_bytes: 0,
+            discipline,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self.discipline {
+            Discipline::DropTail => "drop-tail",
+            Discipline::Red(_) => "red",
+            Discipline::Codel(_) => "codel",
+            Discipline::FqCodel(_) => "fq-codel",
+        }
+    }
+
+    /// Whether `push` sorts packets by flow (and so needs their hash).
+    pub fn classifies(&self) -> bool {
+        matches!(self.discipline, Discipline::FqCodel(_))
+    }
+
+    /// Packets and bytes waiting.
+    pub fn len(&self) -> (usize, u64) {
+        match &self.discipline {
+            Discipline::FqCodel(fq) => (fq.packets(), fq.bytes()),
+            _ => (self.fifo.len(), self.fifo_bytes),
+        }
+    }
+
+    fn full_with(&self, len: u32) -> bool {
+        let (packets, bytes) = self.len();
+        match self.capacity {
+            QueueCapacity::Packets(n) => packets as u64 >= n,
+            QueueCapacity::Bytes(n) => bytes + u64::from(len) > n,
+        }
+    }
+
+    /// Whether a packet of `len` bytes arriving at `now` may wait here (`None`)
+    /// or is dropped on arrival, and why. `packet_time` is how long a
+    /// 1500-byte packet takes to send on this link (RED's idle decay).
+    pub fn admit(&mut self, now: SimTime, len: u32, packet_time: SimTime) -> Option<DropReason> {
+        let waiting = self.len().0 as u64;
+        let full = self.full_with(len);
+        match &mut self.discipline {
+            // FQ-CoDel takes every packet and, when over the limit, pushes the
+            // fattest flow's head out instead (`push`).
+            Discipline::FqCodel(_) => None,
+            Discipline::Red(red) => {
+                if red.on_arrival(now, waiting, packet_time) {
+                    Some(DropReason::AqmDrop)
+                } else if full {
+                    Some(DropReason::QueueOverflow)
+                } else {
+                    None
+                }
+            }
+            _ => full.then_some(DropReason::QueueOverflow),
+        }
+    }
+
+    /// Joins the queue (after `admit`); FQ-CoDel over its limit returns the
+    /// packet it pushed out (a queue overflow).
+    pub fn push(&mut self, entry: Entry, flow_hash: u64) -> Option<PacketId> {
+        if let Discipline::FqCodel(fq) = &mut self.discipline {
+            fq.push(entry, flow_hash);
+            let over = match self.capacity {
+                QueueCapacity::Packets(n) => fq.packets() as u64 > n,
+                QueueCapacity::Bytes(n) => fq.bytes() > n,
+            };
+            return if over { fq.drop_from_fattest() } else { None };
+        }
+        self.fifo.push_back(entry);
+        self.fifo_bytes += u64::from(entry.len);
+        None
+    }
+
+    /// The next packet to send at `now`, if any; packets the discipline drops
+    /// on the way out are appended to `dropped`.
+    pub fn pop(&mut self, now: SimTime, dropped: &mut Vec<PacketId>) -> Option<Entry> {
+        match &mut self.discipline {
+            Discipline::DropTail => self.pop_fifo(),
+            Discipline::Red(red) => {
+                let e = self.fifo.pop_front();
+                if let Some(e) = e {
+                    self.fifo_bytes -= u64::from(e.len);
+                }
+                if self.fifo.is_empty() {
+                    red.idle(now);
+                }
+                e
+            }
+            Discipline::Codel(state) => {
+                let (codel, params) = &mut **state;
+                let mut head = FifoHead {
+                    fifo: &mut self.fifo,
+                    bytes: &mut self.fifo_bytes,
+                    popped: None,
+                    dropped,
+                };
+                let kept = codel.dequeue(now, &mut head, params);
+                if kept { head.popped } else { None }
+            }
+            Discipline::FqCodel(fq) => fq.pop(now, dropped),
+        }
+    }
+
+    fn pop_fifo(&mut self) -> Option<Entry> {
+        let e = self.fifo.pop_front()?;
+        self.fifo_bytes -= u64::from(e.len);
+        Some(e)
+    }
+
+    /// Every packet waiting (the link failed).
+    pub fn drain(&mut self) -> Vec<PacketId> {
+        self.fifo_bytes = 0;
+        let mut out: Vec<PacketId> = self.fifo.drain(..).map(|e| e.packet).collect();
+        if let Discipline::FqCodel(fq) = &mut self.discipline {
+            out.extend(fq.drain());
+        }
+        out
+    }
+}
