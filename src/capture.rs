@@ -169,7 +169,7 @@ pub fn packet_bytes(p: &Packet) -> Vec<u8> {
         protocol: 0, // set by emit_* from the transport
         ttl: p.ttl,
         identification: p.uid as u16,
-        dscp_ecn: 0,
+        dscp_ecn: p.ecn as u8,
         dont_fragment: true,
         payload_len: 0,
     };

@@ -31,6 +31,8 @@ pub enum PacketEvent {
     Receive { channel: ChannelId },
     /// Handed to the destination host's transport layer.
     Deliver,
+    /// An AQM on `channel` set its ECN field to CE instead of dropping it.
+    Mark { channel: ChannelId },
     Drop {
         channel: Option<ChannelId>,
         reason: DropReason,
@@ -131,6 +133,7 @@ impl TraceWriter {
             }
             PacketEvent::Receive { channel } => write!(l, "receive {} ", net.channel_name(channel)),
             PacketEvent::Deliver => write!(l, "deliver "),
+            PacketEvent::Mark { channel } => write!(l, "ecn-mark {} ", net.channel_name(channel)),
             PacketEvent::Drop {
                 channel: Some(c),
                 reason,
@@ -236,6 +239,9 @@ fn describe_packet(l: &mut String, p: &Packet) {
         p.ttl,
         p.wire_len()
     );
+    if p.ecn.capable() {
+        let _ = write!(l, " ecn={}", p.ecn.name());
+    }
     let _ = match &p.transport {
         Transport::Udp(u) => write!(l, " len={}", u.payload_len),
         Transport::Tcp(t) => {

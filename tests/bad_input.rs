@@ -54,7 +54,7 @@ fn rejects(file: &str, expected_stderr: &str) {
 fn unknown_key_in_link() {
     rejects(
         "tests/bad_input/unknown_key_in_link.toml",
-        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`, `channels`, `drop`, `aqm`, `aqm_target`, `aqm_interval`\n",
+        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`, `channels`, `drop`, `aqm`, `aqm_target`, `aqm_interval`, `ecn`\n",
     );
 }
 

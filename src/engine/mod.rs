@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::multipath::flow_hash;
-use crate::net::packet::{NO_FLOW, Packet, PacketId, Transport};
+use crate::net::packet::{Ecn, NO_FLOW, Packet, PacketId, Transport};
+use crate::net::queue::Dequeued;
 use crate::net::routing::Routes;
 use crate::net::{Arrival, Forward, Network};
 use crate::scenario::{Protocol, Scenario, TrafficPattern};
@@ -80,8 +81,9 @@ pub struct World {
     pub(crate) app_stream_offsets: Vec<u64>,
     /// Which links the scenario's failures hold down, and when they change.
     failures: LinkStates,
-    /// Scratch: packets an AQM dropped at a dequeue (kept to reuse its buffer).
-    aqm_dropped: Vec<PacketId>,
+    /// Scratch: packets an AQM dropped or marked at a dequeue (kept to reuse
+    /// its buffers).
+    aqm_acted: Dequeued,
     trace: Option<TraceWriter>,
     /// Packet captures (`Simulation::capture_pcap`), if enabled.
     capture: Option<crate::capture::Capture>,
@@ -139,16 +141,20 @@ impl World {
     fn forward(&mut self, node: u32, packet: PacketId) {
         let channel = match self.net.forward(self.now, node, packet) {
             Forward::Enqueue(channel) => channel,
+            Forward::EnqueueMarked(channel) => {
+                self.mark(node, channel, packet);
+                channel
+            }
             Forward::Drop(channel, reason) => {
                 return self.drop_packet(node, channel, reason, packet);
             }
         };
         self.record(node, PacketEvent::Enqueue { channel }, packet);
         let p = self.net.packets.get(packet);
-        let len = p.wire_len();
+        let (len, ect) = (p.wire_len(), p.ecn.capable());
         let c = &mut self.net.channels[channel as usize];
         let hash = if c.classifies() { flow_hash(0, p) } else { 0 };
-        match c.offer(self.now, packet, len, hash) {
+        match c.offer(self.now, packet, len, ect, hash) {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
             Offer::Queued { evicted } => {
                 let waiting = c.queue_len().0;
@@ -158,6 +164,13 @@ impl World {
                 }
             }
         }
+    }
+
+    /// An AQM on `channel` marks `packet` CE instead of dropping it (RFC 3168 §5).
+    fn mark(&mut self, node: u32, channel: ChannelId, packet: PacketId) {
+        self.net.packets.get_mut(packet).ecn = Ecn::Ce;
+        self.net.channels[channel as usize].counters.ecn_marks += 1;
+        self.record(node, PacketEvent::Mark { channel }, packet);
     }
 
     fn start_transmit(
@@ -182,12 +195,17 @@ impl World {
             return; // the link failed meanwhile; the packet is already counted lost
         }
         let (from, delay) = (c.from, c.delay);
-        let mut dropped = std::mem::take(&mut self.aqm_dropped);
-        let (_, next) = c.finish(self.now, &mut dropped);
-        for victim in dropped.drain(..) {
-            self.drop_packet(from, Some(channel), DropReason::AqmDrop, victim);
+        let mut acted = std::mem::take(&mut self.aqm_acted);
+        let (_, next) = c.finish(self.now, &mut acted);
+        if !acted.is_empty() {
+            for victim in acted.dropped.drain(..) {
+                self.drop_packet(from, Some(channel), DropReason::AqmDrop, victim);
+            }
+            for marked in acted.marked.drain(..) {
+                self.mark(from, channel, marked);
+            }
         }
-        self.aqm_dropped = dropped;
+        self.aqm_acted = acted;
         self.events
             .push(self.now + delay, Event::Arrive { channel, epoch });
         if let Some((packet, t)) = next {
@@ -415,7 +433,7 @@ impl Simulation {
             stats,
             app_stream_offsets: vec![0; apps.len()],
             failures: LinkStates::new(&scenario),
-            aqm_dropped: Vec::new(),
+            aqm_acted: Dequeued::default(),
             trace: options.trace.map(TraceWriter::new),
             capture: None,
             tcp: tcp::TcpStack::new(

@@ -3,15 +3,15 @@
 //! connections (state machines that do no I/O) and the network and sockets.
 
 use super::{Event, Notice, World};
-use crate::net::packet::{Packet, PacketId, Transport};
+use crate::net::packet::{Ecn, Packet, PacketId, Transport};
 use crate::sim::SimTime;
 use crate::sim::rng::Rng;
 use crate::socket::stream::Listen;
 use crate::socket::{SocketError, SocketId};
 use crate::trace::{DropReason, PacketEvent};
-use crate::transport::tcp::{TcpConnection, TcpEvent, TcpState, reset_for};
+use crate::transport::tcp::{Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
 use crate::wire::ipv4::Ipv4Addr;
-use crate::wire::tcp::{SeqNum, TcpFlags, TcpRepr};
+use crate::wire::tcp::{SeqNum, TcpFlags};
 use rand::RngExt;
 use std::collections::BTreeMap;
 
@@ -175,7 +175,7 @@ impl World {
         let Transport::Tcp(seg) = p.transport else {
             unreachable!("deliver_tcp gets TCP")
         };
-        let (src_addr, origin) = (p.src_addr, p.payload_origin);
+        let (src_addr, origin, ce) = (p.src_addr, p.payload_origin, p.ecn == Ecn::Ce);
         if let Some(&id) = self
             .tcp
             .by_tuple
@@ -183,7 +183,10 @@ impl World {
         {
             self.record(node, PacketEvent::Deliver, packet);
             self.net.packets.remove(packet);
-            self.tcp.slot(id).conn.on_segment(self.now, &seg, origin);
+            self.tcp
+                .slot(id)
+                .conn
+                .on_segment_ecn(self.now, &seg, origin, ce);
             return self.tcp_service(id);
         }
         let is_syn = seg.flags.contains(TcpFlags::SYN)
@@ -229,20 +232,17 @@ impl World {
         let src = self.net.packets.get(packet).src;
         self.drop_packet(node, None, DropReason::PortUnreachable, packet);
         if let Some(rst) = reply {
-            self.tcp_emit(node, src, src_addr, rst, 0, crate::net::packet::NO_FLOW);
+            let out = Outgoing {
+                repr: rst,
+                payload_origin: 0,
+                ect: false,
+            };
+            self.tcp_emit(node, src, src_addr, out, crate::net::packet::NO_FLOW);
         }
     }
 
     /// Sends one segment from `node`.
-    fn tcp_emit(
-        &mut self,
-        node: u32,
-        dst: u32,
-        dst_addr: Ipv4Addr,
-        repr: TcpRepr,
-        origin: u64,
-        flow: u32,
-    ) {
+    fn tcp_emit(&mut self, node: u32, dst: u32, dst_addr: Ipv4Addr, out: Outgoing, flow: u32) {
         let packet = Packet {
             uid: 0,
             src: node,
@@ -250,8 +250,9 @@ impl World {
             src_addr: self.net.nodes[node as usize].addr,
             dst_addr,
             ttl: 64,
-            transport: Transport::Tcp(repr),
-            payload_origin: origin,
+            ecn: if out.ect { Ecn::Ect0 } else { Ecn::NotEct },
+            transport: Transport::Tcp(out.repr),
+            payload_origin: out.payload_origin,
             flow,
             sent_at: self.now,
         };
@@ -268,7 +269,7 @@ impl World {
         } {
             let s = self.tcp.slot(id);
             let (node, dst, addr, flow) = (s.node, s.remote_node, s.remote_addr, s.flow);
-            self.tcp_emit(node, dst, addr, out.repr, out.payload_origin, flow);
+            self.tcp_emit(node, dst, addr, out, flow);
         }
         // Reuse one buffer: handling an event needs the whole world, so the
         // events are moved out of the connection first.

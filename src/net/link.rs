@@ -8,7 +8,7 @@
 //! this direction's own stream.
 
 use super::packet::{DropReason, PacketId};
-use super::queue::{Entry, Queue};
+use super::queue::{Dequeued, Entry, Queue, Verdict};
 use crate::sim::SimTime;
 use crate::sim::rng::{self, Rng};
 use crate::units::{Bandwidth, QueueCapacity};
@@ -30,6 +30,8 @@ pub struct ChannelCounters {
     /// their summed sojourn time (for the mean queueing delay).
     pub dequeued: u64,
     pub sojourn_total: SimTime,
+    /// Packets an AQM marked CE instead of dropping (RFC 3168).
+    pub ecn_marks: u64,
 }
 
 pub struct Channel {
@@ -105,19 +107,19 @@ impl Channel {
         }
     }
 
-    /// Whether a packet of `len` wire bytes arriving at `now` is taken
-    /// (`None`) or dropped on arrival, and why. A packet that finds the
-    /// transmitter idle is sent at once; the others face the queue's discipline.
-    pub fn admit(&mut self, now: SimTime, len: u32) -> Option<DropReason> {
+    /// What happens to a packet of `len` wire bytes (ECN-capable if `ect`)
+    /// arriving at `now`. A packet that finds the transmitter idle is sent at
+    /// once; the others face the queue's discipline.
+    pub fn admit(&mut self, now: SimTime, len: u32, ect: bool) -> Verdict {
         if !self.up {
-            return Some(DropReason::LinkDown);
+            return Verdict::Drop(DropReason::LinkDown);
         }
         match self.transmitting {
             // Sent at once: nothing waits, so no discipline applies.
-            None => None,
+            None => Verdict::Accept,
             Some(_) => self
                 .queue
-                .admit(now, len, self.bandwidth.transmit_time(1500)),
+                .admit(now, len, ect, self.bandwidth.transmit_time(1500)),
         }
     }
 
@@ -132,20 +134,26 @@ impl Channel {
     }
 
     /// Hands a packet of `len` wire bytes to this direction at `now`; the
-    /// caller has had it admitted. `flow_hash` sorts it into a flow queue
+    /// caller has had it admitted (`ect`: ECN-capable). `flow_hash` sorts it into a flow queue
     /// (FQ-CoDel).
-    pub fn offer(&mut self, now: SimTime, packet: PacketId, len: u32, flow_hash: u64) -> Offer {
+    pub fn offer(
+        &mut self,
+        now: SimTime,
+        packet: PacketId,
+        len: u32,
+        ect: bool,
+        flow_hash: u64,
+    ) -> Offer {
         if self.transmitting.is_none() {
             return Offer::Transmit(self.start(packet, len));
         }
-        let evicted = self.queue.push(
-            Entry {
-                packet,
-                len,
-                at: now,
-            },
-            flow_hash,
-        );
+        let entry = Entry {
+            packet,
+            len,
+            at: now,
+            ect,
+        };
+        let evicted = self.queue.push(entry, flow_hash);
         let (packets, bytes) = self.queue.len();
         let c = &mut self.counters;
         c.peak_queue_packets = c.peak_queue_packets.max(packets as u64);
@@ -155,19 +163,19 @@ impl Channel {
 
     /// Serialization of the current packet is over at `now`: it starts
     /// propagating (and is returned), and the next waiting one, if any,
-    /// starts serializing. Packets the queue's discipline drops on the way
-    /// out are appended to `dropped`.
+    /// starts serializing. Packets the queue's discipline drops or marks on
+    /// the way out are appended to `acted`.
     pub fn finish(
         &mut self,
         now: SimTime,
-        dropped: &mut Vec<PacketId>,
+        acted: &mut Dequeued,
     ) -> (PacketId, Option<(PacketId, SimTime)>) {
         let done = self
             .transmitting
             .take()
             .expect("a packet was being serialized");
         self.in_flight.push_back(done);
-        let next = self.queue.pop(now, dropped).map(|e| {
+        let next = self.queue.pop(now, acted).map(|e| {
             self.counters.dequeued += 1;
             self.counters.sojourn_total += now.saturating_sub(e.at);
             (e.packet, self.start(e.packet, e.len))

@@ -18,7 +18,7 @@ use crate::wire::ipv4::Ipv4Addr;
 use link::{Channel, ChannelId};
 use multipath::MultipathState;
 use packet::{DropReason, PacketArena, PacketId};
-use queue::Queue;
+use queue::{Queue, Verdict};
 use routing::Routes;
 use std::collections::BTreeMap;
 
@@ -27,6 +27,8 @@ use std::collections::BTreeMap;
 pub enum Forward {
     /// Join this channel's queue (or its transmitter, if idle).
     Enqueue(ChannelId),
+    /// Join it marked CE: the queue's AQM marks instead of dropping.
+    EnqueueMarked(ChannelId),
     /// Lost here, on the way to this channel (if one was chosen).
     Drop(Option<ChannelId>, DropReason),
 }
@@ -78,7 +80,7 @@ impl Network {
                 // so declaring another link elsewhere changes no draws here.
                 let label = format!("link:{name}");
                 let rng = rng::stream(sc.seed, &label);
-                let queue = Queue::new(l.queue, &l.aqm, sc.seed, name);
+                let queue = Queue::new(l.queue, &l.aqm, l.ecn, sc.seed, name);
                 channels.push(Channel::new(
                     i as u32,
                     from as u32,
@@ -128,10 +130,12 @@ impl Network {
         let Some(channel) = self.next_hop(node, packet) else {
             return Forward::Drop(None, DropReason::NoRoute);
         };
-        let len = self.packets.get(packet).wire_len();
-        match self.channels[channel as usize].admit(now, len) {
-            Some(reason) => Forward::Drop(Some(channel), reason),
-            None => Forward::Enqueue(channel),
+        let p = self.packets.get(packet);
+        let (len, ect) = (p.wire_len(), p.ecn.capable());
+        match self.channels[channel as usize].admit(now, len, ect) {
+            Verdict::Accept => Forward::Enqueue(channel),
+            Verdict::Mark => Forward::EnqueueMarked(channel),
+            Verdict::Drop(reason) => Forward::Drop(Some(channel), reason),
         }
     }
 
@@ -195,6 +199,7 @@ mod tests {
             src_addr: net.nodes[src as usize].addr,
             dst_addr: net.nodes[dst as usize].addr,
             ttl,
+            ecn: Default::default(),
             transport: Transport::Udp(UdpRepr {
                 src_port: 1,
                 dst_port: 9,

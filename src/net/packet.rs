@@ -22,6 +22,39 @@ pub enum Transport {
     Tcp(TcpRepr),
 }
 
+/// The ECN field of the IP header (RFC 3168 §5): whether the sender's
+/// transport reacts to congestion marks, and whether a router marked it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Ecn {
+    /// Not-ECT (00): the transport does not understand marks.
+    #[default]
+    NotEct = 0b00,
+    /// ECT(1) (01).
+    Ect1 = 0b01,
+    /// ECT(0) (10): what an ECN-capable TCP sends.
+    Ect0 = 0b10,
+    /// CE (11): congestion experienced, set by a router instead of a drop.
+    Ce = 0b11,
+}
+
+impl Ecn {
+    /// ECN-capable transport (ECT(0), ECT(1) or already CE).
+    pub fn capable(self) -> bool {
+        self != Ecn::NotEct
+    }
+
+    /// The trace's word for it ("ect0", "ce", ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Ecn::NotEct => "not-ect",
+            Ecn::Ect1 => "ect1",
+            Ecn::Ect0 => "ect0",
+            Ecn::Ce => "ce",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Packet {
     /// Unique per run, in order of creation: names the packet in the trace.
@@ -32,6 +65,8 @@ pub struct Packet {
     pub src_addr: Ipv4Addr,
     pub dst_addr: Ipv4Addr,
     pub ttl: u8,
+    /// The IP header's ECN field.
+    pub ecn: Ecn,
     pub transport: Transport,
     /// Stream offset of the first payload byte.
     pub payload_origin: u64,

@@ -206,6 +206,8 @@ pub struct LinkSpec {
     pub drop: Vec<u64>,
     /// The queue discipline of each direction.
     pub aqm: QueueDiscipline,
+    /// Whether the AQM marks ECN-capable packets instead of dropping them.
+    pub ecn: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -671,6 +673,7 @@ impl Validator<'_> {
                     d
                 },
                 aqm: self.queue_discipline(link)?,
+                ecn: link.ecn.unwrap_or(false),
                 channels: match &link.channels {
                     Some(c) if *c.get_ref() == 0 => {
                         return self.err(

@@ -85,6 +85,8 @@ pub struct RawTier {
     pub loss: Option<Spanned<f64>>,
     /// The queue discipline of the tier's links, as `aqm` in `[[link]]`.
     pub aqm: Option<Spanned<String>>,
+    /// As `ecn` in `[[link]]`.
+    pub ecn: Option<bool>,
 }
 
 /// Which pairs of hosts a `[[flows]]` set joins.
@@ -263,6 +265,8 @@ pub struct RawLink {
     /// CoDel's target and interval (codel, fq-codel).
     pub aqm_target: Option<Spanned<Duration>>,
     pub aqm_interval: Option<Spanned<Duration>>,
+    /// The AQM marks ECN-capable packets CE instead of dropping them early.
+    pub ecn: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -381,4 +385,6 @@ pub struct RawTcp {
     pub backlog: Option<u32>,
     /// Duplicate ACKs that start fast retransmit (RFC 5681: 3).
     pub dupack_threshold: Option<Spanned<u32>>,
+    /// Negotiate ECN (RFC 3168).
+    pub ecn: Option<bool>,
 }

@@ -92,6 +92,9 @@ impl Validator<'_> {
         if let Some(t) = r.time_wait {
             c.time_wait = t.0;
         }
+        if let Some(e) = r.ecn {
+            c.ecn = e;
+        }
         Ok(c)
     }
 

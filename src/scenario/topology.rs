@@ -435,6 +435,7 @@ impl Validator<'_> {
                 aqm: p.aqm.clone(),
                 aqm_target: None,
                 aqm_interval: None,
+                ecn: p.ecn,
             });
         }
         for (full, (_, kind)) in names.into_iter().zip(g.nodes) {

@@ -10,7 +10,7 @@ pub mod local;
 pub mod stream;
 
 use crate::app::Ctx;
-use crate::net::packet::{Packet, Transport};
+use crate::net::packet::{Ecn, Packet, Transport};
 use crate::trace::SocketCall;
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::udp::UdpRepr;
@@ -327,6 +327,7 @@ impl Ctx<'_> {
             src_addr: self.world.net.nodes[node as usize].addr,
             dst_addr: to,
             ttl: self.ttl,
+            ecn: Ecn::NotEct,
             transport: Transport::Udp(UdpRepr {
                 src_port,
                 dst_port: port,

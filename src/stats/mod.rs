@@ -233,6 +233,7 @@ impl Collector {
                 }
             }
             PacketEvent::Enqueue { .. }
+            | PacketEvent::Mark { .. }
             | PacketEvent::Transmit { .. }
             | PacketEvent::Receive { .. } => {}
         }
@@ -325,6 +326,7 @@ impl Collector {
                         n => c.counters.sojourn_total.as_nanos() as f64 / n as f64 / 1e6,
                     },
                     aqm: c.discipline_name(),
+                    ecn_marks: c.counters.ecn_marks,
                 }
             })
             .collect();
@@ -473,6 +475,8 @@ pub struct LinkReport {
     pub mean_queue_delay_ms: f64,
     /// The queue discipline: "drop-tail", "red", "codel", "fq-codel".
     pub aqm: &'static str,
+    /// Packets the AQM marked CE instead of dropping (RFC 3168).
+    pub ecn_marks: u64,
 }
 
 #[derive(Serialize)]
@@ -702,7 +706,11 @@ impl Report {
                 l.drops,
                 format!("{}p/{}B", l.peak_queue_packets, l.peak_queue_bytes),
                 l.mean_queue_delay_ms,
-                join_reasons(&l.drops_by_reason)
+                match l.ecn_marks {
+                    0 => join_reasons(&l.drops_by_reason),
+                    n if l.drops_by_reason.is_empty() => format!("(ecn-mark {n})"),
+                    n => format!("{} (ecn-mark {n})", join_reasons(&l.drops_by_reason)),
+                }
             );
         }
         if !self.node_drops.is_empty() {
@@ -850,7 +858,7 @@ impl Report {
         for r in DropReason::ALL {
             s += &format!(",drops_{}", r.name().replace('-', "_"));
         }
-        s += ",peak_queue_packets,peak_queue_bytes,mean_queue_delay_ms,aqm\n";
+        s += ",peak_queue_packets,peak_queue_bytes,mean_queue_delay_ms,aqm,ecn_marks\n";
         for l in &self.links {
             s += &format!(
                 "{},{},{},{},{},{},{}",
@@ -871,8 +879,8 @@ impl Report {
                 s += &format!(",{n}");
             }
             s += &format!(
-                ",{},{},{},{}\n",
-                l.peak_queue_packets, l.peak_queue_bytes, l.mean_queue_delay_ms, l.aqm
+                ",{},{},{},{},{}\n",
+                l.peak_queue_packets, l.peak_queue_bytes, l.mean_queue_delay_ms, l.aqm, l.ecn_marks
             );
         }
         s

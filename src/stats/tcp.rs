@@ -72,6 +72,7 @@ impl ConnRecord {
             fast_retransmits: st.fast_retransmits,
             sack_recoveries: st.sack_recoveries,
             dup_acks_received: st.dup_acks_received,
+            ecn_reductions: st.ecn_reductions,
             out_of_order_segments: st.out_of_order_segments,
             duplicate_segments: st.duplicate_segments,
             persist_probes: st.persist_probes,
@@ -102,6 +103,8 @@ pub struct TcpConnReport {
     pub fast_retransmits: u64,
     pub sack_recoveries: u64,
     pub dup_acks_received: u64,
+    /// Window reductions for an ECN echo (RFC 3168) rather than a loss.
+    pub ecn_reductions: u64,
     /// Segments that arrived beyond a hole in the sequence space.
     pub out_of_order_segments: u64,
     /// Segments whose data had all arrived already (needless retransmissions).

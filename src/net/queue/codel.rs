@@ -34,8 +34,10 @@ pub trait Head {
     fn pop(&mut self) -> Option<SimTime>;
     /// Bytes still waiting after the pop.
     fn backlog_bytes(&self) -> u64;
-    /// The packet just popped is dropped by CoDel.
-    fn drop_popped(&mut self);
+    /// CoDel drops the packet just popped. Returns true if the queue marked
+    /// it CE instead (an ECN-capable packet on a marking queue): it is then
+    /// kept and sent (RFC 8289 §5.6, RFC 3168 §5).
+    fn drop_popped(&mut self) -> bool;
 }
 
 impl Codel {
@@ -80,8 +82,14 @@ impl Codel {
                 self.dropping = false;
             }
             while self.dropping && now >= self.drop_next {
-                q.drop_popped();
+                let marked = q.drop_popped();
                 self.count += 1;
+                if marked {
+                    // The marked packet goes out; the next mark or drop is due
+                    // at the control law's next time.
+                    self.drop_next = self.control_law(self.drop_next, p);
+                    return true;
+                }
                 (got, ok_to_drop) = self.dodequeue(now, q, p);
                 if !got {
                     self.dropping = false;
@@ -94,8 +102,9 @@ impl Codel {
                 }
             }
         } else if ok_to_drop {
-            q.drop_popped();
-            (got, _) = self.dodequeue(now, q, p);
+            if !q.drop_popped() {
+                (got, _) = self.dodequeue(now, q, p);
+            }
             self.dropping = true;
             // Re-entering soon after leaving: start from the drop rate that
             // last controlled the queue (RFC 8289 §5.6).
@@ -136,8 +145,9 @@ mod tests {
         fn backlog_bytes(&self) -> u64 {
             self.q.iter().map(|(_, b)| b).sum()
         }
-        fn drop_popped(&mut self) {
+        fn drop_popped(&mut self) -> bool {
             self.dropped.push(self.popped.take().unwrap().0);
+            false
         }
     }
 

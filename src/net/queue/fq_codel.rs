@@ -4,8 +4,8 @@
 //! active) before old ones, so a sparse flow — a voice call, a DNS query —
 //! waits behind no one's standing queue.
 
-use super::Entry;
 use super::codel::{Codel, CodelParams, Head};
+use super::{Dequeued, Entry, drop_or_mark};
 use crate::net::packet::PacketId;
 use crate::sim::SimTime;
 use std::collections::VecDeque;
@@ -47,7 +47,8 @@ struct FlowHead<'a> {
     len: &'a mut usize,
     bytes: &'a mut u64,
     popped: Option<Entry>,
-    dropped: &'a mut Vec<PacketId>,
+    ecn: bool,
+    out: &'a mut Dequeued,
 }
 
 impl Head for FlowHead<'_> {
@@ -62,10 +63,8 @@ impl Head for FlowHead<'_> {
     fn backlog_bytes(&self) -> u64 {
         *self.flow_bytes
     }
-    fn drop_popped(&mut self) {
-        if let Some(e) = self.popped.take() {
-            self.dropped.push(e.packet);
-        }
+    fn drop_popped(&mut self) -> bool {
+        drop_or_mark(&mut self.popped, self.ecn, self.out)
     }
 }
 
@@ -135,8 +134,8 @@ impl FqCodel {
         Some(e.packet)
     }
 
-    /// RFC 8290 §4.2: the next packet to send, CoDel's drops into `dropped`.
-    pub fn pop(&mut self, now: SimTime, dropped: &mut Vec<PacketId>) -> Option<Entry> {
+    /// RFC 8290 §4.2: the next packet to send, CoDel's drops and marks into `out`.
+    pub fn pop(&mut self, now: SimTime, ecn: bool, out: &mut Dequeued) -> Option<Entry> {
         loop {
             let (list, b) = match (self.new_flows.front(), self.old_flows.front()) {
                 (Some(&b), _) => (Listed::New, b),
@@ -157,7 +156,8 @@ impl FqCodel {
                 len: &mut self.len,
                 bytes: &mut self.bytes,
                 popped: None,
-                dropped,
+                ecn,
+                out,
             };
             let kept = f.codel.dequeue(now, &mut head, &self.params);
             let popped = head.popped;
@@ -216,6 +216,7 @@ mod tests {
             packet: PacketId(id),
             len,
             at: SimTime::ZERO,
+            ect: false,
         }
     }
 
@@ -225,13 +226,13 @@ mod tests {
         for i in 0..50 {
             fq.push(entry(i, 1500), 7); // a bulk flow's backlog
         }
-        let mut dropped = Vec::new();
+        let mut dropped = Dequeued::default();
         // The bulk flow has been served for a while: now on the old list.
         for _ in 0..3 {
-            fq.pop(SimTime::ZERO, &mut dropped);
+            fq.pop(SimTime::ZERO, false, &mut dropped);
         }
         fq.push(entry(1000, 200), 8); // one voice packet arrives
-        let next = fq.pop(SimTime::ZERO, &mut dropped).unwrap();
+        let next = fq.pop(SimTime::ZERO, false, &mut dropped).unwrap();
         assert_eq!(next.packet, PacketId(1000), "the new flow goes first");
         assert!(dropped.is_empty());
     }
@@ -245,10 +246,10 @@ mod tests {
             fq.push(entry(20_000 + i, 500), 2);
             fq.push(entry(30_000 + i, 500), 2);
         }
-        let mut dropped = Vec::new();
+        let mut dropped = Dequeued::default();
         let (mut big, mut small) = (0u64, 0u64);
         for _ in 0..400 {
-            let e = fq.pop(SimTime::ZERO, &mut dropped).unwrap();
+            let e = fq.pop(SimTime::ZERO, false, &mut dropped).unwrap();
             if e.len == 1500 {
                 big += 1500;
             } else {

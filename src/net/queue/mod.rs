@@ -20,16 +20,42 @@ use fq_codel::FqCodel;
 use red::Red;
 use std::collections::VecDeque;
 
-/// A waiting packet: which, its wire bytes, and when it joined the queue.
+/// A waiting packet: which, its wire bytes, when it joined the queue, and
+/// whether its transport is ECN-capable.
 #[derive(Clone, Copy, Debug)]
 pub struct Entry {
     pub packet: PacketId,
     pub len: u32,
     pub at: SimTime,
+    pub ect: bool,
+}
+
+/// What the discipline does with a packet instead of queueing it as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    /// Accept it with its ECN field set to CE (a mark instead of a drop).
+    Mark,
+    Drop(DropReason),
+}
+
+/// Packets a discipline acted on at a dequeue: dropped, or marked CE and sent.
+#[derive(Debug, Default)]
+pub struct Dequeued {
+    pub dropped: Vec<PacketId>,
+    pub marked: Vec<PacketId>,
+}
+
+impl Dequeued {
+    pub fn is_empty(&self) -> bool {
+        self.dropped.is_empty() && self.marked.is_empty()
+    }
 }
 
 pub struct Queue {
     capacity: QueueCapacity,
+    /// Mark ECN-capable packets CE where the discipline would drop them early.
+    ecn: bool,
     fifo: VecDeque<Entry>,
     fifo_bytes: u64,
     discipline: Discipline,
@@ -47,7 +73,8 @@ struct FifoHead<'a> {
     fifo: &'a mut VecDeque<Entry>,
     bytes: &'a mut u64,
     popped: Option<Entry>,
-    dropped: &'a mut Vec<PacketId>,
+    ecn: bool,
+    out: &'a mut Dequeued,
 }
 
 impl Head for FifoHead<'_> {
@@ -60,10 +87,25 @@ impl Head for FifoHead<'_> {
     fn backlog_bytes(&self) -> u64 {
         *self.bytes
     }
-    fn drop_popped(&mut self) {
-        if let Some(e) = self.popped.take() {
-            self.dropped.push(e.packet);
+    fn drop_popped(&mut self) -> bool {
+        drop_or_mark(&mut self.popped, self.ecn, self.out)
+    }
+}
+
+/// CoDel's drop of the packet just popped: a mark instead if it is
+/// ECN-capable and the queue marks (the packet then stays `popped`).
+pub(super) fn drop_or_mark(popped: &mut Option<Entry>, ecn: bool, out: &mut Dequeued) -> bool {
+    match *popped {
+        Some(e) if ecn && e.ect => {
+            out.marked.push(e.packet);
+            true
         }
+        Some(e) => {
+            out.dropped.push(e.packet);
+            *popped = None;
+            false
+        }
+        None => false,
     }
 }
 
@@ -72,6 +114,7 @@ impl Queue {
     pub fn new(
         capacity: QueueCapacity,
         discipline: &QueueDiscipline,
+        ecn: bool,
         seed: u64,
         label: &str,
     ) -> Queue {
@@ -89,6 +132,7 @@ impl Queue {
         };
         Queue {
             capacity,
+            ecn,
             fifo: VecDeque::new(),
             fifo_bytes: 0,
             discipline,
@@ -125,26 +169,29 @@ impl Queue {
         }
     }
 
-    /// Whether a packet of `len` bytes arriving at `now` may wait here (`None`)
-    /// or is dropped on arrival, and why. `packet_time` is how long a
-    /// 1500-byte packet takes to send on this link (RED's idle decay).
-    pub fn admit(&mut self, now: SimTime, len: u32, packet_time: SimTime) -> Option<DropReason> {
+    /// What happens to a packet of `len` bytes (ECN-capable if `ect`)
+    /// arriving at `now`: it may wait here, marked or not, or it is dropped on
+    /// arrival, and why. `packet_time` is how long a 1500-byte packet takes to
+    /// send on this link (RED's idle decay).
+    pub fn admit(&mut self, now: SimTime, len: u32, ect: bool, packet_time: SimTime) -> Verdict {
         let waiting = self.len().0 as u64;
         let full = self.full_with(len);
+        let ecn = self.ecn;
         match &mut self.discipline {
             // FQ-CoDel takes every packet and, when over the limit, pushes the
             // fattest flow's head out instead (`push`).
-            Discipline::FqCodel(_) => None,
+            Discipline::FqCodel(_) => Verdict::Accept,
+            _ if full => Verdict::Drop(DropReason::QueueOverflow),
             Discipline::Red(red) => {
-                if red.on_arrival(now, waiting, packet_time) {
-                    Some(DropReason::AqmDrop)
-                } else if full {
-                    Some(DropReason::QueueOverflow)
+                if !red.on_arrival(now, waiting, packet_time) {
+                    Verdict::Accept
+                } else if ecn && ect && !red.forced() {
+                    Verdict::Mark
                 } else {
-                    None
+                    Verdict::Drop(DropReason::AqmDrop)
                 }
             }
-            _ => full.then_some(DropReason::QueueOverflow),
+            _ => Verdict::Accept,
         }
     }
 
@@ -165,8 +212,8 @@ impl Queue {
     }
 
     /// The next packet to send at `now`, if any; packets the discipline drops
-    /// on the way out are appended to `dropped`.
-    pub fn pop(&mut self, now: SimTime, dropped: &mut Vec<PacketId>) -> Option<Entry> {
+    /// or marks on the way out are appended to `out`.
+    pub fn pop(&mut self, now: SimTime, out: &mut Dequeued) -> Option<Entry> {
         match &mut self.discipline {
             Discipline::DropTail => self.pop_fifo(),
             Discipline::Red(red) => {
@@ -185,12 +232,13 @@ impl Queue {
                     fifo: &mut self.fifo,
                     bytes: &mut self.fifo_bytes,
                     popped: None,
-                    dropped,
+                    ecn: self.ecn,
+                    out,
                 };
                 let kept = codel.dequeue(now, &mut head, params);
                 if kept { head.popped } else { None }
             }
-            Discipline::FqCodel(fq) => fq.pop(now, dropped),
+            Discipline::FqCodel(fq) => fq.pop(now, self.ecn, out),
         }
     }
 

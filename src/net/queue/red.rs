@@ -18,6 +18,8 @@ pub struct Red {
     count: i64,
     /// When the queue last became empty, for the idle-time decay of `avg`.
     idle_since: Option<SimTime>,
+    /// The last drop was forced (average at or above max_th), not random.
+    forced: bool,
     rng: Box<Rng>,
 }
 
@@ -28,6 +30,7 @@ impl Red {
             avg: 0.0,
             count: -1,
             idle_since: Some(SimTime::ZERO),
+            forced: false,
             rng: Box::new(rng::stream(seed, label)),
         }
     }
@@ -55,7 +58,8 @@ impl Red {
             self.count = -1;
             return false;
         }
-        if self.avg >= p.max_th {
+        self.forced = self.avg >= p.max_th;
+        if self.forced {
             self.count = 0;
             return true;
         }
@@ -71,6 +75,12 @@ impl Red {
             return true;
         }
         false
+    }
+
+    /// Whether the last early drop was forced (the average at or above
+    /// max_th): an ECN-marking RED drops those all the same (RFC 3168 §7).
+    pub fn forced(&self) -> bool {
+        self.forced
     }
 
     pub fn average(&self) -> f64 {

@@ -88,6 +88,8 @@ pub struct TcpConfig {
     pub dupack_threshold: u32,
     /// Congestion controller (default NewReno).
     pub congestion: CongestionAlgorithm,
+    /// Negotiate ECN (RFC 3168) and react to congestion marks (default off).
+    pub ecn: bool,
 }
 
 impl Default for TcpConfig {
@@ -111,6 +113,7 @@ impl Default for TcpConfig {
             data_retries: 15,
             dupack_threshold: 3,
             congestion: CongestionAlgorithm::NewReno,
+            ecn: false,
         }
     }
 }

@@ -149,6 +149,15 @@ pub struct TcpConnection {
     partial_acks: u32,
     scoreboard: Scoreboard,
 
+    // ---- ECN (RFC 3168)
+    ecn_ok: bool,
+    /// Receiver: a CE mark arrived and the sender has not answered with CWR.
+    ece_pending: bool,
+    /// Sender: the window was reduced for an ECE; the next new data carries CWR.
+    cwr_pending: bool,
+    /// Sender: no further reduction for ECE until SND.UNA passes this.
+    ecn_recover: u64,
+
     // ---- output
     pending_rst: Option<TcpRepr>,
     error: Option<TcpError>,
@@ -226,6 +235,10 @@ impl TcpConnection {
             fast_rtx_pending: false,
             partial_acks: 0,
             scoreboard: Scoreboard::new(),
+            ecn_ok: false,
+            ece_pending: false,
+            cwr_pending: false,
+            ecn_recover: 0,
             pending_rst: None,
             error: None,
             events: Vec::new(),
@@ -258,6 +271,7 @@ impl TcpConnection {
         c.rcv_nxt = 1;
         c.rcv_adv = 1;
         c.negotiate(&syn.options);
+        c.ecn_ok = cfg.ecn && syn.flags.contains(TcpFlags::ECE | TcpFlags::CWR);
         // The window in a SYN is never scaled (RFC 7323 §2.2).
         c.snd_wnd = u64::from(syn.window);
         c.snd_wnd_edge = 1 + c.snd_wnd;
@@ -642,6 +656,7 @@ impl TcpConnection {
             return Some(Outgoing {
                 repr: rst,
                 payload_origin: 0,
+                ect: false,
             });
         }
         let out = match self.state {
@@ -669,6 +684,13 @@ impl TcpConnection {
         };
         let mut flags = TcpFlags::SYN;
         let mut ack = SeqNum(0);
+        // RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR; the SYN-ACK that
+        // agrees has ECE alone.
+        if self.state == TcpState::SynSent && self.cfg.ecn {
+            flags = flags | TcpFlags::ECE | TcpFlags::CWR;
+        } else if self.state == TcpState::SynReceived && self.ecn_ok {
+            flags = flags | TcpFlags::ECE;
+        }
         if self.state == TcpState::SynSent {
             if self.cfg.window_scaling {
                 options.window_scale = Some(self.cfg.window_scale_shift());
@@ -727,6 +749,7 @@ impl TcpConnection {
         Some(Outgoing {
             repr,
             payload_origin: 0,
+            ect: false,
         })
     }
 
@@ -968,6 +991,7 @@ impl TcpConnection {
         Some(Outgoing {
             repr,
             payload_origin: start - 1,
+            ect: false,
         })
     }
 
@@ -998,6 +1022,13 @@ impl TcpConnection {
         }
         if len > 0 && start + len == self.snd_data_end {
             flags = flags | TcpFlags::PSH;
+        }
+        // RFC 3168 §6.1.5: only new data is ECN-capable, and the first new
+        // data after a reduction carries CWR (§6.1.2).
+        let ect = self.ecn_ok && len > 0 && start >= self.snd_max;
+        if ect && self.cwr_pending {
+            flags = flags | TcpFlags::CWR;
+            self.cwr_pending = false;
         }
         let repr = self.header(now, flags, start, len as u32);
         if start < self.snd_max {
@@ -1038,6 +1069,7 @@ impl TcpConnection {
         Outgoing {
             repr,
             payload_origin: start - 1,
+            ect,
         }
     }
 
@@ -1048,6 +1080,7 @@ impl TcpConnection {
         Outgoing {
             repr,
             payload_origin: seq.saturating_sub(1),
+            ect: false,
         }
     }
 
@@ -1070,6 +1103,12 @@ impl TcpConnection {
         let window = self.advertise_window();
         self.ack_sent();
         self.stats.segments_sent += 1;
+        // RFC 3168 §6.1.3: echo congestion on every ACK until the sender's CWR.
+        let flags = if self.ece_pending {
+            flags | TcpFlags::ECE
+        } else {
+            flags
+        };
         TcpRepr {
             src_port: self.local_port,
             dst_port: self.remote_port,
@@ -1129,6 +1168,22 @@ impl TcpConnection {
     /// Process one arriving segment. `payload_origin` is the stream offset the sender
     /// paired with its payload; it must match the offset implied by `seg.seq`.
     pub fn on_segment(&mut self, now: SimTime, seg: &TcpRepr, payload_origin: u64) {
+        self.on_segment_ecn(now, seg, payload_origin, false);
+    }
+
+    /// `on_segment` for a segment whose IP header said CE (`ce`): a router
+    /// marked it instead of dropping it.
+    pub fn on_segment_ecn(&mut self, now: SimTime, seg: &TcpRepr, payload_origin: u64, ce: bool) {
+        if self.ecn_ok && self.state.is_synchronized() {
+            // RFC 3168 §6.1.3: CWR ends the echo; a CE mark (even on this
+            // very segment) starts it again.
+            if seg.flags.contains(TcpFlags::CWR) {
+                self.ece_pending = false;
+            }
+            if ce {
+                self.ece_pending = true;
+            }
+        }
         self.stats.segments_received += 1;
         match self.state {
             TcpState::Closed | TcpState::Listen => {}
@@ -1170,6 +1225,11 @@ impl TcpConnection {
         self.rcv_nxt = 1;
         self.rcv_adv = 1;
         self.negotiate(&seg.options);
+        // RFC 3168 §6.1.1: a SYN-ACK with ECE and without CWR agrees to ECN.
+        self.ecn_ok = self.cfg.ecn
+            && has_ack
+            && seg.flags.contains(TcpFlags::ECE)
+            && !seg.flags.contains(TcpFlags::CWR);
         self.snd_wnd = u64::from(seg.window);
         self.max_snd_wnd = self.snd_wnd;
         self.snd_wl1 = 0;
@@ -1331,6 +1391,9 @@ impl TcpConnection {
             return false;
         }
         let wnd = u64::from(seg.window) << self.snd_wscale;
+        if self.ecn_ok && seg.flags.contains(TcpFlags::ECE) {
+            self.on_ecn_echo(now, ack);
+        }
 
         let mut new_sack = false;
         if self.sack_ok && ack >= self.snd_una {
@@ -1460,6 +1523,20 @@ impl TcpConnection {
             self.writable_wanted = false;
             self.push(TcpEvent::Writable);
         }
+    }
+
+    /// RFC 3168 §6.1.2: an ECE reduces the window as a loss would, without a
+    /// retransmission, at most once per window of data (and not during loss
+    /// recovery, which has reduced it already).
+    fn on_ecn_echo(&mut self, now: SimTime, ack: u64) {
+        if ack < self.ecn_recover || self.recovery != Recovery::None {
+            return;
+        }
+        self.cc
+            .on_congestion_event(now, clamp_u32(self.snd_max - self.snd_una));
+        self.ecn_recover = self.snd_max + 1;
+        self.cwr_pending = true;
+        self.stats.ecn_reductions += 1;
     }
 
     fn on_dupack(&mut self, now: SimTime) {

@@ -15,6 +15,9 @@ use super::state::TcpState;
 pub struct Outgoing {
     pub repr: TcpRepr,
     pub payload_origin: u64,
+    /// Send it as ECN-capable (ECT(0) in the IP header): new data of a
+    /// connection that negotiated ECN (RFC 3168 §6.1.1, §6.1.5).
+    pub ect: bool,
 }
 
 /// Why a segment was sent again.
@@ -161,6 +164,8 @@ pub struct TcpStats {
     /// Of those, episodes run with SACK-based recovery (RFC 6675).
     pub sack_recoveries: u64,
     pub dup_acks_received: u64,
+    /// Window reductions for an ECN echo (ECE) rather than a loss.
+    pub ecn_reductions: u64,
     pub persist_probes: u64,
     pub out_of_order_segments: u64,
     pub duplicate_segments: u64,

@@ -43,6 +43,11 @@
 //!   window updates when reading opens the window by ≥ min(2·MSS, buffer/2);
 //!   sender SWS avoidance + Nagle (`nodelay` to disable); persist timer with
 //!   one-byte zero-window probes and exponential backoff (capped at max_rto).
+//! - **ECN** (RFC 3168, `ecn`): ECN-setup SYN (ECE|CWR) and SYN-ACK (ECE); ECT(0)
+//!   on new data only (not on retransmissions, probes or pure ACKs, §6.1.5); the
+//!   receiver sets ECE on every ACK from a CE mark until a CWR; the sender halves
+//!   the window as for a loss, without a retransmission, once per window of data
+//!   and not during loss recovery, and sets CWR on its next new data (§6.1.2).
 //! - **Options**: MSS (send MSS = min(own, peer's or 536)), window scaling (RFC
 //!   7323, shift chosen from `recv_buffer`), SACK-permitted, timestamps (optional:
 //!   µs clock, RTT per ACK, no PAWS).
@@ -52,7 +57,7 @@
 //!
 //! Not implemented: PAWS and timestamp-based RTO tweaks of RFC 7323 App. G, D-SACK
 //! (RFC 2883), challenge-ACK rate limiting (RFC 5961 §7), keep-alives, urgent data,
-//! ECN, a FIN-WAIT-2 timeout, SYN cookies and reopening from TIME-WAIT, spurious-RTO
+//! a FIN-WAIT-2 timeout, SYN cookies and reopening from TIME-WAIT, spurious-RTO
 //! undo, RACK/TLP. A segment carrying data together with its SYN has the data
 //! ignored (the peer retransmits it).
 //!

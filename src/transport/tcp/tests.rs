@@ -439,6 +439,7 @@ impl Net {
                 Outgoing {
                     repr: rst,
                     payload_origin: 0,
+                    ect: false,
                 },
             );
         }
