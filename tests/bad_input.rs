@@ -54,7 +54,7 @@ fn rejects(file: &str, expected_stderr: &str) {
 fn unknown_key_in_link() {
     rejects(
         "tests/bad_input/unknown_key_in_link.toml",
-        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`, `channels`, `drop`, `aqm`, `aqm_target`, `aqm_interval`, `ecn`\n",
+        "error: tests/bad_input/unknown_key_in_link.toml:9:1: unknown key `bandwith`, expected one of `between`, `bandwidth`, `delay`, `queue`, `loss`, `loss_forward`, `loss_reverse`, `cost`, `channels`, `drop`, `aqm`, `aqm_target`, `aqm_interval`, `aqm_threshold`, `ecn`\n",
     );
 }
 
@@ -62,7 +62,31 @@ fn unknown_key_in_link() {
 fn unknown_aqm() {
     rejects(
         "tests/bad_input/unknown_aqm.toml",
-        "error: tests/bad_input/unknown_aqm.toml:9:7: unknown aqm `blue`; expected \"drop-tail\", \"red\", \"codel\" or \"fq-codel\"\n",
+        "error: tests/bad_input/unknown_aqm.toml:9:7: unknown aqm `blue`; expected \"drop-tail\", \"red\", \"codel\", \"fq-codel\" or \"step\"\n",
+    );
+}
+
+#[test]
+fn unknown_congestion_control() {
+    rejects(
+        "tests/bad_input/unknown_congestion.toml",
+        "error: tests/bad_input/unknown_congestion.toml:3:14: unknown congestion `vegas`; expected \"newreno\", \"cubic\", \"dctcp\"\n",
+    );
+}
+
+#[test]
+fn dctcp_without_ecn() {
+    rejects(
+        "tests/bad_input/dctcp_without_ecn.toml",
+        "error: tests/bad_input/dctcp_without_ecn.toml:3:14: congestion = \"dctcp\" reacts to ECN marks; expected ecn = true (or no ecn key) with it\n",
+    );
+}
+
+#[test]
+fn step_threshold_on_another_aqm() {
+    rejects(
+        "tests/bad_input/threshold_without_step.toml",
+        "error: tests/bad_input/threshold_without_step.toml:10:17: aqm_threshold sets the step marker; expected aqm = \"step\" on this link\n",
     );
 }
 

@@ -123,7 +123,7 @@ impl Channel {
         }
     }
 
-    /// "drop-tail", "red", "codel" or "fq-codel".
+    /// "drop-tail", "red", "codel", "fq-codel" or "step".
     pub fn discipline_name(&self) -> &'static str {
         self.queue.name()
     }

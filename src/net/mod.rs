@@ -88,7 +88,7 @@ impl Network {
                     l.bandwidth,
                     l.delay,
                     l.queue,
-                    l.loss,
+                    l.loss[direction],
                     rng,
                     queue,
                 ));

@@ -1,7 +1,8 @@
 //! Static shortest-path routing with equal-cost groups: every node's set of
 //! next hops towards every other node.
 //!
-//! Cost is the sum of link propagation delays, then the hop count: the next
+//! Cost is the sum of the links' `cost` (0 unless set), then of their
+//! propagation delays, then the hop count: the next
 //! hops of `src` towards `dst` are all outgoing channels that start a path of
 //! minimal (cost, hops). A group lists them by neighbour (declaration order),
 //! then by link; its first member is the single path used without multipath
@@ -85,8 +86,10 @@ impl Routes {
             let (Some(a), Some(b)) = (core_of(l.a), core_of(l.b)) else {
                 continue; // a stub's link
             };
-            // Path costs add up in 128 bits: no sum of link delays can overflow.
-            let cost = u128::from(l.delay.as_nanos());
+            // (cost, delay) in one number: the cost in the high 64 bits. Sums
+            // stay exact in 128 bits for any path shorter than 2³² hops whose
+            // delays add up to less than 584 years.
+            let cost = (u128::from(l.cost) << 64) + u128::from(l.delay.as_nanos());
             let channel = (i * 2) as u32;
             adjacency[a].push(Arc {
                 to: b,

@@ -22,7 +22,15 @@ pub enum QueueDiscipline {
         flows: u32,
         quantum: u32,
     },
+    /// Mark (with `ecn`; else drop) every arrival that finds `threshold` or
+    /// more packets waiting: the instantaneous-queue marking DCTCP expects of
+    /// a switch (RFC 8257 §3.1).
+    Step { threshold: u32 },
 }
+
+/// The step threshold when none is given: the DCTCP paper's K for 1 Gbit/s
+/// links (20 packets); RFC 8257 §3.1 leaves K to the operator.
+pub const STEP_THRESHOLD: u32 = 20;
 
 /// CoDel's two settings; RFC 8289 §4.2-4.3 gives 5 ms and 100 ms for the Internet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,11 +101,31 @@ impl Validator<'_> {
             return Ok(QueueDiscipline::DropTail);
         };
         let codel_keys = link.aqm_target.as_ref().or(link.aqm_interval.as_ref());
+        if let Some(t) = &link.aqm_threshold
+            && name.get_ref() != "step"
+        {
+            return self.err(
+                t.span(),
+                "aqm_threshold sets the step marker; expected aqm = \"step\" on this link",
+            );
+        }
         Ok(match name.get_ref().as_str() {
-            "drop-tail" | "red" if codel_keys.is_some() => {
+            "drop-tail" | "red" | "step" if codel_keys.is_some() => {
                 return self.err(codel_keys.unwrap().span(), "aqm_target and aqm_interval set CoDel; expected aqm = \"codel\" or \"fq-codel\" on this link");
             }
             "drop-tail" => QueueDiscipline::DropTail,
+            "step" => QueueDiscipline::Step {
+                threshold: match &link.aqm_threshold {
+                    Some(t) if *t.get_ref() == 0 => {
+                        return self.err(
+                            t.span(),
+                            "aqm_threshold must be at least 1 packet; expected e.g. 20",
+                        );
+                    }
+                    Some(t) => *t.get_ref(),
+                    None => STEP_THRESHOLD,
+                },
+            },
             "red" => QueueDiscipline::Red(RedParams::default()),
             "codel" => QueueDiscipline::Codel(codel),
             "fq-codel" => QueueDiscipline::FqCodel {
@@ -106,7 +134,7 @@ impl Validator<'_> {
                 quantum: FQ_CODEL_QUANTUM,
             },
             other => {
-                return self.err(name.span(), format!("unknown aqm `{other}`; expected \"drop-tail\", \"red\", \"codel\" or \"fq-codel\""));
+                return self.err(name.span(), format!("unknown aqm `{other}`; expected \"drop-tail\", \"red\", \"codel\", \"fq-codel\" or \"step\""));
             }
         })
     }

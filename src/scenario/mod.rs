@@ -198,7 +198,10 @@ pub struct LinkSpec {
     pub bandwidth: Bandwidth,
     pub delay: SimTime,
     pub queue: QueueCapacity,
-    pub loss: f64,
+    /// Random loss a→b and b→a.
+    pub loss: [f64; 2],
+    /// Routing cost, compared before the sum of delays (see `net::routing`).
+    pub cost: u32,
     /// Circuits each direction can carry at once; `None`: as many as its
     /// bandwidth allows (the sum of reserved rates stays within the bandwidth).
     pub channels: Option<u32>,
@@ -646,19 +649,26 @@ impl Validator<'_> {
                 Some(q) => *q.get_ref(),
                 None => QueueCapacity::Packets(100),
             };
-            let loss = match &link.loss {
-                Some(l) if !(0.0..=1.0).contains(l.get_ref()) => {
-                    return self.err(
-                        l.span(),
-                        format!(
-                            "loss {} is not a probability; expected a number from 0 to 1, e.g. 0.01 for 1%",
-                            l.get_ref()
-                        ),
-                    );
+            let mut loss = [0.0; 2];
+            for (value, key, directions) in [
+                (&link.loss, "loss", &[0, 1][..]),
+                (&link.loss_forward, "loss_forward", &[0][..]),
+                (&link.loss_reverse, "loss_reverse", &[1][..]),
+            ] {
+                match value {
+                    Some(l) if !(0.0..=1.0).contains(l.get_ref()) => {
+                        return self.err(
+                            l.span(),
+                            format!(
+                                "{key} {} is not a probability; expected a number from 0 to 1, e.g. 0.01 for 1%",
+                                l.get_ref()
+                            ),
+                        );
+                    }
+                    Some(l) => directions.iter().for_each(|&d| loss[d] = *l.get_ref()),
+                    None => {}
                 }
-                Some(l) => *l.get_ref(),
-                None => 0.0,
-            };
+            }
             let delay = link.delay.map_or(SimTime::from_millis(1), |d| d.0);
             out.push(LinkSpec {
                 a,
@@ -667,6 +677,7 @@ impl Validator<'_> {
                 delay,
                 queue,
                 loss,
+                cost: link.cost.unwrap_or(0),
                 drop: {
                     let mut d = link.drop.clone().unwrap_or_default();
                     d.sort_unstable();

@@ -256,15 +256,24 @@ pub struct RawLink {
     pub delay: Option<Duration>,
     pub queue: Option<Spanned<QueueCapacity>>,
     pub loss: Option<Spanned<f64>>,
+    /// Loss in one direction only, over `loss`: from the first node of
+    /// `between` to the second, and back.
+    pub loss_forward: Option<Spanned<f64>>,
+    pub loss_reverse: Option<Spanned<f64>>,
+    /// Routing cost, compared before the propagation delay (default 0).
+    pub cost: Option<u32>,
     pub channels: Option<Spanned<u32>>,
     /// Packets to lose on purpose, by their number (1 = the first) in the
     /// direction from the first node of `between` to the second.
     pub drop: Option<Vec<u64>>,
-    /// The queue discipline of both directions: "drop-tail", "red", "codel", "fq-codel".
+    /// The queue discipline of both directions: "drop-tail", "red", "codel",
+    /// "fq-codel", "step".
     pub aqm: Option<Spanned<String>>,
     /// CoDel's target and interval (codel, fq-codel).
     pub aqm_target: Option<Spanned<Duration>>,
     pub aqm_interval: Option<Spanned<Duration>>,
+    /// The queue length, in packets, above which "step" marks (or drops).
+    pub aqm_threshold: Option<Spanned<u32>>,
     /// The AQM marks ECN-capable packets CE instead of dropping them early.
     pub ecn: Option<bool>,
 }
@@ -387,4 +396,14 @@ pub struct RawTcp {
     pub dupack_threshold: Option<Spanned<u32>>,
     /// Negotiate ECN (RFC 3168).
     pub ecn: Option<bool>,
+    /// "newreno", "cubic" or "dctcp".
+    pub congestion: Option<Spanned<String>>,
+    /// Nagle's algorithm (RFC 9293 §3.7.4; on by default).
+    pub nagle: Option<bool>,
+    pub initial_rto: Option<Spanned<Duration>>,
+    /// "rfc5681", "linux" or "keep".
+    pub syn_loss_window: Option<Spanned<String>>,
+    pub syn_loss_rto: Option<Spanned<Duration>>,
+    /// "new-ack" or "head-retransmit".
+    pub rto_restart: Option<Spanned<String>>,
 }

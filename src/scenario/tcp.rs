@@ -5,7 +5,7 @@ use super::Validator;
 use super::schema::{RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
-use crate::transport::tcp::TcpConfig;
+use crate::transport::tcp::{CongestionAlgorithm, RtoRestart, SynLossWindow, TcpConfig};
 use crate::units::parse_duration;
 
 /// What the two ends of a TCP flow do.
@@ -95,7 +95,60 @@ impl Validator<'_> {
         if let Some(e) = r.ecn {
             c.ecn = e;
         }
+        if let Some(n) = r.nagle {
+            c.nodelay = !n;
+        }
+        if let Some(v) = &r.congestion {
+            c.congestion = self.choice(v, "congestion", &CongestionAlgorithm::ALL, |a| a.name())?;
+            if c.congestion == CongestionAlgorithm::Dctcp {
+                // RFC 8257 §3: DCTCP's signal is the ECN mark.
+                if r.ecn == Some(false) {
+                    return self.err(v.span(), "congestion = \"dctcp\" reacts to ECN marks; expected ecn = true (or no ecn key) with it");
+                }
+                c.ecn = true;
+            }
+        }
+        if let Some(v) = &r.syn_loss_window {
+            c.syn_loss_window =
+                self.choice(v, "syn_loss_window", &SynLossWindow::ALL, |w| w.name())?;
+        }
+        if let Some(v) = &r.rto_restart {
+            c.rto_restart = self.choice(v, "rto_restart", &RtoRestart::ALL, |w| w.name())?;
+        }
+        for (value, field, key) in [
+            (&r.initial_rto, &mut c.initial_rto, "initial_rto"),
+            (&r.syn_loss_rto, &mut c.syn_loss_rto, "syn_loss_rto"),
+        ] {
+            if let Some(v) = value {
+                if v.get_ref().0 == SimTime::ZERO {
+                    return self.err(
+                        v.span(),
+                        format!("{key} must be above zero; expected e.g. \"1s\" (RFC 6298 §2.1)"),
+                    );
+                }
+                *field = v.get_ref().0;
+            }
+        }
         Ok(c)
+    }
+
+    /// One of a fixed set of named choices, or an error listing them.
+    fn choice<T: Copy>(
+        &self,
+        value: &toml::Spanned<String>,
+        key: &str,
+        all: &[T],
+        name: impl Fn(T) -> &'static str,
+    ) -> Result<T> {
+        let text = value.get_ref().as_str();
+        if let Some(&found) = all.iter().find(|&&c| name(c) == text) {
+            return Ok(found);
+        }
+        let expected: Vec<String> = all.iter().map(|&c| format!("\"{}\"", name(c))).collect();
+        self.err(
+            value.span(),
+            format!("unknown {key} `{text}`; expected {}", expected.join(", ")),
+        )
     }
 
     pub(super) fn stream_app(&self, f: &RawFlow) -> Result<AppSpec> {

@@ -430,11 +430,15 @@ impl Validator<'_> {
                 delay: p.delay,
                 queue: p.queue.clone(),
                 loss: p.loss.clone(),
+                loss_forward: None,
+                loss_reverse: None,
+                cost: None,
                 channels: None,
                 drop: None,
                 aqm: p.aqm.clone(),
                 aqm_target: None,
                 aqm_interval: None,
+                aqm_threshold: None,
                 ecn: p.ecn,
             });
         }

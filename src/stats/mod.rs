@@ -473,7 +473,7 @@ pub struct LinkReport {
     /// Mean time the packets that waited spent in the queue (their sojourn
     /// time); packets sent straight away do not count.
     pub mean_queue_delay_ms: f64,
-    /// The queue discipline: "drop-tail", "red", "codel", "fq-codel".
+    /// The queue discipline: "drop-tail", "red", "codel", "fq-codel", "step".
     pub aqm: &'static str,
     /// Packets the AQM marked CE instead of dropping (RFC 3168).
     pub ecn_marks: u64,

@@ -1,5 +1,5 @@
 //! The queue of one link direction and its discipline: drop-tail (the
-//! default), RED, CoDel or FQ-CoDel.
+//! default), RED, CoDel, FQ-CoDel, or a step marker at a fixed length.
 //!
 //! The channel asks the queue three things: may a packet join (`admit`,
 //! before it is traced as enqueued), take it (`push`, which for FQ-CoDel may
@@ -66,6 +66,7 @@ enum Discipline {
     Red(Box<Red>),
     Codel(Box<(Codel, CodelParams)>),
     FqCodel(Box<FqCodel>),
+    Step { threshold: u32 },
 }
 
 /// The FIFO as CoDel sees it.
@@ -129,6 +130,7 @@ impl Queue {
                 flows,
                 quantum,
             } => Discipline::FqCodel(Box::new(FqCodel::new(codel, flows, quantum))),
+            QueueDiscipline::Step { threshold } => Discipline::Step { threshold },
         };
         Queue {
             capacity,
@@ -145,6 +147,7 @@ impl Queue {
             Discipline::Red(_) => "red",
             Discipline::Codel(_) => "codel",
             Discipline::FqCodel(_) => "fq-codel",
+            Discipline::Step { .. } => "step",
         }
     }
 
@@ -191,6 +194,13 @@ impl Queue {
                     Verdict::Drop(DropReason::AqmDrop)
                 }
             }
+            Discipline::Step { threshold } if waiting >= u64::from(*threshold) => {
+                if ecn && ect {
+                    Verdict::Mark
+                } else {
+                    Verdict::Drop(DropReason::AqmDrop)
+                }
+            }
             _ => Verdict::Accept,
         }
     }
@@ -215,7 +225,7 @@ impl Queue {
     /// or marks on the way out are appended to `out`.
     pub fn pop(&mut self, now: SimTime, out: &mut Dequeued) -> Option<Entry> {
         match &mut self.discipline {
-            Discipline::DropTail => self.pop_fifo(),
+            Discipline::DropTail | Discipline::Step { .. } => self.pop_fifo(),
             Discipline::Red(red) => {
                 let e = self.fifo.pop_front();
                 if let Some(e) = e {

@@ -2,7 +2,7 @@
 
 use crate::sim::SimTime;
 
-use super::congestion::{CongestionControl, NewReno};
+use super::congestion::{CongestionControl, Cubic, Dctcp, NewReno};
 
 /// Which congestion controller a connection runs (RFC 5681 family).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11,6 +11,10 @@ pub enum CongestionAlgorithm {
     /// (RFC 6582) or SACK-based (RFC 6675) depending on negotiation.
     #[default]
     NewReno,
+    /// CUBIC (RFC 9438): Linux's and ns-3's default.
+    Cubic,
+    /// DCTCP (RFC 8257): cuts in proportion to ECN marks; needs ECN.
+    Dctcp,
 }
 
 impl CongestionAlgorithm {
@@ -19,12 +23,92 @@ impl CongestionAlgorithm {
     pub fn build(self, smss: u32, iw: u32) -> Box<dyn CongestionControl> {
         match self {
             CongestionAlgorithm::NewReno => Box::new(NewReno::new(smss, iw)),
+            CongestionAlgorithm::Cubic => Box::new(Cubic::new(smss, iw)),
+            CongestionAlgorithm::Dctcp => Box::new(Dctcp::new(smss, iw)),
         }
     }
 
+    /// Every algorithm, in the order the schema lists them.
+    pub const ALL: [CongestionAlgorithm; 3] = [
+        CongestionAlgorithm::NewReno,
+        CongestionAlgorithm::Cubic,
+        CongestionAlgorithm::Dctcp,
+    ];
+
+    /// The scenario file's word for it (`[tcp] congestion`).
     pub fn name(self) -> &'static str {
         match self {
             CongestionAlgorithm::NewReno => "newreno",
+            CongestionAlgorithm::Cubic => "cubic",
+            CongestionAlgorithm::Dctcp => "dctcp",
+        }
+    }
+}
+
+/// The initial window after the SYN or SYN-ACK had to be sent again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SynLossWindow {
+    /// One segment after any retransmitted SYN or SYN-ACK (RFC 5681 §3.1,
+    /// RFC 6928 §2: "MUST" be one segment).
+    Rfc5681,
+    /// One segment only after two or more retransmissions of the SYN or
+    /// SYN-ACK; the full initial window after one (Linux's `tcp_init_transfer`,
+    /// which reasons that a 1 s initial RTO makes a single retransmission weak
+    /// evidence of loss).
+    #[default]
+    Linux,
+    /// The initial window regardless (ns-3's behaviour).
+    Keep,
+}
+
+impl SynLossWindow {
+    pub const ALL: [SynLossWindow; 3] = [
+        SynLossWindow::Rfc5681,
+        SynLossWindow::Linux,
+        SynLossWindow::Keep,
+    ];
+
+    /// The scenario file's word for it (`[tcp] syn_loss_window`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SynLossWindow::Rfc5681 => "rfc5681",
+            SynLossWindow::Linux => "linux",
+            SynLossWindow::Keep => "keep",
+        }
+    }
+
+    /// Whether `retransmissions` of the SYN or SYN-ACK cut the window to one segment.
+    pub fn cuts_after(self, retransmissions: u32) -> bool {
+        match self {
+            SynLossWindow::Rfc5681 => retransmissions >= 1,
+            SynLossWindow::Linux => retransmissions >= 2,
+            SynLossWindow::Keep => false,
+        }
+    }
+}
+
+/// When the retransmission timer restarts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RtoRestart {
+    /// On an ACK of new data, and when data is sent with the timer off
+    /// (RFC 6298 §5.1, §5.3). A fast retransmission waits out the timer that
+    /// the last new ACK started.
+    #[default]
+    NewAck,
+    /// Also when the segment at SND.UNA is retransmitted by fast retransmit or
+    /// SACK recovery (Linux re-arms the timer on retransmitting the head of
+    /// its retransmission queue; ns-2 restarts it at fast retransmit).
+    HeadRetransmit,
+}
+
+impl RtoRestart {
+    pub const ALL: [RtoRestart; 2] = [RtoRestart::NewAck, RtoRestart::HeadRetransmit];
+
+    /// The scenario file's word for it (`[tcp] rto_restart`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RtoRestart::NewAck => "new-ack",
+            RtoRestart::HeadRetransmit => "head-retransmit",
         }
     }
 }
@@ -49,8 +133,10 @@ pub struct TcpConfig {
     /// Initial window in segments (default 10). 10 applies RFC 6928:
     /// IW = min(10·MSS, max(2·MSS, 14600)); 0 applies RFC 5681 §3.1 (2–4 segments
     /// depending on MSS); any other N gives N·MSS. After a lost SYN or SYN-ACK the
-    /// initial window is one segment (RFC 5681 §3.1, RFC 6928 §2).
+    /// initial window may be one segment: see `syn_loss_window`.
     pub initial_window_segments: u32,
+    /// The initial window after a retransmitted SYN or SYN-ACK (default Linux's rule).
+    pub syn_loss_window: SynLossWindow,
     /// Send buffer in bytes (default 1 MiB): how far `send` may run ahead of the
     /// cumulative ACK.
     pub send_buffer: u32,
@@ -63,6 +149,11 @@ pub struct TcpConfig {
     pub max_rto: SimTime,
     /// RTO before the first RTT sample (default 1 s, RFC 6298 §2.1).
     pub initial_rto: SimTime,
+    /// The RTO when data transfer begins after a retransmitted SYN and no RTT
+    /// sample, if larger than `initial_rto` (default 3 s, RFC 6298 §5.7).
+    pub syn_loss_rto: SimTime,
+    /// When the retransmission timer restarts (default RFC 6298's rule).
+    pub rto_restart: RtoRestart,
     /// Clock granularity G in RTO = SRTT + max(G, 4·RTTVAR) (default 1 ms).
     pub clock_granularity: SimTime,
     /// Delayed-ACK timeout, or `None` to ACK every segment (default 40 ms; clamped to
@@ -97,11 +188,14 @@ impl Default for TcpConfig {
         TcpConfig {
             mss: 1448,
             initial_window_segments: 10,
+            syn_loss_window: SynLossWindow::Linux,
             send_buffer: 1 << 20,
             recv_buffer: 1 << 20,
             min_rto: SimTime::from_secs(1),
             max_rto: SimTime::from_secs(60),
             initial_rto: SimTime::from_secs(1),
+            syn_loss_rto: SimTime::from_secs(3),
+            rto_restart: RtoRestart::NewAck,
             clock_granularity: SimTime::from_millis(1),
             delayed_ack: Some(SimTime::from_millis(40)),
             sack: true,

@@ -30,8 +30,8 @@
 use crate::sim::SimTime;
 use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
-use super::config::{DEFAULT_PEER_MSS, MAX_WINDOW_SCALE, TcpConfig};
-use super::congestion::{AckSample, CongestionControl};
+use super::config::{DEFAULT_PEER_MSS, MAX_WINDOW_SCALE, RtoRestart, TcpConfig};
+use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
 use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
@@ -41,7 +41,6 @@ use super::state::TcpState;
 /// Bytes of payload given up per segment when timestamps are on (RFC 7323 option: 10 + 2 NOP).
 const TIMESTAMP_OPTION_LEN: u32 = 12;
 /// RFC 6298 §5.7: the RTO after a retransmitted SYN once data transfer begins.
-const SYN_LOSS_RTO: SimTime = SimTime::from_secs(3);
 /// Cap on the persist backoff exponent (the interval is also capped at max_rto).
 const MAX_PERSIST_BACKOFF: u32 = 16;
 
@@ -99,6 +98,8 @@ pub struct TcpConnection {
     syn_pending: bool,
     syn_sends: u32,
     syn_retransmitted: bool,
+    /// How many times the SYN or SYN-ACK was sent again.
+    syn_retransmissions: u32,
     /// End of the last zero-window probe byte (acceptable ACKs may reach it).
     probe_high: u64,
     probe_pending: bool,
@@ -151,7 +152,8 @@ pub struct TcpConnection {
 
     // ---- ECN (RFC 3168)
     ecn_ok: bool,
-    /// Receiver: a CE mark arrived and the sender has not answered with CWR.
+    /// Receiver: a CE mark arrived and the sender has not answered with CWR
+    /// (DCTCP: the last data segment carried CE).
     ece_pending: bool,
     /// Sender: the window was reduced for an ECE; the next new data carries CWR.
     cwr_pending: bool,
@@ -160,6 +162,9 @@ pub struct TcpConnection {
 
     // ---- output
     pending_rst: Option<TcpRepr>,
+    /// DCTCP receiver: the ACK for the data before a change of CE state,
+    /// carrying the old state (RFC 8257 §3.2).
+    pending_ack: Option<Outgoing>,
     error: Option<TcpError>,
     events: Vec<TcpEvent>,
     stats: TcpStats,
@@ -203,6 +208,7 @@ impl TcpConnection {
             syn_pending: false,
             syn_sends: 0,
             syn_retransmitted: false,
+            syn_retransmissions: 0,
             probe_high: 0,
             probe_pending: false,
             writable_wanted: false,
@@ -240,6 +246,7 @@ impl TcpConnection {
             cwr_pending: false,
             ecn_recover: 0,
             pending_rst: None,
+            pending_ack: None,
             error: None,
             events: Vec::new(),
             stats: TcpStats::default(),
@@ -659,6 +666,9 @@ impl TcpConnection {
                 ect: false,
             });
         }
+        if let Some(ack) = self.pending_ack.take() {
+            return Some(ack);
+        }
         let out = match self.state {
             TcpState::Closed | TcpState::Listen => None,
             TcpState::SynSent | TcpState::SynReceived => self.poll_handshake(now),
@@ -733,6 +743,7 @@ impl TcpConnection {
             // SYN-ACK means one was probably lost (RFC 5681 §3.1: IW = 1 segment).
             self.rtt_timing = None;
             self.syn_retransmitted = true;
+            self.syn_retransmissions += 1;
             self.stats.segments_retransmitted += 1;
             self.push(TcpEvent::Retransmit {
                 seq: self.iss,
@@ -1060,9 +1071,14 @@ impl TcpConnection {
                 self.rtt_timing = Some((end, now));
             }
         }
+        let head_again = start == self.snd_una
+            && start < self.snd_max
+            && matches!(cause, Some(c) if c != RetransmitCause::Rto);
         self.snd_max = self.snd_max.max(end);
         self.last_data_sent_at = Some(now);
-        if self.rtx_at.is_none() {
+        if self.rtx_at.is_none()
+            || (head_again && self.cfg.rto_restart == RtoRestart::HeadRetransmit)
+        {
             self.rtx_at = Some(now + self.rtt.rto());
         }
         self.persist_at = None;
@@ -1174,7 +1190,16 @@ impl TcpConnection {
     /// `on_segment` for a segment whose IP header said CE (`ce`): a router
     /// marked it instead of dropping it.
     pub fn on_segment_ecn(&mut self, now: SimTime, seg: &TcpRepr, payload_origin: u64, ce: bool) {
-        if self.ecn_ok && self.state.is_synchronized() {
+        if self.ecn_ok && self.state.is_synchronized() && self.cc.echoes_every_mark() {
+            // RFC 8257 §3.2: ECE tells the CE state of the data it acknowledges;
+            // a change first acknowledges what came before in the old state.
+            if seg.payload_len > 0 && ce != self.ece_pending {
+                if self.rcv_unacked > 0 {
+                    self.pending_ack = Some(self.pure_ack(now));
+                }
+                self.ece_pending = ce;
+            }
+        } else if self.ecn_ok && self.state.is_synchronized() {
             // RFC 3168 §6.1.3: CWR ends the echo; a CE mark (even on this
             // very segment) starts it again.
             if seg.flags.contains(TcpFlags::CWR) {
@@ -1408,6 +1433,14 @@ impl TcpConnection {
 
         if ack > self.snd_una {
             let ts = self.ts_sample(now, seg);
+            if self.ecn_ok {
+                self.cc.on_ecn_ack(&EcnAck {
+                    bytes_acked: ack - self.snd_una,
+                    ece: seg.flags.contains(TcpFlags::ECE),
+                    snd_una: ack,
+                    snd_nxt: self.snd_max,
+                });
+            }
             self.on_new_ack(now, ack, ts);
         } else if ack == self.snd_una
             && self.snd_max > self.snd_una
@@ -1533,7 +1566,7 @@ impl TcpConnection {
             return;
         }
         self.cc
-            .on_congestion_event(now, clamp_u32(self.snd_max - self.snd_una));
+            .on_ecn_echo(now, clamp_u32(self.snd_max - self.snd_una));
         self.ecn_recover = self.snd_max + 1;
         self.cwr_pending = true;
         self.stats.ecn_reductions += 1;
@@ -1747,14 +1780,21 @@ impl TcpConnection {
     fn establish(&mut self, now: SimTime) {
         self.set_state(TcpState::Established);
         self.stats.handshake_done_at = Some(now);
-        let iw = if self.syn_retransmitted {
+        let iw = if self
+            .cfg
+            .syn_loss_window
+            .cuts_after(self.syn_retransmissions)
+        {
             self.smss
         } else {
             self.cfg.initial_window(self.smss)
         };
         self.cc.init(self.smss, iw);
-        if self.syn_retransmitted && !self.rtt.has_sample() && self.cfg.initial_rto < SYN_LOSS_RTO {
-            self.rtt.set_rto(SYN_LOSS_RTO);
+        if self.syn_retransmitted
+            && !self.rtt.has_sample()
+            && self.cfg.initial_rto < self.cfg.syn_loss_rto
+        {
+            self.rtt.set_rto(self.cfg.syn_loss_rto);
         }
         self.push(TcpEvent::Connected);
         if self.shutdown_pending {

@@ -76,7 +76,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use config::{CongestionAlgorithm, TcpConfig};
+pub use config::{CongestionAlgorithm, RtoRestart, SynLossWindow, TcpConfig};
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};
 pub use events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};

@@ -692,9 +692,11 @@ fn syn_retransmitted_with_backoff_then_rto_3s_and_iw_one_segment() {
     assert_eq!(n.conn(A).srtt(), None); // Karn: no sample from a retransmitted SYN
 }
 
-#[test]
-fn lost_syn_ack_is_repeated_when_the_syn_comes_again() {
-    let mut n = Net::pair(ms(10));
+/// B's first SYN-ACK is lost; A's SYN timer brings a repeated SYN, which B
+/// answers at once. Returns the pair once B is established.
+fn lose_first_syn_ack(cfg: TcpConfig) -> Net {
+    let mut n = Net::new(cfg, cfg, ms(10));
+    n.connect(A);
     let mut synacks = 0;
     n.drop_when(move |from, o, _| {
         if from == B && o.repr.flags.contains(TcpFlags::SYN) {
@@ -709,6 +711,12 @@ fn lost_syn_ack_is_repeated_when_the_syn_comes_again() {
             .as_ref()
             .is_none_or(|c| c.state() != TcpState::Established)
     });
+    n
+}
+
+#[test]
+fn lost_syn_ack_is_repeated_when_the_syn_comes_again() {
+    let n = lose_first_syn_ack(TcpConfig::default());
     // A's SYN timer fires at 1 s; B answers the repeated SYN with a SYN-ACK at once
     // (its own SYN-ACK timer would only fire at 1.01 s).
     let rb = n.retransmits(B);
@@ -716,10 +724,29 @@ fn lost_syn_ack_is_repeated_when_the_syn_comes_again() {
     assert_eq!((rb[0].0, rb[0].3), (ms(1010), RetransmitCause::Syn));
     assert_eq!(n.retransmits(A)[0].0, ms(1000));
     assert_eq!(n.now, ms(1030));
-    // Both saw a lost handshake segment: IW of one segment, no RTT sample.
-    assert_eq!(n.conn(B).cwnd(), 1448);
+    // One retransmission each: Linux's rule (the default) keeps the initial
+    // window; no RTT sample either way (Karn).
+    assert_eq!(n.conn(B).cwnd(), 14480);
     assert_eq!(n.conn(B).srtt(), None);
-    assert_eq!(n.conn(A).cwnd(), 1448);
+    assert_eq!(n.conn(A).cwnd(), 14480);
+}
+
+#[test]
+fn syn_loss_window_choices() {
+    for (rule, iw) in [
+        (SynLossWindow::Rfc5681, 1448), // RFC 5681 §3.1: one segment
+        (SynLossWindow::Linux, 14480),  // one retransmission is not enough
+        (SynLossWindow::Keep, 14480),
+    ] {
+        let cfg = TcpConfig {
+            syn_loss_window: rule,
+            ..TcpConfig::default()
+        };
+        let n = lose_first_syn_ack(cfg);
+        assert_eq!((n.conn(A).cwnd(), n.conn(B).cwnd()), (iw, iw), "{rule:?}");
+    }
+    // Two lost SYNs: Linux cuts to one segment too; ns-3's rule keeps the window.
+    assert!(SynLossWindow::Linux.cuts_after(2) && !SynLossWindow::Keep.cuts_after(2));
 }
 
 #[test]

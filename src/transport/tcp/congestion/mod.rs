@@ -6,16 +6,51 @@
 //! recovery the connection sets the window through `set_cwnd` and tells the
 //! controller when recovery ends.
 //!
-//! Adding an algorithm (e.g. CUBIC) means one more file here implementing
+//! Adding an algorithm means one more file here implementing
 //! `CongestionControl`, plus a variant in `CongestionAlgorithm`.
+//!
+//! | file | algorithm |
+//! |---|---|
+//! | `newreno.rs` | RFC 5681 growth, RFC 6582 reductions |
+//! | `cubic.rs` | CUBIC, RFC 9438 |
+//! | `dctcp.rs` | DCTCP, RFC 8257 (needs ECN) |
 
 use std::fmt;
 
 use crate::sim::SimTime;
 
+mod cubic;
+mod dctcp;
 mod newreno;
 
+pub use cubic::Cubic;
+pub use dctcp::Dctcp;
 pub use newreno::NewReno;
+
+/// Whether an ACK found the window in use, so that it may grow it: before the
+/// ACK the flight filled cwnd within one SMSS (half of it in slow start).
+/// Without this (the concern of RFC 7661) an application- or receiver-limited
+/// sender would inflate cwnd without bound.
+pub fn window_was_used(cwnd: u32, ssthresh: u32, smss: u32, flight_before: u32) -> bool {
+    if cwnd < ssthresh {
+        u64::from(flight_before) * 2 >= u64::from(cwnd)
+    } else {
+        u64::from(flight_before) + u64::from(smss) >= u64::from(cwnd)
+    }
+}
+
+/// Every ACK that advanced SND.UNA on an ECN connection, in recovery or not
+/// (what DCTCP's estimate of the marked fraction counts, RFC 8257 §3.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EcnAck {
+    /// Bytes newly acknowledged.
+    pub bytes_acked: u64,
+    /// The ACK carried ECE.
+    pub ece: bool,
+    /// SND.UNA after this ACK and SND.NXT, as offsets from the ISS.
+    pub snd_una: u64,
+    pub snd_nxt: u64,
+}
 
 /// What an ACK that advanced SND.UNA (outside loss recovery) tells the controller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,4 +88,16 @@ pub trait CongestionControl: fmt::Debug + Send {
     /// The connection was idle longer than an RTO: cwnd = min(cwnd, restart window)
     /// (RFC 5681 §4.1).
     fn on_idle_restart(&mut self, restart_window: u32);
+    /// ECE arrived, at most once per window and outside loss recovery: reduce as
+    /// for a loss without retransmitting (RFC 3168 §6.1.2).
+    fn on_ecn_echo(&mut self, now: SimTime, flight_size: u32) {
+        self.on_congestion_event(now, flight_size);
+    }
+    /// Every ACK that advanced SND.UNA on an ECN connection (DCTCP's input).
+    fn on_ecn_ack(&mut self, _ack: &EcnAck) {}
+    /// The receiver echoes each CE mark exactly (RFC 8257 §3.2) instead of
+    /// latching ECE until CWR (RFC 3168 §6.1.3).
+    fn echoes_every_mark(&self) -> bool {
+        false
+    }
 }

@@ -8,14 +8,11 @@
 //! - end of recovery: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)
 //!   (RFC 6582 §3.2 step 3, option 1).
 //!
-//! The window only grows while it is being used: an ACK grows cwnd if, before it,
-//! the flight filled the window (within one SMSS) — or half of it during slow
-//! start. Without this (the concern of RFC 7661) an application- or
-//! receiver-limited sender would inflate cwnd without bound.
+//! The window only grows while it is being used (`window_was_used`).
 
 use crate::sim::SimTime;
 
-use super::{AckSample, CongestionControl};
+use super::{AckSample, CongestionControl, window_was_used};
 
 #[derive(Clone, Debug)]
 pub struct NewReno {
@@ -39,6 +36,14 @@ impl NewReno {
 
     fn loss_ssthresh(&self, flight_size: u32) -> u32 {
         (flight_size / 2).max(2 * self.smss)
+    }
+
+    /// Sets both cwnd and ssthresh to `window` (at least 2·SMSS): a reduction
+    /// another algorithm computed (DCTCP's).
+    pub(super) fn reduce_to(&mut self, window: u32) {
+        self.ssthresh = window.max(2 * self.smss);
+        self.cwnd = self.ssthresh;
+        self.bytes_acked = 0;
     }
 }
 
@@ -65,16 +70,10 @@ impl CongestionControl for NewReno {
         if ack.bytes_acked == 0 {
             return;
         }
-        let slow_start = self.cwnd < self.ssthresh;
-        let used = if slow_start {
-            u64::from(ack.flight_before) * 2 >= u64::from(self.cwnd)
-        } else {
-            u64::from(ack.flight_before) + u64::from(self.smss) >= u64::from(self.cwnd)
-        };
-        if !used {
+        if !window_was_used(self.cwnd, self.ssthresh, self.smss, ack.flight_before) {
             return;
         }
-        if slow_start {
+        if self.cwnd < self.ssthresh {
             self.cwnd = self.cwnd.saturating_add(ack.bytes_acked.min(self.smss));
         } else {
             self.bytes_acked = self.bytes_acked.saturating_add(ack.bytes_acked);
