@@ -130,10 +130,16 @@ pub fn udp_chain(routers: usize, flows: usize, duration_s: u64) -> BenchRow {
 /// 100 Mbps / 1 ms, bottleneck 10 Mbps / 20 ms with a 100-packet drop-tail
 /// queue, `n` unlimited NewReno bulk flows.
 pub fn dumbbell_scenario(n: usize, duration_s: u64) -> String {
+    dumbbell_scenario_with(n, duration_s, "sack = false", "")
+}
+
+/// The dumbbell with `tcp` as the `[tcp]` table's keys and `bottleneck` as
+/// more keys of the bottleneck link.
+pub fn dumbbell_scenario_with(n: usize, duration_s: u64, tcp: &str, bottleneck: &str) -> String {
     let mut s = format!(
-        "[simulation]\nname = \"bench-dumbbell\"\nduration = \"{duration_s}s\"\n[tcp]\nsack = false\n\
+        "[simulation]\nname = \"bench-dumbbell\"\nduration = \"{duration_s}s\"\n[tcp]\n{tcp}\n\
          [[node]]\nname = \"L\"\nkind = \"router\"\n[[node]]\nname = \"R\"\nkind = \"router\"\n\
-         [[link]]\nbetween = [\"L\", \"R\"]\nbandwidth = \"10Mbps\"\ndelay = \"20ms\"\nqueue = \"100p\"\n"
+         [[link]]\nbetween = [\"L\", \"R\"]\nbandwidth = \"10Mbps\"\ndelay = \"20ms\"\nqueue = \"100p\"\n{bottleneck}\n"
     );
     for i in 0..n {
         s += &format!("[[node]]\nname = \"s{i}\"\n[[node]]\nname = \"d{i}\"\n");
@@ -149,6 +155,25 @@ pub fn dumbbell(n: usize, duration_s: u64) -> BenchRow {
     time_scenario(
         format!("TCP dumbbell, {n} bulk flows, {duration_s} s"),
         &dumbbell_scenario(n, duration_s),
+    )
+}
+
+/// The dumbbell with SACK and another congestion controller: `cubic` over
+/// drop-tail, or `dctcp` over a step marker (20 packets, ECN).
+pub fn dumbbell_of(algorithm: &str, n: usize, duration_s: u64) -> BenchRow {
+    let bottleneck = if algorithm == "dctcp" {
+        "aqm = \"step\"\necn = true"
+    } else {
+        ""
+    };
+    time_scenario(
+        format!("{algorithm} dumbbell, {n} bulk flows, {duration_s} s"),
+        &dumbbell_scenario_with(
+            n,
+            duration_s,
+            &format!("congestion = \"{algorithm}\""),
+            bottleneck,
+        ),
     )
 }
 
@@ -257,6 +282,8 @@ pub fn cases(quick: bool) -> Vec<&'static str> {
         "dumbbell-10",
         "dumbbell-100",
         "dumbbell-1000",
+        "cubic-dumbbell-10",
+        "dctcp-dumbbell-10",
         "fat-tree-8",
         "fat-tree-16",
     ];
@@ -275,6 +302,10 @@ pub fn run_case(name: &str, quick: bool) -> Option<BenchRow> {
         hold_model(pending, steps)
     } else if let Some(n) = number("dumbbell-") {
         dumbbell(n, if quick { 6 } else { 60 })
+    } else if let Some(n) = number("cubic-dumbbell-") {
+        dumbbell_of("cubic", n, if quick { 6 } else { 60 })
+    } else if let Some(n) = number("dctcp-dumbbell-") {
+        dumbbell_of("dctcp", n, if quick { 6 } else { 60 })
     } else if let Some(k) = number("fat-tree-") {
         fat_tree(k)
     } else if let Some(n) = number("idle-tcp-") {

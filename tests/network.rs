@@ -94,3 +94,58 @@ fn random_failures_are_reproducible_and_change_with_the_seed() {
     assert_ne!(down(&a), down(&c));
     assert!(a.flows[0].lost_packets > 0);
 }
+
+/// Two UDP flows across one lossy link, one each way: `loss_forward` and
+/// `loss_reverse` set each direction, over `loss`.
+#[test]
+fn loss_can_differ_by_direction() {
+    let text = |keys: &str| {
+        format!(
+            "[simulation]\nduration = \"10s\"\n\
+             [[node]]\nname = \"A\"\n[[node]]\nname = \"B\"\n\
+             [[link]]\nbetween = [\"A\", \"B\"]\n{keys}\n\
+             [[flow]]\nname = \"ab\"\nfrom = \"A\"\nto = \"B\"\nrate = \"800kbps\"\n\
+             [[flow]]\nname = \"ba\"\nfrom = \"B\"\nto = \"A\"\nrate = \"800kbps\"\n"
+        )
+    };
+    let rate = |r: &Report, flow: &str| {
+        let f = r.flows.iter().find(|f| f.name == flow).unwrap();
+        f.lost_packets as f64 / f.sent_packets as f64
+    };
+    let one_way = run(&text("loss = 0.1\nloss_reverse = 0.0"));
+    // About 1,000 datagrams each way: 10% ± a few points forward, none back.
+    assert!((rate(&one_way, "ab") - 0.1).abs() < 0.03, "{}", rate(&one_way, "ab"));
+    assert_eq!(one_way.flows[1].lost_packets, 0);
+    let reverse = run(&text("loss_reverse = 0.2"));
+    assert_eq!(reverse.flows[0].lost_packets, 0);
+    assert!((rate(&reverse, "ba") - 0.2).abs() < 0.04, "{}", rate(&reverse, "ba"));
+    // The forward direction draws from the same stream whether or not the
+    // reverse direction is lossy: its losses are the same packets.
+    let both = run(&text("loss = 0.1"));
+    assert_eq!(both.flows[0].lost_packets, one_way.flows[0].lost_packets);
+}
+
+/// A diamond whose short path (1 ms) costs more than its long one (5 ms):
+/// `cost` decides first, the delay only between equal costs.
+#[test]
+fn link_cost_picks_the_primary_path() {
+    let text = |cost: &str| {
+        format!(
+            "[simulation]\nduration = \"2s\"\n\
+             [[node]]\nname = \"A\"\n[[node]]\nname = \"B\"\n\
+             [[node]]\nname = \"R1\"\nkind = \"router\"\n[[node]]\nname = \"R2\"\nkind = \"router\"\n\
+             [[node]]\nname = \"R3\"\nkind = \"router\"\n[[node]]\nname = \"R4\"\nkind = \"router\"\n\
+             [[link]]\nbetween = [\"A\", \"R1\"]\n[[link]]\nbetween = [\"R4\", \"B\"]\n\
+             [[link]]\nbetween = [\"R1\", \"R2\"]\ndelay = \"1ms\"\n{cost}\n[[link]]\nbetween = [\"R2\", \"R4\"]\ndelay = \"1ms\"\n\
+             [[link]]\nbetween = [\"R1\", \"R3\"]\ndelay = \"5ms\"\n[[link]]\nbetween = [\"R3\", \"R4\"]\ndelay = \"5ms\"\n\
+             [[flow]]\nfrom = \"A\"\nto = \"B\"\nrate = \"80kbps\"\n"
+        )
+    };
+    let carried = |r: &Report, link: &str| r.links.iter().find(|l| l.name == link).unwrap().tx_packets;
+    let by_delay = run(&text(""));
+    assert!(carried(&by_delay, "R1->R2") > 0);
+    assert_eq!(carried(&by_delay, "R1->R3"), 0);
+    let by_cost = run(&text("cost = 10"));
+    assert_eq!(carried(&by_cost, "R1->R2"), 0);
+    assert_eq!(carried(&by_cost, "R1->R3"), carried(&by_delay, "R1->R2"));
+}

@@ -56,7 +56,7 @@ for f in $(pkg-config --libs $MODS); do
         *) LIBS="$LIBS $f" ;;
     esac
 done
-for prog in dumbbell diamond; do
+for prog in dumbbell diamond algorithms; do
     echo "== g++ -O2 $prog.cc" >&2
     # shellcheck disable=SC2086
     g++ -O2 -std=c++17 $CFLAGS "$HERE/$prog.cc" -o "$BUILD/$prog" $LIBS
