@@ -114,11 +114,19 @@ fn loss_can_differ_by_direction() {
     };
     let one_way = run(&text("loss = 0.1\nloss_reverse = 0.0"));
     // About 1,000 datagrams each way: 10% ± a few points forward, none back.
-    assert!((rate(&one_way, "ab") - 0.1).abs() < 0.03, "{}", rate(&one_way, "ab"));
+    assert!(
+        (rate(&one_way, "ab") - 0.1).abs() < 0.03,
+        "{}",
+        rate(&one_way, "ab")
+    );
     assert_eq!(one_way.flows[1].lost_packets, 0);
     let reverse = run(&text("loss_reverse = 0.2"));
     assert_eq!(reverse.flows[0].lost_packets, 0);
-    assert!((rate(&reverse, "ba") - 0.2).abs() < 0.04, "{}", rate(&reverse, "ba"));
+    assert!(
+        (rate(&reverse, "ba") - 0.2).abs() < 0.04,
+        "{}",
+        rate(&reverse, "ba")
+    );
     // The forward direction draws from the same stream whether or not the
     // reverse direction is lossy: its losses are the same packets.
     let both = run(&text("loss = 0.1"));
@@ -141,7 +149,8 @@ fn link_cost_picks_the_primary_path() {
              [[flow]]\nfrom = \"A\"\nto = \"B\"\nrate = \"80kbps\"\n"
         )
     };
-    let carried = |r: &Report, link: &str| r.links.iter().find(|l| l.name == link).unwrap().tx_packets;
+    let carried =
+        |r: &Report, link: &str| r.links.iter().find(|l| l.name == link).unwrap().tx_packets;
     let by_delay = run(&text(""));
     assert!(carried(&by_delay, "R1->R2") > 0);
     assert_eq!(carried(&by_delay, "R1->R3"), 0);
