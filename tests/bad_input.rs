@@ -75,6 +75,14 @@ fn unknown_congestion_control() {
 }
 
 #[test]
+fn unknown_recovery() {
+    rejects(
+        "tests/bad_input/unknown_recovery.toml",
+        "error: tests/bad_input/unknown_recovery.toml:3:12: unknown recovery `fack`; expected \"rfc6675\", \"prr\"\n",
+    );
+}
+
+#[test]
 fn dctcp_without_ecn() {
     rejects(
         "tests/bad_input/dctcp_without_ecn.toml",

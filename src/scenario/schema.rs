@@ -406,4 +406,6 @@ pub struct RawTcp {
     pub syn_loss_rto: Option<Spanned<Duration>>,
     /// "new-ack" or "head-retransmit".
     pub rto_restart: Option<Spanned<String>>,
+    /// "rfc6675" or "prr".
+    pub recovery: Option<Spanned<String>>,
 }

@@ -5,7 +5,9 @@ use super::Validator;
 use super::schema::{RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
-use crate::transport::tcp::{CongestionAlgorithm, RtoRestart, SynLossWindow, TcpConfig};
+use crate::transport::tcp::{
+    CongestionAlgorithm, LossRecovery, RtoRestart, SynLossWindow, TcpConfig,
+};
 use crate::units::parse_duration;
 
 /// What the two ends of a TCP flow do.
@@ -111,6 +113,9 @@ impl Validator<'_> {
         if let Some(v) = &r.syn_loss_window {
             c.syn_loss_window =
                 self.choice(v, "syn_loss_window", &SynLossWindow::ALL, |w| w.name())?;
+        }
+        if let Some(v) = &r.recovery {
+            c.recovery = self.choice(v, "recovery", &LossRecovery::ALL, |w| w.name())?;
         }
         if let Some(v) = &r.rto_restart {
             c.rto_restart = self.choice(v, "rto_restart", &RtoRestart::ALL, |w| w.name())?;

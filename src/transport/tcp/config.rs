@@ -87,6 +87,30 @@ impl SynLossWindow {
     }
 }
 
+/// How SACK-based loss recovery paces what it sends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LossRecovery {
+    /// RFC 6675 as written: cwnd = ssthresh at once, send while pipe < cwnd.
+    #[default]
+    Rfc6675,
+    /// RFC 6675's choice of what to send, paced by Proportional Rate
+    /// Reduction (RFC 6937, the slow-start reduction bound): Linux's and
+    /// ns-3's default.
+    Prr,
+}
+
+impl LossRecovery {
+    pub const ALL: [LossRecovery; 2] = [LossRecovery::Rfc6675, LossRecovery::Prr];
+
+    /// The scenario file's word for it (`[tcp] recovery`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LossRecovery::Rfc6675 => "rfc6675",
+            LossRecovery::Prr => "prr",
+        }
+    }
+}
+
 /// When the retransmission timer restarts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RtoRestart {
@@ -177,6 +201,8 @@ pub struct TcpConfig {
     pub data_retries: u32,
     /// Duplicate ACKs that trigger fast retransmit: DupThresh (default 3).
     pub dupack_threshold: u32,
+    /// Pacing of SACK-based recovery (default RFC 6675's).
+    pub recovery: LossRecovery,
     /// Congestion controller (default NewReno).
     pub congestion: CongestionAlgorithm,
     /// Negotiate ECN (RFC 3168) and react to congestion marks (default off).
@@ -206,6 +232,7 @@ impl Default for TcpConfig {
             syn_retries: 6,
             data_retries: 15,
             dupack_threshold: 3,
+            recovery: LossRecovery::Rfc6675,
             congestion: CongestionAlgorithm::NewReno,
             ecn: false,
         }

@@ -30,9 +30,10 @@
 use crate::sim::SimTime;
 use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
-use super::config::{DEFAULT_PEER_MSS, MAX_WINDOW_SCALE, RtoRestart, TcpConfig};
+use super::config::{DEFAULT_PEER_MSS, LossRecovery, MAX_WINDOW_SCALE, RtoRestart, TcpConfig};
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::prr::Prr;
 use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
 use super::sack::Scoreboard;
@@ -150,6 +151,9 @@ pub struct TcpConnection {
     partial_acks: u32,
     scoreboard: Scoreboard,
 
+    /// Proportional Rate Reduction during SACK recovery, when chosen.
+    prr: Option<Box<Prr>>,
+
     // ---- ECN (RFC 3168)
     ecn_ok: bool,
     /// Receiver: a CE mark arrived and the sender has not answered with CWR
@@ -164,7 +168,7 @@ pub struct TcpConnection {
     pending_rst: Option<TcpRepr>,
     /// DCTCP receiver: the ACK for the data before a change of CE state,
     /// carrying the old state (RFC 8257 §3.2).
-    pending_ack: Option<Outgoing>,
+    pending_ack: Option<Box<Outgoing>>,
     error: Option<TcpError>,
     events: Vec<TcpEvent>,
     stats: TcpStats,
@@ -241,6 +245,7 @@ impl TcpConnection {
             fast_rtx_pending: false,
             partial_acks: 0,
             scoreboard: Scoreboard::new(),
+            prr: None,
             ecn_ok: false,
             ece_pending: false,
             cwr_pending: false,
@@ -618,6 +623,7 @@ impl TcpConnection {
                 self.rtt.backoff();
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
                 self.recover = Some(self.snd_max);
+                self.prr = None;
                 self.recovery = Recovery::None;
                 self.dupacks = 0;
                 self.fast_rtx_pending = false;
@@ -667,7 +673,7 @@ impl TcpConnection {
             });
         }
         if let Some(ack) = self.pending_ack.take() {
-            return Some(ack);
+            return Some(*ack);
         }
         let out = match self.state {
             TcpState::Closed | TcpState::Listen => None,
@@ -1071,6 +1077,9 @@ impl TcpConnection {
                 self.rtt_timing = Some((end, now));
             }
         }
+        if let Some(prr) = &mut self.prr {
+            prr.on_sent(len);
+        }
         let head_again = start == self.snd_una
             && start < self.snd_max
             && matches!(cause, Some(c) if c != RetransmitCause::Rto);
@@ -1195,7 +1204,7 @@ impl TcpConnection {
             // a change first acknowledges what came before in the old state.
             if seg.payload_len > 0 && ce != self.ece_pending {
                 if self.rcv_unacked > 0 {
-                    self.pending_ack = Some(self.pure_ack(now));
+                    self.pending_ack = Some(Box::new(self.pure_ack(now)));
                 }
                 self.ece_pending = ce;
             }
@@ -1420,6 +1429,9 @@ impl TcpConnection {
             self.on_ecn_echo(now, ack);
         }
 
+        // RFC 6937's DeliveredData: SND.UNA's advance plus the change in SACKed bytes.
+        let una_before = self.snd_una;
+        let sacked_before = self.scoreboard.sacked_in(una_before, self.snd_max);
         let mut new_sack = false;
         if self.sack_ok && ack >= self.snd_una {
             for &(l, r) in seg.options.sack() {
@@ -1480,6 +1492,16 @@ impl TcpConnection {
                     > self.snd_una)
         {
             self.enter_sack_recovery(now);
+        }
+        if self.prr.is_some() && matches!(self.recovery, Recovery::Sack { .. }) {
+            let delivered = (self.snd_una - una_before
+                + self.scoreboard.sacked_in(self.snd_una, self.snd_max))
+            .saturating_sub(sacked_before);
+            let pipe = self.bytes_in_flight();
+            if let Some(prr) = &mut self.prr {
+                let sndcnt = prr.on_ack(delivered, pipe);
+                self.cc.set_cwnd(clamp_u32(pipe + sndcnt));
+            }
         }
         true
     }
@@ -1624,6 +1646,13 @@ impl TcpConnection {
             high_rxt: self.snd_una,
             rescue: None,
         };
+        self.prr = (self.cfg.recovery == LossRecovery::Prr).then(|| {
+            Box::new(Prr::new(
+                self.snd_max - self.snd_una,
+                u64::from(self.cc.ssthresh()),
+                u64::from(self.smss),
+            ))
+        });
         self.recover = Some(self.snd_max);
         self.snd_nxt = self.snd_max;
         self.fast_rtx_pending = true;
@@ -1635,6 +1664,7 @@ impl TcpConnection {
         let flight = clamp_u32(self.snd_max - self.snd_una);
         self.cc.on_recovery_exit(now, flight);
         self.recovery = Recovery::None;
+        self.prr = None;
         self.dupacks = 0;
         self.fast_rtx_pending = false;
         self.partial_acks = 0;

@@ -68,6 +68,7 @@ mod config;
 pub mod congestion;
 mod connection;
 mod events;
+mod prr;
 mod reassembly;
 mod rtt;
 mod sack;
@@ -76,7 +77,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use config::{CongestionAlgorithm, RtoRestart, SynLossWindow, TcpConfig};
+pub use config::{CongestionAlgorithm, LossRecovery, RtoRestart, SynLossWindow, TcpConfig};
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};
 pub use events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};

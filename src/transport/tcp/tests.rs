@@ -1940,3 +1940,44 @@ fn bench_bulk_transfer() {
         segs as f64 / t.elapsed().as_secs_f64()
     );
 }
+
+/// One loss in a flight of about 60 segments. RFC 6675 alone halves cwnd at
+/// once, so nothing new goes out until pipe has drained below it, about half
+/// an RTT; PRR (RFC 6937) sends one segment for every two delivered from the
+/// first ACKs on. Both repair the loss with one retransmission.
+#[test]
+fn prr_keeps_sending_through_recovery() {
+    let run = |recovery: LossRecovery| {
+        let cfg = TcpConfig {
+            recovery,
+            ..TcpConfig::default()
+        };
+        let mut n = Net::new(cfg, cfg, ms(50));
+        n.rate = Some(20_000_000);
+        n.connect(A);
+        bulk(&mut n, 1_000_000);
+        n.drop_data_once(A, &[300 * 1448]);
+        n.run_to_end();
+        assert_eq!(n.ep[B].app.received, 1_000_000);
+        n.assert_clean();
+        let fast = n.retransmits(A)[0].0;
+        // New data from A after the fast retransmission, with its time.
+        let after: Vec<SimTime> = n
+            .log
+            .iter()
+            .filter(|(t, from, o, _)| *from == A && *t > fast && o.repr.payload_len > 0)
+            .map(|(t, ..)| *t)
+            .collect();
+        (n.conn(A).stats().clone(), after[0] - fast)
+    };
+    let (plain, plain_gap) = run(LossRecovery::Rfc6675);
+    let (prr, prr_gap) = run(LossRecovery::Prr);
+    eprintln!("first new data after the fast retransmission: RFC 6675 {plain_gap}, PRR {prr_gap}");
+    assert_eq!(plain.segments_retransmitted, 1);
+    assert_eq!(prr.segments_retransmitted, 1);
+    assert!(
+        plain_gap > ms(30),
+        "RFC 6675 waits for pipe to drain: {plain_gap}"
+    );
+    assert!(prr_gap < ms(5), "PRR sends on the next ACKs: {prr_gap}");
+}
