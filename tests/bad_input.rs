@@ -83,6 +83,14 @@ fn unknown_recovery() {
 }
 
 #[test]
+fn keepalive_probes_without_keepalive() {
+    rejects(
+        "tests/bad_input/keepalive_probes_alone.toml",
+        "error: tests/bad_input/keepalive_probes_alone.toml:3:20: keepalive_probes needs keep-alive on; expected keepalive = \"2h\" (or another idle time) beside it\n",
+    );
+}
+
+#[test]
 fn dctcp_without_ecn() {
     rejects(
         "tests/bad_input/dctcp_without_ecn.toml",

@@ -408,4 +408,8 @@ pub struct RawTcp {
     pub rto_restart: Option<Spanned<String>>,
     /// "rfc6675" or "prr".
     pub recovery: Option<Spanned<String>>,
+    /// Keep-alive idle time, e.g. "2h", or "off".
+    pub keepalive: Option<Spanned<String>>,
+    pub keepalive_interval: Option<Spanned<Duration>>,
+    pub keepalive_probes: Option<Spanned<u32>>,
 }

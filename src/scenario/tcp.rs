@@ -6,7 +6,7 @@ use super::schema::{RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
 use crate::transport::tcp::{
-    CongestionAlgorithm, LossRecovery, RtoRestart, SynLossWindow, TcpConfig,
+    CongestionAlgorithm, KeepAlive, LossRecovery, RtoRestart, SynLossWindow, TcpConfig,
 };
 use crate::units::parse_duration;
 
@@ -113,6 +113,60 @@ impl Validator<'_> {
         if let Some(v) = &r.syn_loss_window {
             c.syn_loss_window =
                 self.choice(v, "syn_loss_window", &SynLossWindow::ALL, |w| w.name())?;
+        }
+        if let Some(v) = &r.keepalive {
+            c.keepalive = match v.get_ref().as_str() {
+                "off" | "none" => None,
+                text => match parse_duration(text) {
+                    Ok(t) if t > SimTime::ZERO => Some(KeepAlive {
+                        idle: t,
+                        ..c.keepalive.unwrap_or_default()
+                    }),
+                    Ok(_) => {
+                        return self.err(
+                            v.span(),
+                            "keepalive must be above zero; expected e.g. \"2h\" or \"off\"",
+                        );
+                    }
+                    Err(e) => return self.err(v.span(), format!("{e}, or \"off\"")),
+                },
+            };
+        }
+        for (key, span) in [
+            (
+                "keepalive_interval",
+                r.keepalive_interval.as_ref().map(|v| v.span()),
+            ),
+            (
+                "keepalive_probes",
+                r.keepalive_probes.as_ref().map(|v| v.span()),
+            ),
+        ] {
+            if let Some(span) = span
+                && c.keepalive.is_none()
+            {
+                return self.err(span, format!("{key} needs keep-alive on; expected keepalive = \"2h\" (or another idle time) beside it"));
+            }
+        }
+        if let Some(k) = &mut c.keepalive {
+            if let Some(v) = &r.keepalive_interval {
+                if v.get_ref().0 == SimTime::ZERO {
+                    return self.err(
+                        v.span(),
+                        "keepalive_interval must be above zero; expected e.g. \"75s\"",
+                    );
+                }
+                k.interval = v.get_ref().0;
+            }
+            if let Some(v) = &r.keepalive_probes {
+                if *v.get_ref() == 0 {
+                    return self.err(
+                        v.span(),
+                        "keepalive_probes must be at least 1; expected e.g. 9",
+                    );
+                }
+                k.probes = *v.get_ref();
+            }
         }
         if let Some(v) = &r.recovery {
             c.recovery = self.choice(v, "recovery", &LossRecovery::ALL, |w| w.name())?;

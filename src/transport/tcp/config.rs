@@ -137,6 +137,28 @@ impl RtoRestart {
     }
 }
 
+/// Keep-alive probing of an idle connection (RFC 9293 §3.8.4, RFC 1122
+/// §4.2.3.6): after `idle` without receiving anything, a probe every
+/// `interval`; `probes` unanswered probes end the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeepAlive {
+    pub idle: SimTime,
+    pub interval: SimTime,
+    pub probes: u32,
+}
+
+impl Default for KeepAlive {
+    /// Linux's defaults (tcp_keepalive_time, _intvl, _probes): 2 h, 75 s, 9;
+    /// RFC 1122 asks for an idle time of no less than two hours.
+    fn default() -> Self {
+        KeepAlive {
+            idle: SimTime::from_secs(7200),
+            interval: SimTime::from_secs(75),
+            probes: 9,
+        }
+    }
+}
+
 /// Upper bound for the delayed-ACK timer (RFC 1122 §4.2.3.2: "MUST be less than 0.5 seconds").
 pub const MAX_DELAYED_ACK: SimTime = SimTime::from_millis(500);
 
@@ -207,6 +229,8 @@ pub struct TcpConfig {
     pub congestion: CongestionAlgorithm,
     /// Negotiate ECN (RFC 3168) and react to congestion marks (default off).
     pub ecn: bool,
+    /// Keep-alive probing, or `None` (default: off, as RFC 9293 §3.8.4 requires).
+    pub keepalive: Option<KeepAlive>,
 }
 
 impl Default for TcpConfig {
@@ -235,6 +259,7 @@ impl Default for TcpConfig {
             recovery: LossRecovery::Rfc6675,
             congestion: CongestionAlgorithm::NewReno,
             ecn: false,
+            keepalive: None,
         }
     }
 }

@@ -151,6 +151,11 @@ pub struct TcpConnection {
     partial_acks: u32,
     scoreboard: Scoreboard,
 
+    /// Keep-alive: when the next probe is due, how many went unanswered,
+    /// and whether one waits to be sent.
+    keepalive_at: Option<SimTime>,
+    keepalive_unanswered: u32,
+    keepalive_pending: bool,
     /// Proportional Rate Reduction during SACK recovery, when chosen.
     prr: Option<Box<Prr>>,
 
@@ -245,6 +250,9 @@ impl TcpConnection {
             fast_rtx_pending: false,
             partial_acks: 0,
             scoreboard: Scoreboard::new(),
+            keepalive_at: None,
+            keepalive_unanswered: 0,
+            keepalive_pending: false,
             prr: None,
             ecn_ok: false,
             ece_pending: false,
@@ -419,6 +427,7 @@ impl TcpConnection {
             self.persist_at,
             self.delack_at,
             self.timewait_at,
+            self.keepalive_at,
         ]
         .into_iter()
         .flatten()
@@ -585,6 +594,12 @@ impl TcpConnection {
             });
             self.on_persist(now);
         }
+        if self.keepalive_at.is_some_and(|t| t <= now) {
+            self.push(TcpEvent::TimerExpired {
+                timer: TimerKind::KeepAlive,
+            });
+            self.on_keepalive(now);
+        }
         self.report_congestion();
     }
 
@@ -651,6 +666,39 @@ impl TcpConnection {
             .rto()
             .saturating_mul(1u64 << self.persist_backoff)
             .min(self.cfg.max_rto)
+    }
+
+    /// RFC 9293 §3.8.4: probe an idle connection with a segment the peer must
+    /// acknowledge (SEG.SEQ = SND.NXT − 1, no data); give up after
+    /// `probes` unanswered ones. Outstanding data is the retransmission
+    /// timer's business, not keep-alive's.
+    fn on_keepalive(&mut self, now: SimTime) {
+        let Some(k) = self.cfg.keepalive else {
+            self.keepalive_at = None;
+            return;
+        };
+        if self.snd_una < self.snd_max || !self.state.is_synchronized() {
+            self.keepalive_at = Some(now + k.idle);
+            return;
+        }
+        if self.keepalive_unanswered >= k.probes {
+            self.keepalive_at = None;
+            self.time_out();
+            return;
+        }
+        self.keepalive_unanswered += 1;
+        self.keepalive_pending = true;
+        self.keepalive_at = Some(now + k.interval);
+    }
+
+    /// Something arrived: the connection is alive; the next probe is an idle time away.
+    fn keepalive_heard(&mut self, now: SimTime) {
+        if let Some(k) = self.cfg.keepalive
+            && self.state.is_synchronized()
+        {
+            self.keepalive_unanswered = 0;
+            self.keepalive_at = Some(now + k.idle);
+        }
     }
 
     fn time_out(&mut self) {
@@ -797,6 +845,16 @@ impl TcpConnection {
         }
         if self.ack_now {
             return Some(self.pure_ack(now));
+        }
+        if self.keepalive_pending {
+            self.keepalive_pending = false;
+            let seq = self.snd_max - 1;
+            let repr = self.header(now, TcpFlags::ACK, seq, 0);
+            return Some(Outgoing {
+                repr,
+                payload_origin: seq.saturating_sub(1),
+                ect: false,
+            });
         }
         None
     }
@@ -1224,6 +1282,7 @@ impl TcpConnection {
             TcpState::SynSent => self.on_segment_syn_sent(now, seg),
             _ => self.on_segment_synchronized(now, seg, payload_origin),
         }
+        self.keepalive_heard(now);
         self.report_congestion();
     }
 
@@ -1810,6 +1869,7 @@ impl TcpConnection {
     fn establish(&mut self, now: SimTime) {
         self.set_state(TcpState::Established);
         self.stats.handshake_done_at = Some(now);
+        self.keepalive_heard(now);
         let iw = if self
             .cfg
             .syn_loss_window
@@ -1847,6 +1907,7 @@ impl TcpConnection {
         self.persist_at = None;
         self.delack_at = None;
         self.timewait_at = None;
+        self.keepalive_at = None;
         self.ack_now = false;
         self.syn_pending = false;
         self.fast_rtx_pending = false;

@@ -64,6 +64,7 @@ pub enum TimerKind {
     Persist,
     DelayedAck,
     TimeWait,
+    KeepAlive,
 }
 
 impl TimerKind {
@@ -73,6 +74,7 @@ impl TimerKind {
             TimerKind::Persist => "persist",
             TimerKind::DelayedAck => "delayed-ack",
             TimerKind::TimeWait => "time-wait",
+            TimerKind::KeepAlive => "keep-alive",
         }
     }
 }

@@ -77,7 +77,9 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use config::{CongestionAlgorithm, LossRecovery, RtoRestart, SynLossWindow, TcpConfig};
+pub use config::{
+    CongestionAlgorithm, KeepAlive, LossRecovery, RtoRestart, SynLossWindow, TcpConfig,
+};
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};
 pub use events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};

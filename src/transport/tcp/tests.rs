@@ -1981,3 +1981,53 @@ fn prr_keeps_sending_through_recovery() {
     );
     assert!(prr_gap < ms(5), "PRR sends on the next ACKs: {prr_gap}");
 }
+
+/// Keep-alive (RFC 9293 §3.8.4): an idle connection is probed after `idle`;
+/// a live peer answers each probe with an ACK, a silent one is given up on
+/// after `probes` unanswered probes, `interval` apart.
+#[test]
+fn keepalive_probes_an_idle_connection() {
+    let cfg = TcpConfig {
+        keepalive: Some(KeepAlive {
+            idle: SimTime::from_secs(10),
+            interval: SimTime::from_secs(1),
+            probes: 3,
+        }),
+        ..TcpConfig::default()
+    };
+    let probes = |n: &Net| {
+        n.log
+            .iter()
+            .filter(|(_, from, o, _)| {
+                *from == A && o.repr.payload_len == 0 && o.repr.flags == TcpFlags::ACK
+            })
+            .filter(|(t, ..)| *t > ms(100))
+            .count()
+    };
+    // A live peer: one probe per idle period, each answered; the connection stays up.
+    let mut n = Net::new(cfg, TcpConfig::default(), ms(10));
+    n.connect(A);
+    n.run_until(SimTime::from_secs(35));
+    assert_eq!(n.conn(A).state(), TcpState::Established);
+    assert_eq!(probes(&n), 3, "probes at about 10, 20 and 30 s");
+    let answered = n
+        .log
+        .iter()
+        .filter(|(t, from, ..)| *from == B && *t > ms(100))
+        .count();
+    assert_eq!(answered, 3, "B acknowledges each out-of-window probe");
+
+    // A peer that went silent: probes at 10, 11 and 12 s, given up at 13 s.
+    let mut n = Net::new(cfg, TcpConfig::default(), ms(10));
+    n.connect(A);
+    n.run_until(ms(100));
+    n.drop_when(|from, _, _| from == B);
+    n.run_until(SimTime::from_secs(20));
+    assert_eq!(n.conn(A).error(), Some(TcpError::TimedOut));
+    assert_eq!(probes(&n), 3);
+    let gave_up = n
+        .events(A)
+        .filter(|e| matches!(e, TcpEvent::TimedOut))
+        .count();
+    assert_eq!(gave_up, 1);
+}
