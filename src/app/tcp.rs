@@ -8,8 +8,10 @@ use super::{App, Ctx};
 use crate::scenario::{AppSpec, FlowSpec};
 use crate::sim::SimTime;
 use crate::socket::{SocketError, SocketId, SocketType};
+use crate::transport::tcp::TcpConfig;
 use crate::wire::ipv4::Ipv4Addr;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Reads everything waiting on `sock`; returns (bytes read, end of stream reached).
 fn drain(ctx: &mut Ctx, sock: SocketId) -> (u64, bool) {
@@ -27,6 +29,8 @@ fn drain(ctx: &mut Ctx, sock: SocketId) -> (u64, bool) {
 /// The client side of a TCP flow.
 pub struct TcpClient {
     spec: FlowSpec,
+    /// `spec.tcp`, shared with the socket and connection it makes.
+    tcp: Arc<TcpConfig>,
     to: Ipv4Addr,
     sock: Option<SocketId>,
     exchange: Exchange,
@@ -37,6 +41,7 @@ impl TcpClient {
     pub fn new(spec: FlowSpec, to: Ipv4Addr) -> Self {
         TcpClient {
             exchange: Exchange::new(spec.app),
+            tcp: Arc::new(spec.tcp),
             spec,
             to,
             sock: None,
@@ -110,7 +115,7 @@ impl App for TcpClient {
         match token {
             START => {
                 let sock = ctx.socket(SocketType::Stream);
-                let _ = ctx.set_tcp_config(sock, self.spec.tcp);
+                let _ = ctx.set_tcp_config(sock, &self.tcp);
                 self.sock = Some(sock);
                 if ctx.connect(sock, self.to, self.spec.dst_port).is_err() {
                     self.close(ctx);
@@ -152,6 +157,8 @@ impl App for TcpClient {
 /// The server side: accepts every connection on its port and serves it.
 pub struct TcpServer {
     spec: FlowSpec,
+    /// `spec.tcp`, shared with the listener and every connection it accepts.
+    tcp: Arc<TcpConfig>,
     listener: Option<SocketId>,
     peers: BTreeMap<SocketId, Peer>,
 }
@@ -159,6 +166,7 @@ pub struct TcpServer {
 impl TcpServer {
     pub fn new(spec: FlowSpec) -> Self {
         TcpServer {
+            tcp: Arc::new(spec.tcp),
             spec,
             listener: None,
             peers: BTreeMap::new(),
@@ -185,7 +193,7 @@ impl TcpServer {
 impl App for TcpServer {
     fn start(&mut self, ctx: &mut Ctx) {
         let s = ctx.socket(SocketType::Stream);
-        let _ = ctx.set_tcp_config(s, self.spec.tcp);
+        let _ = ctx.set_tcp_config(s, &self.tcp);
         // Ports are checked for conflicts when the scenario is validated.
         ctx.bind(s, self.spec.dst_port)
             .expect("server port is free");

@@ -92,7 +92,7 @@ pub struct World {
     /// Unix-domain sockets.
     pub(crate) local: local::LocalStack,
     /// The TCP parameters new stream sockets start with.
-    pub(crate) tcp_defaults: TcpConfig,
+    pub(crate) tcp_defaults: std::sync::Arc<TcpConfig>,
 }
 
 impl World {
@@ -444,7 +444,7 @@ impl Simulation {
                     .collect(),
             ),
             local: local::LocalStack::new(scenario.nodes.iter().map(|n| n.local_latency).collect()),
-            tcp_defaults: scenario.tcp,
+            tcp_defaults: std::sync::Arc::new(scenario.tcp),
             notices: Vec::new(),
         };
         Ok(Simulation {

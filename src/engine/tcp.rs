@@ -207,7 +207,7 @@ impl World {
             let remote_node = self.net.packets.remove(packet).src;
             let (config, flow) = {
                 let l = self.sockets.get(listener);
-                (l.tcp, l.flow)
+                (l.tcp.clone().unwrap_or_default(), l.flow)
             };
             let isn = self.tcp_isn(node);
             let conn = TcpConnection::accept_syn(&config, &seg, isn, self.now);

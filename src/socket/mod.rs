@@ -103,8 +103,9 @@ pub(crate) struct Socket {
     pub(crate) conn: Option<u32>,
     /// Stream sockets after `listen`.
     pub(crate) listen: Option<stream::Listen>,
-    /// Stream sockets: the TCP parameters new connections get (setsockopt).
-    pub(crate) tcp: crate::transport::tcp::TcpConfig,
+    /// Stream sockets: the TCP parameters new connections get (setsockopt),
+    /// shared with those connections.
+    pub(crate) tcp: Option<std::sync::Arc<crate::transport::tcp::TcpConfig>>,
     /// A pending error (SO_ERROR), reported by the next call.
     pub(crate) error: Option<SocketError>,
     /// AF_UNIX (state in `World::local`), not AF_INET.
@@ -236,7 +237,7 @@ impl SocketTable {
             flow,
             conn: None,
             listen: None,
-            tcp: Default::default(),
+            tcp: None,
             error: None,
             unix: false,
         });
@@ -252,7 +253,7 @@ impl Ctx<'_> {
             .sockets
             .new_socket(self.node, self.app, ty, self.flow);
         if ty == SocketType::Stream {
-            self.world.sockets.get_mut(id).tcp = self.world.tcp_defaults;
+            self.world.sockets.get_mut(id).tcp = Some(self.world.tcp_defaults.clone());
         }
         self.trace_call(SocketCall::Socket {
             sock: id.0,

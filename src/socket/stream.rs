@@ -12,6 +12,7 @@ use crate::trace::SocketCall;
 use crate::transport::tcp::{TcpConfig, TcpConnection, TcpError};
 use crate::wire::ipv4::Ipv4Addr;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// A listening socket's queues.
 #[derive(Clone, Debug, Default)]
@@ -61,9 +62,13 @@ impl Ctx<'_> {
     }
 
     /// `setsockopt`: the TCP parameters of connections this socket makes or accepts.
-    pub fn set_tcp_config(&mut self, sock: SocketId, config: TcpConfig) -> Result<(), SocketError> {
+    pub fn set_tcp_config(
+        &mut self,
+        sock: SocketId,
+        config: &Arc<TcpConfig>,
+    ) -> Result<(), SocketError> {
         self.stream(sock)?;
-        self.world.sockets.get_mut(sock).tcp = config;
+        self.world.sockets.get_mut(sock).tcp = Some(Arc::clone(config));
         Ok(())
     }
 
@@ -140,7 +145,8 @@ impl Ctx<'_> {
             self.bind(sock, 0)?;
         }
         let s = self.world.sockets.get(sock);
-        let (local_port, config, flow) = (s.port.unwrap_or(0), s.tcp, s.flow);
+        let (local_port, config, flow) = (s.port.unwrap_or(0), s.tcp.clone(), s.flow);
+        let config = config.unwrap_or_default();
         self.trace_call(SocketCall::Connect {
             sock: sock.0,
             to,

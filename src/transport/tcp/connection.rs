@@ -38,6 +38,7 @@ use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
 use super::sack::Scoreboard;
 use super::state::TcpState;
+use std::sync::Arc;
 
 /// Bytes of payload given up per segment when timestamps are on (RFC 7323 option: 10 + 2 NOP).
 const TIMESTAMP_OPTION_LEN: u32 = 12;
@@ -64,7 +65,8 @@ enum Recovery {
 /// A TCP connection (RFC 9293) without I/O. See the module docs for the model.
 #[derive(Debug)]
 pub struct TcpConnection {
-    cfg: TcpConfig,
+    /// Shared by the connections of a flow (and with their sockets).
+    cfg: Arc<TcpConfig>,
     state: TcpState,
     local_port: u16,
     remote_port: u16,
@@ -181,7 +183,7 @@ pub struct TcpConnection {
 }
 
 impl TcpConnection {
-    fn new(cfg: &TcpConfig, local_port: u16, remote_port: u16, isn: SeqNum) -> Self {
+    fn new(cfg: &Arc<TcpConfig>, local_port: u16, remote_port: u16, isn: SeqNum) -> Self {
         let smss = u32::from(cfg.mss).max(1);
         let cc = cfg.congestion.build(smss, cfg.initial_window(smss));
         let rtt = RttEstimator::new(
@@ -192,7 +194,7 @@ impl TcpConnection {
         );
         let reported = (cc.cwnd(), cc.ssthresh(), rtt.rto());
         TcpConnection {
-            cfg: *cfg,
+            cfg: Arc::clone(cfg),
             state: TcpState::Closed,
             local_port,
             remote_port,
@@ -269,7 +271,7 @@ impl TcpConnection {
 
     /// Active open: the connection starts in SYN-SENT; the first `poll_transmit` emits the SYN.
     pub fn connect(
-        cfg: &TcpConfig,
+        cfg: &Arc<TcpConfig>,
         local_port: u16,
         remote_port: u16,
         isn: SeqNum,
@@ -283,7 +285,7 @@ impl TcpConnection {
 
     /// Passive open: a listener received `syn`; the connection starts in SYN-RECEIVED
     /// and the first `poll_transmit` emits the SYN-ACK.
-    pub fn accept_syn(cfg: &TcpConfig, syn: &TcpRepr, isn: SeqNum, _now: SimTime) -> Self {
+    pub fn accept_syn(cfg: &Arc<TcpConfig>, syn: &TcpRepr, isn: SeqNum, _now: SimTime) -> Self {
         let mut c = TcpConnection::new(cfg, syn.dst_port, syn.src_port, isn);
         c.state = TcpState::Listen;
         c.set_state(TcpState::SynReceived);

@@ -163,7 +163,13 @@ impl Net {
             (PORT_B, PORT_A)
         };
         let e = &mut self.ep[i];
-        e.conn = Some(TcpConnection::connect(&e.cfg, lp, rp, e.isn, self.now));
+        e.conn = Some(TcpConnection::connect(
+            &std::sync::Arc::new(e.cfg),
+            lp,
+            rp,
+            e.isn,
+            self.now,
+        ));
     }
 
     fn conn(&self, i: usize) -> &TcpConnection {
@@ -432,7 +438,12 @@ impl Net {
             && !repr.flags.contains(TcpFlags::ACK)
         {
             let e = &mut self.ep[to];
-            e.conn = Some(TcpConnection::accept_syn(&e.cfg, &repr, e.isn, now));
+            e.conn = Some(TcpConnection::accept_syn(
+                &std::sync::Arc::new(e.cfg),
+                &repr,
+                e.isn,
+                now,
+            ));
         } else if let Some(rst) = reset_for(&repr) {
             self.transmit(
                 to,
@@ -613,7 +624,8 @@ fn mss_defaults_to_536_without_option_and_no_scaling_when_not_offered() {
         window: 8192,
         ..TcpRepr::default()
     };
-    let mut c = TcpConnection::accept_syn(&cfg, &syn, SeqNum(5), SimTime::ZERO);
+    let mut c =
+        TcpConnection::accept_syn(&std::sync::Arc::new(cfg), &syn, SeqNum(5), SimTime::ZERO);
     let synack = c.poll_transmit(SimTime::ZERO).unwrap().repr;
     assert_eq!(synack.flags, TcpFlags::SYN | TcpFlags::ACK);
     assert_eq!(synack.ack, SeqNum(78));
