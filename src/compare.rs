@@ -15,6 +15,7 @@ use crate::output::OutputDir;
 use crate::plot::{self, BarChart, LineChart, Series};
 use crate::scenario::{Multipath, Scenario};
 use crate::stats::Report;
+use crate::trace::TraceSink;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -125,8 +126,12 @@ pub fn compare_multipath(
     } else {
         None
     };
-    let circuit = circuit::simulate_capped(&scenario, circuit_trace.as_mut(), Default::default())?;
-    if let Some(t) = circuit_trace {
+    let circuit = circuit::simulate_capped(
+        &scenario,
+        circuit_trace.as_mut().map(|t| t as &mut dyn TraceSink),
+        Default::default(),
+    )?;
+    if let Some(mut t) = circuit_trace {
         t.finish()
             .map_err(|e| Error::Internal(format!("writing the circuit trace failed: {e}")))?;
     }

@@ -87,6 +87,7 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         trace,
         watch_flow: cfg.watch_flow.clone(),
         limits: cfg.limits,
+        sinks: Vec::new(),
     };
     let mut sim = Simulation::new(scenario, options)?;
     if cfg.pcap {

@@ -15,6 +15,7 @@ use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
+use crate::transport::tcp::TcpEvent;
 use crate::wire::ipv4::Ipv4Addr;
 use std::io::{self, Write};
 
@@ -94,6 +95,111 @@ pub enum SocketCall {
     },
 }
 
+/// The connection a TCP trace record is about, named as the trace names it.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnRef<'a> {
+    pub node: u32,
+    pub node_name: &'a str,
+    pub local: Ipv4Addr,
+    pub local_port: u16,
+    pub remote: Ipv4Addr,
+    pub remote_port: u16,
+}
+
+impl std::fmt::Display for ConnRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}>{}:{}",
+            self.local, self.local_port, self.remote, self.remote_port
+        )
+    }
+}
+
+/// One subscriber to the run's trace records: the text trace, the viewer.
+/// (The statistics take the packet records directly, traced or not.)
+/// Records arrive in event order; the defaults ignore what a subscriber has no
+/// use for.
+pub trait TraceSink {
+    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network);
+    fn call(&mut self, now: SimTime, node: u32, node_name: &str, call: SocketCall);
+    /// Anything without a typed record of its own: `TIME SUBJECT EVENT DETAIL`.
+    fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str);
+    /// Something a TCP connection reported.
+    fn tcp(&mut self, _now: SimTime, _conn: &ConnRef, _event: &TcpEvent) {}
+    /// Link `link` (both directions) failed or came back.
+    fn link_state(&mut self, _now: SimTime, _link: u32, _down: bool) {}
+    /// Circuit switching: what link `link` has reserved now (`held`
+    /// circuits, `reserved` of `limit` channels or bit/s).
+    fn reservation(&mut self, _now: SimTime, _link: u32, _held: u32, _reserved: u64, _limit: u64) {}
+    /// The run is over: write out what is buffered, report the first error.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The subscribers of one run, fed in the order they were added.
+#[derive(Default)]
+pub struct Tracer {
+    sinks: Vec<Box<dyn TraceSink>>,
+}
+
+impl Tracer {
+    pub fn new(sinks: Vec<Box<dyn TraceSink>>) -> Option<Tracer> {
+        (!sinks.is_empty()).then_some(Tracer { sinks })
+    }
+}
+
+impl TraceSink for Tracer {
+    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
+        for s in &mut self.sinks {
+            s.packet(now, node, event, p, net);
+        }
+    }
+
+    fn call(&mut self, now: SimTime, node: u32, node_name: &str, call: SocketCall) {
+        for s in &mut self.sinks {
+            s.call(now, node, node_name, call);
+        }
+    }
+
+    fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str) {
+        for s in &mut self.sinks {
+            s.note(now, subject, event, detail);
+        }
+    }
+
+    fn tcp(&mut self, now: SimTime, conn: &ConnRef, event: &TcpEvent) {
+        for s in &mut self.sinks {
+            s.tcp(now, conn, event);
+        }
+    }
+
+    fn link_state(&mut self, now: SimTime, link: u32, down: bool) {
+        for s in &mut self.sinks {
+            s.link_state(now, link, down);
+        }
+    }
+
+    fn reservation(&mut self, now: SimTime, link: u32, held: u32, reserved: u64, limit: u64) {
+        for s in &mut self.sinks {
+            s.reservation(now, link, held, reserved, limit);
+        }
+    }
+
+    /// Finishes every subscriber; the first error wins.
+    fn finish(&mut self) -> io::Result<()> {
+        let mut first = Ok(());
+        for s in &mut self.sinks {
+            let r = s.finish();
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+}
+
 /// Writes trace lines to a sink; write errors are kept and reported at the end
 /// rather than aborting the simulation mid-event.
 pub struct TraceWriter {
@@ -111,14 +217,17 @@ impl TraceWriter {
         }
     }
 
-    pub fn packet(
-        &mut self,
-        now: SimTime,
-        node: u32,
-        event: PacketEvent,
-        p: &Packet,
-        net: &Network,
-    ) {
+    fn flush_line(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+impl TraceSink for TraceWriter {
+    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
         use std::fmt::Write as _;
         let l = &mut self.line;
         l.clear();
@@ -151,7 +260,7 @@ impl TraceWriter {
         self.flush_line();
     }
 
-    pub fn call(&mut self, now: SimTime, node: &str, call: SocketCall) {
+    fn call(&mut self, now: SimTime, _node: u32, node: &str, call: SocketCall) {
         use std::fmt::Write as _;
         let l = &mut self.line;
         l.clear();
@@ -197,7 +306,7 @@ impl TraceWriter {
     }
 
     /// A line about the network rather than a packet: `TIME SUBJECT EVENT DETAIL`.
-    pub fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str) {
+    fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str) {
         use std::fmt::Write as _;
         self.line.clear();
         let _ = write!(self.line, "{now} {subject} {event}");
@@ -208,16 +317,21 @@ impl TraceWriter {
         self.flush_line();
     }
 
-    fn flush_line(&mut self) {
-        if self.error.is_none() {
-            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
-                self.error = Some(e);
-            }
-        }
+    fn tcp(&mut self, now: SimTime, conn: &ConnRef, event: &TcpEvent) {
+        let detail = match event {
+            TcpEvent::StateChange { from, to } => ("tcp-state", format!("{conn} {from} -> {to}")),
+            TcpEvent::Retransmit { seq, len, cause } => (
+                "retransmit",
+                format!("{conn} seq={seq} len={len} cause={cause}"),
+            ),
+            TcpEvent::TimerExpired { timer } => ("timer", format!("{conn} {timer} expired")),
+            _ => return,
+        };
+        self.note(now, conn.node_name, detail.0, &detail.1);
     }
 
     /// Flushes the sink and reports the first write error, if any.
-    pub fn finish(mut self) -> io::Result<()> {
+    fn finish(&mut self) -> io::Result<()> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }

@@ -5,7 +5,7 @@
 use netsim::circuit::{self, CircuitFlowReport, CircuitReport, Outcome};
 use netsim::scenario::{Distribution, Scenario, TrafficPattern};
 use netsim::sim::SimTime;
-use netsim::trace::TraceWriter;
+use netsim::trace::{TraceSink, TraceWriter};
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;

@@ -99,6 +99,12 @@ impl Links {
         self.links[link].channels
     }
 
+    /// What `link` holds now: circuits, and reserved of limit (channels or bit/s).
+    pub fn reservation(&self, link: usize) -> (u32, u64, u64) {
+        let l = &self.links[link];
+        (l.held.len() as u32, l.reserved, l.limit)
+    }
+
     pub fn is_up(&self, link: usize) -> bool {
         !self.links[link].down
     }

@@ -145,7 +145,7 @@
 //!
 //! # Trace
 //!
-//! With a `TraceWriter`, one `note` line per signalling event, at the node
+//! With a trace subscriber (`trace::TraceSink`), one `note` line per signalling event, at the node
 //! where it happens: `TIME NODE EVENT call=N flow=NAME ...`. The diamond of
 //! `tests/fixtures/circuit_diamond.toml` (a retry on stale routes refused at
 //! R2, then one over the backup path):
@@ -183,20 +183,20 @@ pub use report::{
 
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::trace::TraceWriter;
+use crate::trace::TraceSink;
 
 /// Simulates `sc` over circuits; writes signalling events to `trace` if given
 /// (the caller finishes the writer).
-pub fn simulate(sc: &Scenario, trace: Option<&mut TraceWriter>) -> CircuitReport {
+pub fn simulate<'a>(sc: &'a Scenario, trace: Option<&'a mut dyn TraceSink>) -> CircuitReport {
     signalling::Sim::new(sc, trace).run()
 }
 
 /// `simulate` under the scenario's `max_events` cap (`limits` over it): a run
 /// that reaches it is an `Error::Limit`. (Circuits hold no packets, so the
 /// other caps do not apply; `max_nodes` is checked as the engine does.)
-pub fn simulate_capped(
-    sc: &Scenario,
-    trace: Option<&mut TraceWriter>,
+pub fn simulate_capped<'a>(
+    sc: &'a Scenario,
+    trace: Option<&'a mut dyn TraceSink>,
     limits: crate::limits::Limits,
 ) -> crate::error::Result<CircuitReport> {
     use crate::limits::{Cap, LimitHit};

@@ -9,7 +9,7 @@ use crate::net::failures::LinkStates;
 use crate::net::routing::Routes;
 use crate::scenario::{Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime};
-use crate::trace::TraceWriter;
+use crate::trace::TraceSink;
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug)]
@@ -91,7 +91,7 @@ struct FlowState {
 
 pub(super) struct Sim<'a> {
     sc: &'a Scenario,
-    trace: Option<&'a mut TraceWriter>,
+    trace: Option<&'a mut dyn TraceSink>,
     now: SimTime,
     events: EventQueue<Ev>,
     processed: u64,
@@ -110,7 +110,7 @@ pub(super) struct Sim<'a> {
 }
 
 impl<'a> Sim<'a> {
-    pub fn new(sc: &'a Scenario, trace: Option<&'a mut TraceWriter>) -> Sim<'a> {
+    pub fn new(sc: &'a Scenario, trace: Option<&'a mut dyn TraceSink>) -> Sim<'a> {
         Sim {
             sc,
             trace,
@@ -176,7 +176,8 @@ impl<'a> Sim<'a> {
                 Ev::Learn { call, epoch } => self.on_learn(call, epoch),
                 Ev::End { call } => self.on_end(call),
                 Ev::Free { link, call, epoch } => {
-                    self.links.free(self.now, link as usize, (call, epoch))
+                    self.links.free(self.now, link as usize, (call, epoch));
+                    self.trace_reservation(link as usize);
                 }
             }
         }
@@ -271,6 +272,14 @@ impl<'a> Sim<'a> {
         let subject = &self.sc.nodes[node].name;
         if let Some(t) = &mut self.trace {
             t.note(self.now, subject, event, &text);
+        }
+    }
+
+    /// A typed record of what `link` holds, for subscribers that draw it.
+    fn trace_reservation(&mut self, link: usize) {
+        if let Some(t) = &mut self.trace {
+            let (held, reserved, limit) = self.links.reservation(link);
+            t.reservation(self.now, link as u32, held, reserved, limit);
         }
     }
 
@@ -438,6 +447,7 @@ impl<'a> Sim<'a> {
         if let Err(why) = self.links.reserve(self.now, link, (call, epoch), rate) {
             return self.refuse(call, hop, Some((link, why)));
         }
+        self.trace_reservation(link);
         self.calls[call as usize].reserved = hop + 1;
         let arrive = self.now + self.delay(channel);
         let path = &self.calls[call as usize].path;
@@ -664,6 +674,9 @@ impl<'a> Sim<'a> {
         };
         let mut hit = BTreeSet::new();
         for l in change.changed {
+            if let Some(t) = &mut self.trace {
+                t.link_state(self.now, l, down);
+            }
             let l = l as usize;
             let at = self.now + self.sc.routing.detection + self.sc.routing.convergence;
             if self.reconverge_at != Some(at) {
@@ -681,6 +694,7 @@ impl<'a> Sim<'a> {
                     .filter(|&(call, epoch)| self.calls[call as usize].epoch == epoch)
                     .map(|(call, _)| call),
             );
+            self.trace_reservation(l);
         }
         for call in hit {
             self.break_circuit(call, outage);

@@ -16,6 +16,7 @@ use crate::scenario::Scenario;
 use crate::sim::SimTime;
 use crate::socket::local::UnixDatagram;
 use crate::socket::{SocketError, SocketId, SocketType};
+use crate::trace::TraceSink;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A listening Unix stream socket's queue.

@@ -21,7 +21,7 @@ use crate::scenario::{Protocol, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
 use crate::socket::{SocketError, SocketId, SocketTable, UdpDelivery};
 use crate::stats::{Collector, Report};
-use crate::trace::{DropReason, PacketEvent, SocketCall, TraceWriter};
+use crate::trace::{DropReason, PacketEvent, SocketCall, TraceSink, TraceWriter, Tracer};
 use crate::transport::tcp::TcpConfig;
 use std::collections::BTreeMap;
 
@@ -84,7 +84,8 @@ pub struct World {
     /// Scratch: packets an AQM dropped or marked at a dequeue (kept to reuse
     /// its buffers).
     aqm_acted: Dequeued,
-    trace: Option<TraceWriter>,
+    /// The trace's subscribers (text trace, viewer), if any.
+    trace: Option<Tracer>,
     /// Packet captures (`Simulation::capture_pcap`), if enabled.
     capture: Option<crate::capture::Capture>,
     notices: Vec<Notice>,
@@ -102,7 +103,7 @@ impl World {
 
     pub(crate) fn trace_call(&mut self, node: u32, call: SocketCall) {
         if let Some(t) = &mut self.trace {
-            t.call(self.now, &self.net.nodes[node as usize].name, call);
+            t.call(self.now, node, &self.net.nodes[node as usize].name, call);
         }
     }
 
@@ -263,6 +264,9 @@ impl World {
     /// Fails or restores both directions of link `l`; a failure loses every
     /// packet the link held.
     fn set_link(&mut self, l: u32, down: bool) {
+        if let Some(t) = &mut self.trace {
+            t.link_state(self.now, l, down);
+        }
         for channel in [l * 2, l * 2 + 1] {
             let c = &mut self.net.channels[channel as usize];
             if !down {
@@ -334,6 +338,8 @@ struct AppSlot {
 pub struct RunOptions {
     /// Where to write the text trace, if anywhere.
     pub trace: Option<Box<dyn Write>>,
+    /// More subscribers to the trace records (e.g. `view::ViewRecorder`).
+    pub sinks: Vec<Box<dyn TraceSink>>,
     /// The TCP flow whose segments are logged for the ladder and sequence
     /// plots (by name); `None`: the first TCP flow.
     pub watch_flow: Option<String>,
@@ -434,7 +440,14 @@ impl Simulation {
             app_stream_offsets: vec![0; apps.len()],
             failures: LinkStates::new(&scenario),
             aqm_acted: Dequeued::default(),
-            trace: options.trace.map(TraceWriter::new),
+            trace: Tracer::new(
+                options
+                    .trace
+                    .map(|w| Box::new(TraceWriter::new(w)) as Box<dyn TraceSink>)
+                    .into_iter()
+                    .chain(options.sinks)
+                    .collect(),
+            ),
             capture: None,
             tcp: tcp::TcpStack::new(
                 scenario
@@ -629,7 +642,7 @@ impl Simulation {
         for slot in world.tcp.live() {
             world.stats.tcp_closed(slot.stats_id, &slot.conn);
         }
-        if let Some(t) = self.world.trace.take() {
+        if let Some(mut t) = self.world.trace.take() {
             t.finish()
                 .map_err(|e| Error::Internal(format!("writing the trace failed: {e}")))?;
         }

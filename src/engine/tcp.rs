@@ -8,7 +8,7 @@ use crate::sim::SimTime;
 use crate::sim::rng::Rng;
 use crate::socket::stream::Listen;
 use crate::socket::{SocketError, SocketId};
-use crate::trace::{DropReason, PacketEvent};
+use crate::trace::{ConnRef, DropReason, PacketEvent, TraceSink};
 use crate::transport::tcp::{Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::{SeqNum, TcpFlags};
@@ -328,27 +328,16 @@ impl World {
         let (node, socket, listener, stats_id) = (s.node, s.socket, s.listener, s.stats_id);
         if let Some(t) = &mut self.trace {
             let s = self.tcp.conns[id as usize].as_ref().expect("live");
-            let name = &self.net.nodes[node as usize].name;
-            let local = self.net.nodes[node as usize].addr;
-            let conn = format!(
-                "{local}:{}>{}:{}",
-                s.local_port, s.remote_addr, s.remote_port
-            );
-            match &event {
-                TcpEvent::StateChange { from, to } => {
-                    t.note(now, name, "tcp-state", &format!("{conn} {from} -> {to}"))
-                }
-                TcpEvent::Retransmit { seq, len, cause } => t.note(
-                    now,
-                    name,
-                    "retransmit",
-                    &format!("{conn} seq={seq} len={len} cause={cause}"),
-                ),
-                TcpEvent::TimerExpired { timer } => {
-                    t.note(now, name, "timer", &format!("{conn} {timer} expired"))
-                }
-                _ => {}
-            }
+            let n = &self.net.nodes[node as usize];
+            let conn = ConnRef {
+                node,
+                node_name: &n.name,
+                local: n.addr,
+                local_port: s.local_port,
+                remote: s.remote_addr,
+                remote_port: s.remote_port,
+            };
+            t.tcp(now, &conn, &event);
         }
         let app_of = |w: &World, sock: SocketId| w.sockets.get(sock).app;
         match event {
