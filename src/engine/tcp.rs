@@ -347,6 +347,7 @@ impl World {
                 TcpEvent::TimerExpired { timer } => {
                     t.note(now, name, "timer", &format!("{conn} {timer} expired"))
                 }
+                TcpEvent::Urgent { up } => t.note(now, name, "urgent", &format!("{conn} up={up}")),
                 _ => {}
             }
         }
@@ -393,6 +394,14 @@ impl World {
             TcpEvent::Writable => {
                 if let Some(sock) = socket {
                     self.notices.push(Notice::Writable {
+                        app: app_of(self, sock),
+                        sock,
+                    });
+                }
+            }
+            TcpEvent::Urgent { .. } => {
+                if let Some(sock) = socket {
+                    self.notices.push(Notice::Urgent {
                         app: app_of(self, sock),
                         sock,
                     });
