@@ -17,6 +17,7 @@ use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
 use crate::transport::tcp::TcpEvent;
 use crate::wire::ipv4::Ipv4Addr;
+use crate::wire::tcp::TcpFlags;
 use std::io::{self, Write};
 
 pub use crate::net::packet::DropReason;
@@ -78,14 +79,18 @@ pub enum SocketCall {
         to: Ipv4Addr,
         port: u16,
     },
+    /// `oob`: sent with MSG_OOB (the last byte accepted is urgent).
     Send {
         sock: u32,
         len: u64,
         accepted: u64,
+        oob: bool,
     },
+    /// `oob`: recv with MSG_OOB returned the urgent byte at this stream offset.
     Recv {
         sock: u32,
         len: u64,
+        oob: Option<u64>,
     },
     Shutdown {
         sock: u32,
@@ -296,8 +301,15 @@ impl TraceSink for TraceWriter {
                 sock,
                 len,
                 accepted,
-            } => write!(l, "send sock={sock} len={len} accepted={accepted}"),
-            SocketCall::Recv { sock, len } => write!(l, "recv sock={sock} len={len}"),
+                oob,
+            } => {
+                let oob = if oob { " oob" } else { "" };
+                write!(l, "send sock={sock} len={len} accepted={accepted}{oob}")
+            }
+            SocketCall::Recv { sock, len, oob } => match oob {
+                Some(at) => write!(l, "recv sock={sock} len={len} oob offset={at}"),
+                None => write!(l, "recv sock={sock} len={len}"),
+            },
             SocketCall::Shutdown { sock } => write!(l, "shutdown sock={sock} how=write"),
             SocketCall::Close { sock } => write!(l, "close sock={sock}"),
         };
@@ -325,6 +337,7 @@ impl TraceSink for TraceWriter {
                 format!("{conn} seq={seq} len={len} cause={cause}"),
             ),
             TcpEvent::TimerExpired { timer } => ("timer", format!("{conn} {timer} expired")),
+            TcpEvent::Urgent { up } => ("urgent", format!("{conn} up={up}")),
             _ => return,
         };
         self.note(now, conn.node_name, detail.0, &detail.1);
@@ -364,6 +377,9 @@ fn describe_packet(l: &mut String, p: &Packet) {
                 " flags={} seq={} ack={} win={} len={}",
                 t.flags, t.seq, t.ack, t.window, t.payload_len
             );
+            if t.flags.contains(TcpFlags::URG) {
+                let _ = write!(l, " urg={}", t.urgent);
+            }
             let o = &t.options;
             if let Some(mss) = o.mss {
                 let _ = write!(l, " mss={mss}");

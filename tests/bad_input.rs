@@ -91,6 +91,22 @@ fn keepalive_probes_without_keepalive() {
 }
 
 #[test]
+fn urgent_at_past_the_transfer() {
+    rejects(
+        "tests/bad_input/urgent_at_past_the_transfer.toml",
+        "error: tests/bad_input/urgent_at_past_the_transfer.toml:15:13: urgent_at 3000B is past the transfer's last byte; expected a stream offset from 0B to 2999B (bytes - 1: the urgent byte is one of the bytes sent)\n",
+    );
+}
+
+#[test]
+fn urgent_at_on_a_udp_flow() {
+    rejects(
+        "tests/bad_input/urgent_at_udp.toml",
+        "error: tests/bad_input/urgent_at_udp.toml:13:13: urgent_at is TCP's urgent data; expected protocol = \"tcp\" with it\n",
+    );
+}
+
+#[test]
 fn dctcp_without_ecn() {
     rejects(
         "tests/bad_input/dctcp_without_ecn.toml",

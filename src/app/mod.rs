@@ -26,6 +26,9 @@ pub trait App {
     fn readable(&mut self, _ctx: &mut Ctx, _sock: SocketId) {}
     /// A stream socket's send buffer has room again.
     fn writable(&mut self, _ctx: &mut Ctx, _sock: SocketId) {}
+    /// The peer of a stream socket announced urgent data (BSD's SIGURG); the
+    /// byte may still be on its way (`recv_urgent` says WouldBlock until then).
+    fn urgent(&mut self, _ctx: &mut Ctx, _sock: SocketId) {}
     /// A `connect` finished: established, refused or timed out.
     fn connected(&mut self, _ctx: &mut Ctx, _sock: SocketId, _result: Result<(), SocketError>) {}
 }

@@ -1,7 +1,8 @@
 //! TCP applications, written as a student would against the socket calls:
 //! the client (`socket → connect → send/recv → close`) and the server
 //! (`socket → bind → listen → accept → recv/send → close`) of a bulk transfer,
-//! a request-response exchange, or an echo.
+//! a request-response exchange, or an echo. A bulk client may send one byte
+//! of its stream as urgent data (`urgent_at`), which the server reads out of band.
 
 use super::exchange::{Exchange, Next, Peer};
 use super::{App, Ctx};
@@ -34,6 +35,8 @@ pub struct TcpClient {
     to: Ipv4Addr,
     sock: Option<SocketId>,
     exchange: Exchange,
+    /// Bytes handed to the socket so far.
+    written: u64,
     closed: bool,
 }
 
@@ -45,25 +48,37 @@ impl TcpClient {
             spec,
             to,
             sock: None,
+            written: 0,
             closed: false,
         }
     }
 
-    /// Sends as much of the current phase as the send buffer takes.
+    /// Sends as much of the current phase as the send buffer takes; the byte
+    /// at `urgent_at` alone, with MSG_OOB.
     fn pump(&mut self, ctx: &mut Ctx) {
         let Some(sock) = self.sock else { return };
         let unlimited = self.exchange.unlimited();
         while (self.exchange.to_send > 0 || unlimited) && ctx.now() < self.spec.stop {
-            let want = if unlimited {
+            let mut want = if unlimited {
                 1 << 20
             } else {
                 self.exchange.to_send
             };
-            match ctx.send(sock, want) {
+            let urgent = self.spec.urgent_at == Some(self.written);
+            if let Some(at) = self.spec.urgent_at.filter(|&at| at > self.written) {
+                want = want.min(at - self.written);
+            }
+            let sent = if urgent {
+                ctx.send_urgent(sock, 1)
+            } else {
+                ctx.send(sock, want)
+            };
+            match sent {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     ctx.flow_sent(n);
                     self.exchange.sent(n);
+                    self.written += n;
                 }
             }
         }
@@ -173,6 +188,17 @@ impl TcpServer {
         }
     }
 
+    /// Reads the urgent byte if one is set aside (recv with MSG_OOB): it
+    /// counts as received like the rest of the stream.
+    fn read_urgent(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        if self.spec.urgent_at.is_some()
+            && ctx.now() >= self.spec.read_after
+            && ctx.recv_urgent(sock).is_ok()
+        {
+            ctx.flow_received(1);
+        }
+    }
+
     fn serve(&mut self, ctx: &mut Ctx, sock: SocketId) {
         let Some(peer) = self.peers.get_mut(&sock) else {
             return;
@@ -231,6 +257,7 @@ impl App for TcpServer {
         if ctx.now() < self.spec.read_after {
             return; // a slow reader: the data waits in the receive buffer
         }
+        self.read_urgent(ctx, sock);
         let (got, eof) = drain(ctx, sock);
         let app = self.spec.app;
         let Some(peer) = self.peers.get_mut(&sock) else {
@@ -243,5 +270,11 @@ impl App for TcpServer {
 
     fn writable(&mut self, ctx: &mut Ctx, sock: SocketId) {
         self.serve(ctx, sock);
+    }
+
+    /// SIGURG: the urgent byte is read ahead of the data queued before it
+    /// once it is here (the notice may come first).
+    fn urgent(&mut self, ctx: &mut Ctx, sock: SocketId) {
+        self.read_urgent(ctx, sock);
     }
 }

@@ -63,6 +63,11 @@ enum Notice {
         app: u32,
         sock: SocketId,
     },
+    /// The peer announced urgent data (SIGURG).
+    Urgent {
+        app: u32,
+        sock: SocketId,
+    },
     Connected {
         app: u32,
         sock: SocketId,
@@ -531,6 +536,9 @@ impl Simulation {
                     }
                     Notice::Writable { app, sock } => {
                         self.with_app(app, |a, ctx| a.writable(ctx, sock))
+                    }
+                    Notice::Urgent { app, sock } => {
+                        self.with_app(app, |a, ctx| a.urgent(ctx, sock))
                     }
                     Notice::Connected { app, sock, result } => {
                         self.with_app(app, |a, ctx| a.connected(ctx, sock, result))

@@ -387,6 +387,14 @@ impl World {
                     });
                 }
             }
+            TcpEvent::Urgent { .. } => {
+                if let Some(sock) = socket {
+                    self.notices.push(Notice::Urgent {
+                        app: app_of(self, sock),
+                        sock,
+                    });
+                }
+            }
             TcpEvent::Reset | TcpEvent::TimedOut | TcpEvent::Closed => {
                 let established = self.tcp.slot(id).established_at.is_some();
                 if let Some(l) = listener.filter(|_| !established) {

@@ -243,6 +243,8 @@ pub struct FlowSpec {
     pub read_after: SimTime,
     /// TCP: both ends close at this time.
     pub close_at: Option<SimTime>,
+    /// TCP bulk: the client sends the byte at this stream offset as urgent data.
+    pub urgent_at: Option<u64>,
     /// `protocol = "local"` flows: the socket path and type.
     pub local: Option<LocalSpec>,
     /// How routers forward this flow over equal-cost next hops, whatever
@@ -910,6 +912,7 @@ impl Validator<'_> {
             if let Some(l) = &local {
                 self.check_local(f, l, app, &out, to)?;
             }
+            let urgent_at = self.urgent_at(f, protocol, app)?;
             if let (Some(m), Some(_)) = (&f.multipath, &local) {
                 return self.err(m.span(), "`multipath` applies to flows that cross links; a protocol = \"local\" flow never leaves its host, so expected no `multipath` key here");
             }
@@ -936,6 +939,7 @@ impl Validator<'_> {
                     .and_then(|t| t.backlog)
                     .unwrap_or(sc.tcp_backlog),
                 read_after: f.read_after.map_or(SimTime::ZERO, |t| t.0),
+                urgent_at,
                 multipath: f.multipath.as_ref().map(|m| *m.get_ref()),
                 close_at: match &f.close_at {
                     Some(t) if t.get_ref().0 > sc.duration => {

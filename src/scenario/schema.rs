@@ -348,6 +348,9 @@ pub struct RawFlow {
     /// TCP: both applications close their connection at this time (instead of
     /// the client closing when its data is sent) — a simultaneous close.
     pub close_at: Option<Spanned<Duration>>,
+    /// TCP bulk: the byte at this stream offset is sent as urgent data
+    /// (`send` with MSG_OOB) after the bytes before it.
+    pub urgent_at: Option<Spanned<ByteSize>>,
     pub tcp: Option<RawTcp>,
     /// `protocol = "local"` flows: the socket type.
     pub socket: Option<Spanned<LocalSocket>>,
@@ -400,6 +403,8 @@ pub struct RawTcp {
     pub congestion: Option<Spanned<String>>,
     /// Nagle's algorithm (RFC 9293 §3.7.4; on by default).
     pub nagle: Option<bool>,
+    /// SO_OOBINLINE: the peer's urgent byte stays in the stream.
+    pub oob_inline: Option<bool>,
     pub initial_rto: Option<Spanned<Duration>>,
     /// "rfc5681", "linux" or "keep".
     pub syn_loss_window: Option<Spanned<String>>,

@@ -2,7 +2,7 @@
 //! application a TCP flow runs (bulk transfer, request-response, echo).
 
 use super::Validator;
-use super::schema::{RawFlow, RawTcp, StreamApp};
+use super::schema::{Protocol, RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
 use crate::transport::tcp::{
@@ -99,6 +99,9 @@ impl Validator<'_> {
         }
         if let Some(n) = r.nagle {
             c.nodelay = !n;
+        }
+        if let Some(i) = r.oob_inline {
+            c.oob_inline = i;
         }
         if let Some(v) = &r.congestion {
             c.congestion = self.choice(v, "congestion", &CongestionAlgorithm::ALL, |a| a.name())?;
@@ -208,6 +211,33 @@ impl Validator<'_> {
             value.span(),
             format!("unknown {key} `{text}`; expected {}", expected.join(", ")),
         )
+    }
+
+    /// `urgent_at`: a stream offset within a TCP bulk transfer.
+    pub(super) fn urgent_at(
+        &self,
+        f: &RawFlow,
+        protocol: Protocol,
+        app: AppSpec,
+    ) -> Result<Option<u64>> {
+        let Some(u) = &f.urgent_at else {
+            return Ok(None);
+        };
+        let at = u.get_ref().0;
+        if protocol != Protocol::Tcp {
+            return self.err(
+                u.span(),
+                "urgent_at is TCP's urgent data; expected protocol = \"tcp\" with it",
+            );
+        }
+        match app {
+            AppSpec::Bulk { bytes: Some(bytes) } if at >= bytes => self.err(
+                u.span(),
+                format!("urgent_at {} is past the transfer's last byte; expected a stream offset from 0B to {}B (bytes - 1: the urgent byte is one of the bytes sent)", u.get_ref(), bytes - 1),
+            ),
+            AppSpec::Bulk { .. } => Ok(Some(at)),
+            _ => self.err(u.span(), "urgent_at is sent by a bulk client; expected app = \"bulk\" (the default) with it"),
+        }
     }
 
     pub(super) fn stream_app(&self, f: &RawFlow) -> Result<AppSpec> {

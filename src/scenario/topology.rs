@@ -847,6 +847,7 @@ impl Validator<'_> {
                 think: None,
                 read_after: None,
                 close_at: None,
+                urgent_at: None,
                 tcp: set.tcp.clone(),
                 socket: None,
                 multipath: set.multipath.clone(),

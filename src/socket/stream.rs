@@ -40,6 +40,7 @@ impl From<TcpError> for SocketError {
             TcpError::Reset => SocketError::ConnectionReset,
             TcpError::TimedOut => SocketError::TimedOut,
             TcpError::WouldBlock => SocketError::WouldBlock,
+            TcpError::NoUrgentData => SocketError::InvalidArgument,
         }
     }
 }
@@ -175,12 +176,28 @@ impl Ctx<'_> {
     /// `send(sock, len)`: queues up to `len` bytes of the stream; returns how
     /// many fit in the send buffer (0: full, wait for `App::writable`).
     pub fn send(&mut self, sock: SocketId, len: u64) -> Result<u64, SocketError> {
+        self.send_flags(sock, len, false)
+    }
+
+    /// `send(sock, len, MSG_OOB)`: as `send`, and the last byte accepted is
+    /// urgent (see `transport::tcp::urgent`).
+    pub fn send_urgent(&mut self, sock: SocketId, len: u64) -> Result<u64, SocketError> {
+        self.send_flags(sock, len, true)
+    }
+
+    fn send_flags(&mut self, sock: SocketId, len: u64, oob: bool) -> Result<u64, SocketError> {
         let conn = self.connection(sock)?;
-        let accepted = self.world.tcp_conn(conn).send(len)?;
+        let c = self.world.tcp_conn(conn);
+        let accepted = if oob {
+            c.send_urgent(len)?
+        } else {
+            c.send(len)?
+        };
         self.trace_call(SocketCall::Send {
             sock: sock.0,
             len,
             accepted,
+            oob,
         });
         self.world.tcp_service(conn);
         Ok(accepted)
@@ -196,10 +213,26 @@ impl Ctx<'_> {
             self.trace_call(SocketCall::Recv {
                 sock: sock.0,
                 len: got,
+                oob: None,
             });
         }
         self.world.tcp_service(conn);
         Ok(got)
+    }
+
+    /// `recv(sock, 1, MSG_OOB)`: the peer's urgent byte, set aside from the
+    /// stream; returns its stream offset. `Err(WouldBlock)` while it is
+    /// announced but not here, `Err(InvalidArgument)` (EINVAL) if there is
+    /// none to read or `oob_inline` keeps it in the stream.
+    pub fn recv_urgent(&mut self, sock: SocketId) -> Result<u64, SocketError> {
+        let conn = self.connection(sock)?;
+        let at = self.world.tcp_conn(conn).recv_urgent()?;
+        self.trace_call(SocketCall::Recv {
+            sock: sock.0,
+            len: 1,
+            oob: Some(at),
+        });
+        Ok(at)
     }
 
     /// `shutdown(sock, SHUT_WR)`: half-close; a FIN follows the data already sent.

@@ -215,6 +215,9 @@ pub struct TcpConfig {
     pub timestamps: bool,
     /// Disable Nagle's algorithm (RFC 9293 §3.7.4; default false = Nagle on).
     pub nodelay: bool,
+    /// SO_OOBINLINE: leave the peer's urgent byte in the stream instead of
+    /// setting it aside for `recv_urgent` (default false, as in BSD and Linux).
+    pub oob_inline: bool,
     /// TIME-WAIT duration, 2·MSL (default 60 s, i.e. MSL = 30 s).
     pub time_wait: SimTime,
     /// SYN (or SYN-ACK) retransmissions before giving up (default 6).
@@ -252,6 +255,7 @@ impl Default for TcpConfig {
             window_scaling: true,
             timestamps: false,
             nodelay: false,
+            oob_inline: false,
             time_wait: SimTime::from_secs(60),
             syn_retries: 6,
             data_retries: 15,

@@ -38,6 +38,7 @@ use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
 use super::sack::Scoreboard;
 use super::state::TcpState;
+use super::urgent::Urgent;
 use std::sync::Arc;
 
 /// Bytes of payload given up per segment when timestamps are on (RFC 7323 option: 10 + 2 NOP).
@@ -160,6 +161,8 @@ pub struct TcpConnection {
     keepalive_pending: bool,
     /// Proportional Rate Reduction during SACK recovery, when chosen.
     prr: Option<Box<Prr>>,
+    /// Urgent data sent or announced (RFC 9293 §3.8.5), once there is any.
+    urgent: Option<Box<Urgent>>,
 
     // ---- ECN (RFC 3168)
     ecn_ok: bool,
@@ -256,6 +259,7 @@ impl TcpConnection {
             keepalive_unanswered: 0,
             keepalive_pending: false,
             prr: None,
+            urgent: None,
             ecn_ok: false,
             ece_pending: false,
             cwr_pending: false,
@@ -401,10 +405,28 @@ impl TcpConnection {
         self.snd_data_end.saturating_sub(self.snd_una.max(1))
     }
 
-    /// In-order bytes waiting for `recv`.
+    /// In-order bytes waiting for `recv` (an urgent byte taken out of the
+    /// stream is not one of them).
     pub fn readable_bytes(&self) -> u64 {
         let end = self.rcv_nxt - u64::from(self.fin_received);
-        end.saturating_sub(self.rcv_read)
+        let taken = self
+            .urgent
+            .as_ref()
+            .map_or(0, |u| u.taken_out(self.cfg.oob_inline));
+        end.saturating_sub(self.rcv_read).saturating_sub(taken)
+    }
+
+    /// The stream offset of the next byte in the receive buffer.
+    pub fn read_offset(&self) -> u64 {
+        self.rcv_read - 1
+    }
+
+    /// sockatmark: the next `recv` starts right at the peer's urgent byte
+    /// (after it, if it was taken out of the stream).
+    pub fn at_mark(&self) -> bool {
+        self.urgent
+            .as_ref()
+            .is_some_and(|u| u.at_mark(self.rcv_read))
     }
 
     /// Bytes held out of order in the receive buffer.
@@ -472,8 +494,43 @@ impl TcpConnection {
         Ok(n)
     }
 
+    /// `send` with MSG_OOB: the last byte it takes is urgent (SND.UP just past
+    /// it). Segments from then on carry URG until they start at or past SND.UP;
+    /// Nagle waits no longer for the data before it, and when no data can go
+    /// at once a pure ACK announces the urgent point (as BSD does in urgent
+    /// mode), so the peer learns of it even through a closed window.
+    pub fn send_urgent(&mut self, len: u64) -> Result<u64, TcpError> {
+        let n = self.send(len)?;
+        if n > 0 {
+            self.urgent
+                .get_or_insert_with(Box::default)
+                .set_send_point(self.snd_data_end);
+            self.ack_now |= matches!(self.state, TcpState::Established | TcpState::CloseWait);
+        }
+        Ok(n)
+    }
+
+    /// `recv` with MSG_OOB: the stream offset of the peer's urgent byte, taken
+    /// out of the stream. `Err(WouldBlock)` while it is announced but has not
+    /// arrived; `Err(NoUrgentData)` if there is none (or `oob_inline` keeps it
+    /// in the stream).
+    pub fn recv_urgent(&mut self) -> Result<u64, TcpError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.read_closed {
+            return Err(TcpError::NotConnected);
+        }
+        let u = self.urgent.as_mut().ok_or(TcpError::NoUrgentData)?;
+        let byte = u.take(self.cfg.oob_inline)?;
+        self.stats.bytes_delivered += 1;
+        Ok(byte - 1)
+    }
+
     /// Consume up to `max` in-order bytes. `Ok(0)` at end of stream (the peer's FIN,
     /// everything before it read); `Err(WouldBlock)` when nothing is there yet.
+    /// A read stops at the peer's urgent byte (see `at_mark`) and skips it when
+    /// it was taken out of the stream.
     /// Reading may open the window enough to warrant an immediate window update.
     pub fn recv(&mut self, max: u64) -> Result<u64, TcpError> {
         if let Some(e) = self.error {
@@ -482,7 +539,13 @@ impl TcpConnection {
         if self.read_closed {
             return Err(TcpError::NotConnected);
         }
-        let n = max.min(self.readable_bytes());
+        let mut n = max.min(self.readable_bytes());
+        if let Some(u) = &mut self.urgent {
+            u.pass_marks(&mut self.rcv_read, self.cfg.oob_inline);
+            if let Some(mark) = u.next_mark() {
+                n = n.min(mark - self.rcv_read);
+            }
+        }
         if n == 0 {
             if self.fin_received || max == 0 {
                 return Ok(0);
@@ -915,7 +978,12 @@ impl TcpConnection {
             if !override_sws {
                 let full = can == smss;
                 let idle = self.snd_max == self.snd_una;
-                let nagle_ok = self.cfg.nodelay || idle;
+                // Like Linux, no Nagle delay in urgent mode.
+                let urgent = self
+                    .urgent
+                    .as_ref()
+                    .is_some_and(|u| u.sending(self.snd_una));
+                let nagle_ok = self.cfg.nodelay || idle || urgent;
                 let all_queued = start + can == data_end;
                 let half_window = self.max_snd_wnd > 0 && can >= self.max_snd_wnd / 2;
                 if !(full || (nagle_ok && (all_queued || half_window))) {
@@ -1169,8 +1237,9 @@ impl TcpConnection {
         }
     }
 
-    /// A header for a synchronized-state segment: ACK, window, SACK blocks and
-    /// timestamps filled in. Sending it satisfies any pending ACK.
+    /// A header for a synchronized-state segment: ACK, window, SACK blocks,
+    /// timestamps and the urgent pointer filled in. Sending it satisfies any
+    /// pending ACK.
     fn header(&mut self, now: SimTime, flags: TcpFlags, seq: u64, payload_len: u32) -> TcpRepr {
         let mut options = TcpOptions::default();
         if self.sack_ok && !self.reasm.is_empty() {
@@ -1189,11 +1258,18 @@ impl TcpConnection {
         self.ack_sent();
         self.stats.segments_sent += 1;
         // RFC 3168 §6.1.3: echo congestion on every ACK until the sender's CWR.
-        let flags = if self.ece_pending {
+        let mut flags = if self.ece_pending {
             flags | TcpFlags::ECE
         } else {
             flags
         };
+        let urgent = self
+            .urgent
+            .as_ref()
+            .and_then(|u| u.field(seq, self.snd_max));
+        if urgent.is_some() {
+            flags = flags | TcpFlags::URG;
+        }
         TcpRepr {
             src_port: self.local_port,
             dst_port: self.remote_port,
@@ -1201,7 +1277,7 @@ impl TcpConnection {
             ack: self.wire_rcv(self.rcv_nxt),
             flags,
             window,
-            urgent: 0,
+            urgent: urgent.unwrap_or(0),
             options,
             payload_len,
         }
@@ -1731,8 +1807,17 @@ impl TcpConnection {
         self.partial_acks = 0;
     }
 
-    /// Segment text and FIN (RFC 9293 §3.10.7.4 steps 7–8).
+    /// The URG bit, segment text and FIN (RFC 9293 §3.10.7.4 steps 6–8).
     fn process_data(&mut self, now: SimTime, seg: &TcpRepr, seq: u64, origin: u64) {
+        // A zero field points at SEG.SEQ itself: no urgent byte ahead (as BSD).
+        if seg.flags.contains(TcpFlags::URG) && seg.urgent > 0 && self.state.can_receive() {
+            let up = seq + u64::from(seg.urgent);
+            let u = self.urgent.get_or_insert_with(Box::default);
+            if u.announce(up, self.rcv_nxt) {
+                let up = self.wire_rcv(up);
+                self.push(TcpEvent::Urgent { up });
+            }
+        }
         let payload = u64::from(seg.payload_len);
         if payload > 0 {
             if !self.state.can_receive() {
@@ -1766,6 +1851,9 @@ impl TcpConnection {
                         self.ack_now = true;
                     }
                     self.stats.bytes_received += self.rcv_nxt - old;
+                    if let Some(u) = &mut self.urgent {
+                        u.arrive(self.rcv_nxt, self.cfg.oob_inline);
+                    }
                     self.rcv_unacked += e - s;
                     self.push(TcpEvent::Readable);
                     if !self.ack_now {

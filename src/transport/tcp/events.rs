@@ -117,6 +117,11 @@ pub enum TcpEvent {
     Readable,
     /// Send-buffer space freed after a `send` could not take everything.
     Writable,
+    /// The peer's urgent pointer advanced to `up` (RCV.UP, wire sequence
+    /// number just past the urgent byte): BSD's SIGURG.
+    Urgent {
+        up: SeqNum,
+    },
     /// The peer's FIN arrived: after the buffered data, `recv` returns 0.
     PeerClosed,
     /// An acceptable RST arrived (connection refused or reset).
@@ -143,6 +148,10 @@ pub enum TcpError {
     /// `recv` with nothing to read yet (the stream has not ended).
     #[error("no data available yet")]
     WouldBlock,
+    /// `recv_urgent` with no urgent byte to read (none announced, already
+    /// read, or kept in the stream by `oob_inline`).
+    #[error("no urgent data to read")]
+    NoUrgentData,
 }
 
 /// Counters. Byte counts are payload bytes.

@@ -48,6 +48,17 @@
 //!   receiver sets ECE on every ACK from a CE mark until a CWR; the sender halves
 //!   the window as for a loss, without a retransmission, once per window of data
 //!   and not during loss recovery, and sets CWR on its next new data (§6.1.2).
+//! - **Keep-alive** (RFC 9293 §3.8.4, `keepalive`): after `idle` without
+//!   receiving, probes with SEG.SEQ = SND.NXT − 1 every `interval`; the
+//!   connection times out after `probes` unanswered ones.
+//! - **Urgent data** (RFC 9293 §3.8.5, RFC 6093; see `urgent`): `send_urgent`
+//!   (MSG_OOB) makes the last byte it takes urgent; SEG.SEQ + urgent field is
+//!   the byte *after* it (RFC 6093 §4, MUST-62), on every segment that starts
+//!   before it, retransmissions and pure ACKs included; 0xFFFF when it is out
+//!   of 16-bit reach (as Linux). The receiver tracks RCV.UP, reports each
+//!   advance (`TcpEvent::Urgent`, SIGURG) and takes the byte out of the stream
+//!   for `recv_urgent` (BSD's one byte out of band), or leaves it in with
+//!   `oob_inline` (SO_OOBINLINE); `recv` stops at it (`at_mark`).
 //! - **Options**: MSS (send MSS = min(own, peer's or 536)), window scaling (RFC
 //!   7323, shift chosen from `recv_buffer`), SACK-permitted, timestamps (optional:
 //!   µs clock, RTT per ACK, no PAWS).
@@ -56,8 +67,8 @@
 //! (see `connection`).
 //!
 //! Not implemented: PAWS and timestamp-based RTO tweaks of RFC 7323 App. G, D-SACK
-//! (RFC 2883), challenge-ACK rate limiting (RFC 5961 §7), keep-alives, urgent data,
-//! a FIN-WAIT-2 timeout, SYN cookies and reopening from TIME-WAIT, spurious-RTO
+//! (RFC 2883), challenge-ACK rate limiting (RFC 5961 §7), more than one byte of
+//! urgent data out of band, a FIN-WAIT-2 timeout, SYN cookies and reopening from TIME-WAIT, spurious-RTO
 //! undo, RACK/TLP. A segment carrying data together with its SYN has the data
 //! ignored (the peer retransmits it).
 //!
@@ -73,6 +84,7 @@ mod reassembly;
 mod rtt;
 mod sack;
 mod state;
+mod urgent;
 
 #[cfg(test)]
 mod tests;

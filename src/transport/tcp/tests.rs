@@ -2043,3 +2043,205 @@ fn keepalive_probes_an_idle_connection() {
         .count();
     assert_eq!(gave_up, 1);
 }
+
+// ------------------------------------------------------------------ urgent data
+
+/// A sends 2000 bytes, then one urgent byte (stream offset 2000, send offset
+/// 2001, so SND.UP = 2002), then 999 more, in 500-byte segments with an
+/// initial window of two: the urgent byte waits for the first ACK.
+fn urgent_transfer(cfg_b: TcpConfig) -> Net {
+    let cfg = TcpConfig {
+        mss: 500,
+        initial_window_segments: 2,
+        ..TcpConfig::default()
+    };
+    let mut n = Net::new(cfg, cfg_b, ms(10));
+    n.connect(A);
+    n.run_until(ms(100));
+    assert_eq!(state(&n, A), TcpState::Established);
+    assert_eq!(n.conn_mut(A).send(2000), Ok(2000));
+    n.flush();
+    assert_eq!(n.conn_mut(A).send_urgent(1), Ok(1));
+    assert_eq!(n.conn_mut(A).send(999), Ok(999));
+    n.flush();
+    n
+}
+
+/// (stream offset, payload length, urgent field if URG) of what `from` sent
+/// with data or URG, after the handshake; and whether it was dropped.
+fn urgent_log(n: &Net, from: usize) -> Vec<(u64, u32, Option<u16>, bool)> {
+    n.log
+        .iter()
+        .filter(|(_, f, o, _)| *f == from && !o.repr.flags.contains(TcpFlags::SYN))
+        .filter(|(_, _, o, _)| o.repr.payload_len > 0 || o.repr.flags.contains(TcpFlags::URG))
+        .map(|(_, _, o, dropped)| {
+            let r = &o.repr;
+            let urg = r.flags.contains(TcpFlags::URG).then_some(r.urgent);
+            (o.payload_origin, r.payload_len, urg, *dropped)
+        })
+        .collect()
+}
+
+#[test]
+fn urgent_pointer_points_past_the_urgent_byte_until_it_is_sent() {
+    let mut n = urgent_transfer(TcpConfig::default());
+    n.ep[B].app.reads = true;
+    n.run_until(ms(500));
+    // RFC 6093 / RFC 9293 MUST-62: SEG.SEQ + urgent field = the send offset
+    // just past the urgent byte, 2002 (ISS + 2002 on the wire), from every
+    // segment that starts before it. The pure ACK at SND.NXT = 1001 announces
+    // it while cwnd holds the byte back.
+    assert_eq!(
+        urgent_log(&n, A),
+        vec![
+            (0, 500, None, false),
+            (500, 500, None, false),
+            (1000, 0, Some(1001), false),
+            (1000, 500, Some(1001), false),
+            (1500, 500, Some(501), false),
+            (2000, 500, Some(1), false),
+            (2500, 500, None, false),
+        ]
+    );
+    for (_, from, o, _) in &n.log {
+        if *from == A && o.repr.flags.contains(TcpFlags::URG) {
+            assert_eq!(
+                o.repr.seq.add(u32::from(o.repr.urgent)),
+                SeqNum(1_000_000 + 2002)
+            );
+        }
+    }
+    let up: Vec<SeqNum> = n
+        .events(B)
+        .filter_map(|e| match *e {
+            TcpEvent::Urgent { up } => Some(up),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        up,
+        vec![SeqNum(1_000_000 + 2002)],
+        "one notice per urgent point"
+    );
+    n.assert_clean();
+}
+
+#[test]
+fn urgent_byte_is_delivered_out_of_band_and_the_stream_stays_in_order() {
+    let mut n = urgent_transfer(TcpConfig::default());
+    // The notice comes ahead of the byte: recv_urgent would block until then.
+    n.run_while(|n| !n.events(B).any(|e| matches!(e, TcpEvent::Urgent { .. })));
+    assert_eq!(n.conn_mut(B).recv_urgent(), Err(TcpError::WouldBlock));
+    n.run_until(ms(500));
+    let b = n.conn_mut(B);
+    assert_eq!(
+        b.readable_bytes(),
+        2999,
+        "the urgent byte is out of the stream"
+    );
+    assert_eq!(b.recv(u64::MAX), Ok(2000), "a read stops at the mark");
+    assert!(b.at_mark());
+    assert_eq!(b.read_offset(), 2000);
+    assert_eq!(b.recv_urgent(), Ok(2000), "exactly the byte at offset 2000");
+    assert_eq!(b.recv_urgent(), Err(TcpError::NoUrgentData));
+    assert_eq!(
+        b.recv(u64::MAX),
+        Ok(999),
+        "the rest, without the urgent byte"
+    );
+    assert_eq!(b.read_offset(), 3000, "2001..2999 came next, in order");
+    assert!(!b.at_mark());
+    assert_eq!(b.recv(u64::MAX), Err(TcpError::WouldBlock));
+    assert_eq!(b.stats().bytes_delivered, 3000);
+
+    // SO_OOBINLINE: the byte stays in the stream; the read still stops before it.
+    let inline = TcpConfig {
+        oob_inline: true,
+        ..TcpConfig::default()
+    };
+    let mut n = urgent_transfer(inline);
+    n.run_until(ms(500));
+    let b = n.conn_mut(B);
+    assert_eq!(b.recv(u64::MAX), Ok(2000));
+    assert!(b.at_mark());
+    assert_eq!(b.recv_urgent(), Err(TcpError::NoUrgentData));
+    assert_eq!(
+        b.recv(u64::MAX),
+        Ok(1000),
+        "the urgent byte first, then the rest"
+    );
+    assert_eq!(b.read_offset(), 3000);
+    n.assert_clean();
+}
+
+#[test]
+fn retransmitted_urgent_segment_still_carries_urg() {
+    let mut n = urgent_transfer_with_loss(2000);
+    n.ep[B].app.reads = true;
+    n.run_until(SimTime::from_secs(3));
+    let log = urgent_log(&n, A);
+    let urgent: Vec<_> = log.iter().filter(|s| s.0 == 2000).collect();
+    assert_eq!(
+        urgent,
+        vec![&(2000, 500, Some(1), true), &(2000, 500, Some(1), false)],
+        "{log:?}"
+    );
+    assert_eq!(n.retransmits(A).len(), 1);
+    assert_eq!(n.ep[B].app.received, 2999);
+    assert_eq!(n.conn_mut(B).recv_urgent(), Ok(2000));
+    n.assert_clean();
+}
+
+fn urgent_transfer_with_loss(offset: u64) -> Net {
+    let cfg = TcpConfig {
+        mss: 500,
+        initial_window_segments: 2,
+        ..TcpConfig::default()
+    };
+    let mut n = Net::new(cfg, TcpConfig::default(), ms(10));
+    n.connect(A);
+    n.run_until(ms(100));
+    n.drop_data_once(A, &[offset]);
+    assert_eq!(n.conn_mut(A).send(2000), Ok(2000));
+    n.flush();
+    assert_eq!(n.conn_mut(A).send_urgent(1), Ok(1));
+    assert_eq!(n.conn_mut(A).send(999), Ok(999));
+    n
+}
+
+#[test]
+fn urgent_point_beyond_the_16_bit_field_is_announced_as_0xffff() {
+    let mut n = Net::pair(ms(10));
+    // Queued before the handshake: the urgent byte at stream offset 100,000.
+    assert_eq!(n.conn_mut(A).send(100_000), Ok(100_000));
+    assert_eq!(n.conn_mut(A).send_urgent(1), Ok(1));
+    assert_eq!(n.conn_mut(A).send(50_000), Ok(50_000));
+    n.ep[B].app.reads = true;
+    n.run_until(SimTime::from_secs(2));
+    let up = 100_002u64; // send offset just past the urgent byte
+    let log = urgent_log(&n, A);
+    for &(origin, len, urg, _) in &log {
+        let seq = origin + 1;
+        let expected = (seq < up).then(|| (up - seq).min(0xFFFF) as u16);
+        assert_eq!(urg, expected, "segment at {origin}+{len}");
+    }
+    assert!(
+        log.iter().filter(|s| s.2 == Some(0xFFFF)).count() >= 10,
+        "{log:?}"
+    );
+    let last = n.events(B).filter_map(|e| match *e {
+        TcpEvent::Urgent { up } => Some(up),
+        _ => None,
+    });
+    assert_eq!(last.last(), Some(SeqNum(1_000_000 + 100_002)));
+    assert_eq!(
+        n.ep[B].app.received, 150_000,
+        "150,001 bytes sent, one out of band"
+    );
+    assert_eq!(
+        n.conn_mut(B).recv_urgent(),
+        Ok(100_000),
+        "no phantom byte at 0xFFFE"
+    );
+    n.assert_clean();
+}
