@@ -270,49 +270,7 @@ impl TraceSink for TraceWriter {
         let l = &mut self.line;
         l.clear();
         let _ = write!(l, "{now} {node} ");
-        let _ = match call {
-            SocketCall::Socket { sock, kind } => write!(l, "socket sock={sock} type={kind}"),
-            SocketCall::Bind { sock, port } => write!(l, "bind sock={sock} port={port}"),
-            SocketCall::SendTo {
-                sock,
-                to,
-                port,
-                len,
-            } => write!(l, "sendto sock={sock} to={to}:{port} len={len}"),
-            SocketCall::RecvFrom {
-                sock,
-                from,
-                port,
-                len,
-            } => write!(l, "recvfrom sock={sock} from={from}:{port} len={len}"),
-            SocketCall::Listen { sock, backlog } => {
-                write!(l, "listen sock={sock} backlog={backlog}")
-            }
-            SocketCall::Accept {
-                sock,
-                new,
-                from,
-                port,
-            } => write!(l, "accept sock={sock} new={new} from={from}:{port}"),
-            SocketCall::Connect { sock, to, port } => {
-                write!(l, "connect sock={sock} to={to}:{port}")
-            }
-            SocketCall::Send {
-                sock,
-                len,
-                accepted,
-                oob,
-            } => {
-                let oob = if oob { " oob" } else { "" };
-                write!(l, "send sock={sock} len={len} accepted={accepted}{oob}")
-            }
-            SocketCall::Recv { sock, len, oob } => match oob {
-                Some(at) => write!(l, "recv sock={sock} len={len} oob offset={at}"),
-                None => write!(l, "recv sock={sock} len={len}"),
-            },
-            SocketCall::Shutdown { sock } => write!(l, "shutdown sock={sock} how=write"),
-            SocketCall::Close { sock } => write!(l, "close sock={sock}"),
-        };
+        write_call(l, call);
         l.push('\n');
         self.flush_line();
     }
@@ -380,23 +338,76 @@ fn describe_packet(l: &mut String, p: &Packet) {
             if t.flags.contains(TcpFlags::URG) {
                 let _ = write!(l, " urg={}", t.urgent);
             }
-            let o = &t.options;
-            if let Some(mss) = o.mss {
-                let _ = write!(l, " mss={mss}");
-            }
-            if let Some(ws) = o.window_scale {
-                let _ = write!(l, " wscale={ws}");
-            }
-            if o.sack_permitted {
-                l.push_str(" sackok");
-            }
-            for (left, right) in o.sack() {
-                let _ = write!(l, " sack={left}-{right}");
-            }
-            if let Some((val, ecr)) = o.timestamps {
-                let _ = write!(l, " ts={val},{ecr}");
-            }
+            write_tcp_options(l, &t.options);
             Ok(())
         }
     };
+}
+
+/// `send sock=3 len=1000 accepted=1000`: a socket call as the trace writes it.
+pub fn write_call(l: &mut String, call: SocketCall) {
+    use std::fmt::Write as _;
+    let _ = match call {
+        SocketCall::Socket { sock, kind } => write!(l, "socket sock={sock} type={kind}"),
+        SocketCall::Bind { sock, port } => write!(l, "bind sock={sock} port={port}"),
+        SocketCall::SendTo {
+            sock,
+            to,
+            port,
+            len,
+        } => write!(l, "sendto sock={sock} to={to}:{port} len={len}"),
+        SocketCall::RecvFrom {
+            sock,
+            from,
+            port,
+            len,
+        } => write!(l, "recvfrom sock={sock} from={from}:{port} len={len}"),
+        SocketCall::Listen { sock, backlog } => {
+            write!(l, "listen sock={sock} backlog={backlog}")
+        }
+        SocketCall::Accept {
+            sock,
+            new,
+            from,
+            port,
+        } => write!(l, "accept sock={sock} new={new} from={from}:{port}"),
+        SocketCall::Connect { sock, to, port } => {
+            write!(l, "connect sock={sock} to={to}:{port}")
+        }
+        SocketCall::Send {
+            sock,
+            len,
+            accepted,
+            oob,
+        } => {
+            let oob = if oob { " oob" } else { "" };
+            write!(l, "send sock={sock} len={len} accepted={accepted}{oob}")
+        }
+        SocketCall::Recv { sock, len, oob } => match oob {
+            Some(at) => write!(l, "recv sock={sock} len={len} oob offset={at}"),
+            None => write!(l, "recv sock={sock} len={len}"),
+        },
+        SocketCall::Shutdown { sock } => write!(l, "shutdown sock={sock} how=write"),
+        SocketCall::Close { sock } => write!(l, "close sock={sock}"),
+    };
+}
+
+/// ` mss=1460 wscale=7 sackok sack=L-R ts=V,E`: the options the trace shows.
+pub fn write_tcp_options(l: &mut String, o: &crate::wire::tcp::TcpOptions) {
+    use std::fmt::Write as _;
+    if let Some(mss) = o.mss {
+        let _ = write!(l, " mss={mss}");
+    }
+    if let Some(ws) = o.window_scale {
+        let _ = write!(l, " wscale={ws}");
+    }
+    if o.sack_permitted {
+        l.push_str(" sackok");
+    }
+    for (left, right) in o.sack() {
+        let _ = write!(l, " sack={left}-{right}");
+    }
+    if let Some((val, ecr)) = o.timestamps {
+        let _ = write!(l, " ts={val},{ecr}");
+    }
 }
