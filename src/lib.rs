@@ -20,12 +20,13 @@
 //! | 4 | `net` | nodes, link directions, routing tables, multipath choice, packets |
 //! | 5 | `trace` | typed trace points and the text trace writer |
 //! | 6 | `stats`, `capture` | subscribers to the trace points: figures, pcap files |
-//! | 7 | `engine` | the world, the one dispatch loop, forwarding, failures, TCP demultiplexing |
-//! | 7 | `socket`, `app` | BSD-like socket calls; traffic sources and sinks written against them |
-//! | 7 | `circuit` | circuit switching: signalling, reservation, its own event loop |
-//! | 8 | `progress`, `output`, `html`, `charts` | progress line, atomic result folders, index.html, which charts a run draws |
-//! | 9 | `run`, `compare`, `bench` | one run end to end; packet vs circuit; speed measurements |
-//! | 10 | `sweep` | parameter grids over seeds, mean and 95% CI, shards and merge |
+//! | 7 | `view` | a subscriber keeping bounded records of a run; the self-contained animated `view.html` |
+//! | 8 | `engine` | the world, the one dispatch loop, forwarding, failures, TCP demultiplexing |
+//! | 8 | `socket`, `app` | BSD-like socket calls; traffic sources and sinks written against them |
+//! | 8 | `circuit` | circuit switching: signalling, reservation, its own event loop |
+//! | 9 | `progress`, `output`, `html`, `charts` | progress line, atomic result folders, index.html, which charts a run draws |
+//! | 10 | `run`, `compare`, `bench` | one run end to end; packet vs circuit; speed measurements |
+//! | 11 | `sweep` | parameter grids over seeds, mean and 95% CI, shards and merge |
 //!
 //! Data flows one way: scenario → model → engine → trace records → stats,
 //! trace, pcap → outputs.
@@ -59,6 +60,7 @@ pub mod sweep;
 pub mod trace;
 pub mod transport;
 pub mod units;
+pub mod view;
 pub mod wire;
 
 pub use error::{Error, Result};

@@ -23,6 +23,8 @@ const LAYERS: &[&[&str]] = &[
     &["trace"],
     // Subscribers to the trace points.
     &["stats", "capture"],
+    // The animated page: a subscriber that keeps records for the browser.
+    &["view"],
     // Sockets, applications and the engine (see KNOWN_EXCEPTIONS).
     &["socket", "app", "engine", "circuit"],
     // Drivers and outputs.
