@@ -15,7 +15,7 @@ use crate::output::OutputDir;
 use crate::plot::{self, BarChart, LineChart, Series};
 use crate::scenario::{Multipath, Scenario};
 use crate::stats::Report;
-use crate::trace::TraceSink;
+use crate::trace::{TraceSink, Tracer};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -73,24 +73,44 @@ pub fn compare(
     trace: bool,
     plots: bool,
 ) -> Result<CompareResult> {
-    compare_multipath(scenario, out_root, trace, plots, &[])
+    let options = CompareOptions {
+        trace,
+        plots,
+        ..CompareOptions::default()
+    };
+    compare_with(scenario, out_root, &options)
 }
 
-/// Like `compare`, with one packet run per entry of `multipath` (each
-/// overriding every node's and flow's setting); none: one run as written.
-pub fn compare_multipath(
+/// What `compare` writes beside the comparison itself.
+#[derive(Clone, Debug, Default)]
+pub struct CompareOptions {
+    /// `trace-packet*.txt` and `trace-circuit.txt`.
+    pub trace: bool,
+    /// The charts.
+    pub plots: bool,
+    /// `view.html`: every run animated side by side on one clock.
+    pub view: bool,
+    /// One packet run per entry (each overriding every node's and flow's
+    /// setting); none: one run as written.
+    pub multipath: Vec<Multipath>,
+}
+
+/// Like `compare`, with the outputs `options` asks for.
+pub fn compare_with(
     scenario: Scenario,
     out_root: &Path,
-    trace: bool,
-    plots: bool,
-    multipath: &[Multipath],
+    options: &CompareOptions,
 ) -> Result<CompareResult> {
+    let trace = options.trace;
     let out = OutputDir::create(out_root, &format!("{}-compare", scenario.name))?;
-    let settings: Vec<Option<Multipath>> = if multipath.is_empty() {
+    let settings: Vec<Option<Multipath>> = if options.multipath.is_empty() {
         vec![None]
     } else {
-        multipath.iter().copied().map(Some).collect()
+        options.multipath.iter().copied().map(Some).collect()
     };
+    // The packet runs and the circuit run share the page's caps.
+    let caps = crate::view::Caps::shared(settings.len() + 1);
+    let mut views = Vec::new();
     let mut packet = Vec::new();
     for m in settings {
         let suffix = m.map_or(String::new(), |m| format!("-{}", m.name()));
@@ -102,38 +122,58 @@ pub fn compare_multipath(
         } else {
             None
         };
+        let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
+        let recording = options.view.then(|| recorder(&scenario, caps, &mut sinks));
         let report = Simulation::new(
             with_multipath(&scenario, m),
             RunOptions {
                 trace: packet_trace,
+                sinks,
                 ..RunOptions::default()
             },
         )?
         .run()?;
         out.write(&format!("packet{suffix}-summary.txt"), report.summary())?;
+        let label = m.map_or("packet switching".into(), |m| {
+            format!("packets, {}", m.name())
+        });
+        if let Some(recording) = recording {
+            views.push(crate::view::RunView {
+                label: label.clone(),
+                kind: "packet",
+                recording: crate::view::take(recording)?,
+            });
+        }
         packet.push(PacketRun {
-            label: m.map_or("packet switching".into(), |m| {
-                format!("packets, {}", m.name())
-            }),
+            label,
             multipath: m,
             report,
         });
     }
-    let mut circuit_trace = if trace {
+    let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
+    if trace {
         let p = out.path("trace-circuit.txt");
         let f = std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
-        Some(crate::trace::TraceWriter::new(Box::new(f)))
-    } else {
-        None
-    };
+        sinks.push(Box::new(crate::trace::TraceWriter::new(Box::new(f))));
+    }
+    let recording = options.view.then(|| recorder(&scenario, caps, &mut sinks));
+    let mut circuit_sinks = Tracer::new(sinks);
     let circuit = circuit::simulate_capped(
         &scenario,
-        circuit_trace.as_mut().map(|t| t as &mut dyn TraceSink),
+        circuit_sinks.as_mut().map(|t| t as &mut dyn TraceSink),
         Default::default(),
     )?;
-    if let Some(mut t) = circuit_trace {
+    if let Some(mut t) = circuit_sinks {
         t.finish()
             .map_err(|e| Error::Internal(format!("writing the circuit trace failed: {e}")))?;
+    }
+    if let Some(recording) = recording {
+        views.push(crate::view::RunView {
+            label: "circuit switching".into(),
+            kind: "circuit",
+            recording: crate::view::take(recording)?,
+        });
+        crate::view::write_page(&out.path(crate::view::FILE), &scenario, &views)?;
     }
     let comparison = Comparison {
         scenario: scenario.name.clone(),
@@ -152,7 +192,7 @@ pub fn compare_multipath(
         serde_json::to_string_pretty(&comparison).map_err(|e| Error::Internal(e.to_string()))?;
     out.write("comparison.json", json + "\n")?;
     out.write("circuit-summary.txt", comparison.circuit.summary())?;
-    if plots {
+    if options.plots {
         write_charts(&comparison, &out.path(""))?;
     }
     crate::html::write_index(
@@ -162,6 +202,18 @@ pub fn compare_multipath(
     )?;
     let folder = out.commit()?;
     Ok(CompareResult { folder, comparison })
+}
+
+/// A view recorder for one run, added to `sinks`; its recording comes back.
+fn recorder(
+    scenario: &Scenario,
+    caps: crate::view::Caps,
+    sinks: &mut Vec<Box<dyn TraceSink>>,
+) -> std::rc::Rc<std::cell::RefCell<crate::view::Recording>> {
+    let recorder = crate::view::ViewRecorder::new(scenario, caps);
+    let recording = recorder.recording();
+    sinks.push(Box::new(recorder));
+    recording
 }
 
 /// The scenario with every node and flow on multipath setting `m` (`None`: as written).

@@ -58,6 +58,9 @@ pub fn write_index(dir: &Path, title: &str, summary: &str) -> Result<()> {
         t = escape(title),
         s = escape(summary)
     );
+    if files.iter().any(|f| f == "view.html") {
+        h.push_str("<p><a href=\"view.html\">view.html</a>: the run animated (packets, queues, failures, hosts' TCP state).</p>\n");
+    }
     // The overview first, the details (one connection's segments) last.
     const ORDER: [&str; 11] = [
         "throughput",

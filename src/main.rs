@@ -47,6 +47,9 @@ enum Command {
         /// Also write pcap/<from>-<to>.pcap: the packets of each link direction
         #[arg(long)]
         pcap: bool,
+        /// Also write view.html: the run animated in one self-contained page
+        #[arg(long)]
+        view: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -73,6 +76,9 @@ enum Command {
         /// single, ecmp, spray-round-robin, spray-random (comma-separated)
         #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_multipath)]
         multipath: Vec<netsim::scenario::Multipath>,
+        /// Also write view.html: the packet and circuit runs animated side by side
+        #[arg(long)]
+        view: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -197,6 +203,7 @@ fn execute(command: Command) -> netsim::Result<()> {
             ladder_flow,
             ladder_segments,
             pcap,
+            view,
             limits,
         } => {
             let scenario = netsim::run::load(&file, seed)?;
@@ -209,6 +216,7 @@ fn execute(command: Command) -> netsim::Result<()> {
                 },
                 progress: !quiet,
                 pcap,
+                view,
                 limits: limits.limits(),
                 ..netsim::run::RunConfig::new(out)
             };
@@ -255,12 +263,18 @@ fn execute(command: Command) -> netsim::Result<()> {
             no_plots,
             quiet,
             multipath,
+            view,
             limits,
         } => {
             let mut scenario = netsim::run::load(&file, seed)?;
             scenario.limits = limits.limits().or(scenario.limits);
-            let result =
-                netsim::compare::compare_multipath(scenario, &out, trace, !no_plots, &multipath)?;
+            let options = netsim::compare::CompareOptions {
+                trace,
+                plots: !no_plots,
+                view,
+                multipath,
+            };
+            let result = netsim::compare::compare_with(scenario, &out, &options)?;
             if !quiet {
                 say(&result.comparison.table());
                 say(&format!("\nwrote {}/\n", result.folder.display()));

@@ -22,6 +22,8 @@ pub struct RunConfig {
     pub ladder: crate::charts::LadderOptions,
     /// Write one pcap capture per link direction into `pcap/` (see `crate::capture`).
     pub pcap: bool,
+    /// Write `view.html`, the animated page of the run (see `crate::view`).
+    pub view: bool,
     /// A progress line on stderr for long runs, when stderr is a terminal.
     pub progress: bool,
     /// Caps given on the command line (over the scenario's `[limits]`).
@@ -38,6 +40,7 @@ impl RunConfig {
             watch_flow: None,
             ladder: Default::default(),
             pcap: false,
+            view: false,
             progress: false,
             limits: Default::default(),
         }
@@ -83,11 +86,18 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
             )));
         }
     }
+    let mut sinks: Vec<Box<dyn crate::trace::TraceSink>> = Vec::new();
+    let view = cfg.view.then(|| {
+        let recorder = crate::view::ViewRecorder::new(&scenario, crate::view::Caps::DEFAULT);
+        let recording = recorder.recording();
+        sinks.push(Box::new(recorder));
+        (scenario.clone(), recording)
+    });
     let options = RunOptions {
         trace,
         watch_flow: cfg.watch_flow.clone(),
         limits: cfg.limits,
-        sinks: Vec::new(),
+        sinks,
     };
     let mut sim = Simulation::new(scenario, options)?;
     if cfg.pcap {
@@ -103,6 +113,14 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
     let report = sim.finish()?;
     let wall = started.elapsed();
     write_report(&out, &report, hit.as_ref())?;
+    if let Some((scenario, recording)) = view {
+        let run = crate::view::RunView {
+            label: "packet switching".into(),
+            kind: "packet",
+            recording: crate::view::take(recording)?,
+        };
+        crate::view::write_page(&out.path(crate::view::FILE), &scenario, &[run])?;
+    }
     if cfg.plots {
         crate::charts::write_all(&report, &out.path(""), cfg.ladder)?;
     }
