@@ -282,7 +282,19 @@ impl Browser {
 
     /// Saves a PNG screenshot of the viewport.
     pub fn screenshot(&mut self, path: &Path) -> Result<(), String> {
-        let r = self.call("Page.captureScreenshot", json!({"format": "png"}))?;
+        self.capture(path, json!({"format": "png"}))
+    }
+
+    /// Saves a PNG screenshot of the whole page, below the fold too.
+    pub fn screenshot_page(&mut self, path: &Path) -> Result<(), String> {
+        self.capture(
+            path,
+            json!({"format": "png", "captureBeyondViewport": true}),
+        )
+    }
+
+    fn capture(&mut self, path: &Path, params: Value) -> Result<(), String> {
+        let r = self.call("Page.captureScreenshot", params)?;
         let png = base64_decode(r["data"].as_str().ok_or("no screenshot data")?)?;
         std::fs::write(path, png).map_err(|e| format!("{}: {e}", path.display()))
     }
