@@ -218,7 +218,7 @@ fn level(pos: Vec<(f64, f64)>, hosts: &[usize]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Scales positions into the drawing area, keeping the aspect ratio.
+/// Scales positions into the drawing area.
 fn fit(pos: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in &pos {
@@ -228,13 +228,17 @@ fn fit(pos: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
         y1 = y1.max(y);
     }
     let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
-    let s = ((WIDTH - 2.0 * MARGIN) / w).min((HEIGHT - 2.0 * MARGIN) / h);
+    // Fill the area, stretching one axis by at most STRETCH: a tall, narrow
+    // picture would otherwise leave most of the pane empty.
+    const STRETCH: f64 = 1.6;
+    let (sx, sy) = ((WIDTH - 2.0 * MARGIN) / w, (HEIGHT - 2.0 * MARGIN) / h);
+    let (sx, sy) = (sx.min(sy * STRETCH), sy.min(sx * STRETCH));
     let (ox, oy) = (
-        (WIDTH - w * s) / 2.0 - x0 * s,
-        (HEIGHT - h * s) / 2.0 - y0 * s,
+        (WIDTH - w * sx) / 2.0 - x0 * sx,
+        (HEIGHT - h * sy) / 2.0 - y0 * sy,
     );
     pos.into_iter()
-        .map(|(x, y)| (x * s + ox, y * s + oy))
+        .map(|(x, y)| (x * sx + ox, y * sy + oy))
         .collect()
 }
 

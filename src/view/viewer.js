@@ -68,10 +68,15 @@
   );
   $("about").textContent = `seed ${D.seed}, ${D.nodes.length} nodes, ${D.links.length} links, ${fmtT(duration)} simulated; layout: ${D.layout}.`;
   $("notes").innerHTML = windowNote.map(esc).join("<br>") +
-    "<br>Link colour: utilization of the current time bin (grey idle, red busy; circuits: share reserved). Purple bars: queue at the sending end. Dashed red: link down. Packets: blue TCP data, green pure ACK, violet SYN/FIN/RST, orange UDP, red lost." +
+    "<br>Link colour: utilization of the current time bin (grey idle, red busy; circuits: share reserved). Purple bars: the queue at the sending end of a link direction, in a frame as tall as its buffer. Dashed red: link down. Packets: blue TCP data, green pure ACK, violet SYN/FIN/RST, orange UDP, red lost." +
     "<br>Everything here comes from the run's trace records (the same ones trace.txt and the statistics are made from). This page fetches nothing and needs no other file.";
 
   const small = D.nodes.length > 60;
+  // Each link's buffer in packets ("100p"; a byte limit counts 1500 B packets).
+  const queueCapacity = D.links.map((l) => {
+    const n = parseFloat(l.queue);
+    return Math.max(1, l.queue.endsWith("B") ? n / 1500 : n);
+  });
   const panes = runs.map((run) => makePane(run));
   let selected = null; // { pane, node }
 
@@ -114,14 +119,19 @@
       svg.appendChild(g);
       return { g, lines, down: false };
     });
-    const qbars = D.channels.map((_, c) => {
-      const r = document.createElementNS(SVG, "rect");
-      r.setAttribute("class", "qbar");
-      r.setAttribute("width", 4);
-      r.setAttribute("height", 0);
-      svg.appendChild(r);
-      return r;
-    });
+    // Queues: a frame as tall as the buffer at the sending end of each link
+    // direction, filled as it fills (drawn over the nodes, created below).
+    const makeQbar = () => {
+      const g = document.createElementNS(SVG, "g");
+      g.setAttribute("class", "qbar");
+      const frame = document.createElementNS(SVG, "rect");
+      frame.setAttribute("class", "frame");
+      const fill = document.createElementNS(SVG, "rect");
+      fill.setAttribute("class", "fill");
+      g.append(frame, fill);
+      g.style.display = "none";
+      return { g, frame, fill };
+    };
     const nodeEls = D.nodes.map((n, i) => {
       const g = document.createElementNS(SVG, "g");
       g.setAttribute("class", "node " + n.kind);
@@ -149,6 +159,11 @@
       g.addEventListener("click", () => selectHost(run.ri, i));
       svg.appendChild(g);
       return g;
+    });
+    const qbars = D.channels.map(() => {
+      const q = makeQbar();
+      svg.appendChild(q.g);
+      return q;
     });
     const canvas = document.createElement("canvas");
     stage.appendChild(canvas);
@@ -247,19 +262,25 @@
         el.lines.forEach((ln, dir) => ln.setAttribute("stroke", heat(utilAt(run, 2 * i + dir, t))));
       }
     });
-    // Queues: a bar at the sending end, its height the packets waiting.
+    // Queues: the frame is the buffer (packets, or bytes as full-size
+    // packets), the fill the packets waiting at this instant.
     if (!circuit) {
       D.channels.forEach((_, c) => {
         const q = queueAt(run, c, t);
         const bar = pane.qbars[c];
-        if (q === 0) { bar.setAttribute("height", 0); return; }
+        if (q === 0) { if (bar.shown) { bar.g.style.display = "none"; bar.shown = false; } return; }
         const a = node(chFrom(c)), b = node(chTo(c));
         const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
-        const x = a.x + ((b.x - a.x) / len) * 18, y = a.y + ((b.y - a.y) / len) * 18;
-        const h = Math.min(60, 2 + q * 0.6);
-        bar.setAttribute("x", x - 2); bar.setAttribute("y", y - h);
-        bar.setAttribute("height", h);
-        bar.setAttribute("data-queue", q);
+        const along = Math.min(40, len / 2.5);
+        const x = a.x + ((b.x - a.x) / len) * along, y = a.y + ((b.y - a.y) / len) * along;
+        const cap = queueCapacity[c >> 1], full = 64;
+        const h = Math.max(2, Math.min(full, (q / cap) * full));
+        bar.frame.setAttribute("x", x - 5); bar.frame.setAttribute("y", y - full);
+        bar.frame.setAttribute("width", 10); bar.frame.setAttribute("height", full);
+        bar.fill.setAttribute("x", x - 5); bar.fill.setAttribute("y", y - h);
+        bar.fill.setAttribute("width", 10); bar.fill.setAttribute("height", h);
+        bar.g.setAttribute("data-queue", q);
+        if (!bar.shown) { bar.g.style.display = ""; bar.shown = true; }
       });
     }
     // Packets on the wire: the segment between the first and the last bit.
