@@ -501,6 +501,59 @@ fn diamond_view_marks_the_failed_link_between_its_down_and_up_times() {
 }
 
 #[test]
+fn a_failed_node_is_marked_with_its_links() {
+    if !have_chromium() {
+        return;
+    }
+    // The diamond with router R2 failing instead of its link to R4.
+    let text = std::fs::read_to_string("scenarios/diamond.toml").unwrap();
+    let text = text.replace("link = [\"R2\", \"R4\"]", "node = \"R2\"");
+    assert!(text.contains("node = \"R2\""));
+    let dir = common::temp_dir("view-node-scenario");
+    let file = dir.join("diamond-node.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = netsim_view("view-node", &["run", file.to_str().unwrap()]);
+    let folder = out.join("diamond");
+    let trace = std::fs::read_to_string(folder.join("trace.txt")).unwrap();
+    let at = |what: &str| {
+        let l = trace
+            .lines()
+            .find(|l| l.split(' ').nth(1) == Some("R2") && l.split(' ').nth(2) == Some(what))
+            .unwrap_or_else(|| panic!("no `R2 {what}` line"));
+        trace_ns(l.split(' ').next().unwrap())
+    };
+    let (down, up) = (at("node-down"), at("node-up"));
+    let mut b = open(&folder.join("view.html"), &out.join("profile"));
+    let node_down = |b: &mut Browser, t: u64| {
+        set_time(b, t);
+        b.eval("document.querySelector('#pane-0 [data-node=\"R2\"]').classList.contains('down')")
+            .unwrap()
+            == Value::Bool(true)
+    };
+    assert!(!node_down(&mut b, down - 1));
+    assert!(node_down(&mut b, down));
+    assert!(node_down(&mut b, up - 1));
+    assert!(!node_down(&mut b, up));
+    for link in ["R1-R2", "R2-R4"] {
+        let i = link_index(&mut b, link);
+        set_time(&mut b, down + 1);
+        assert!(link_marked_down(&mut b, 0, i), "{link} with its node down");
+    }
+    set_time(&mut b, down + 1);
+    let status = b
+        .eval("document.querySelector('#pane-0 .status').textContent")
+        .unwrap();
+    assert!(
+        status.as_str().unwrap().contains("nodes down: R2"),
+        "{status}"
+    );
+    shoot(&mut b, "diamond-node.png");
+    drop(b);
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn compare_view_shows_packet_and_circuit_runs_on_one_clock() {
     if !have_chromium() {
         return;

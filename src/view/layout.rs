@@ -46,16 +46,64 @@ pub fn layout(sc: &Scenario) -> (Vec<(f64, f64)>, Method) {
     if let Some(tiers) = tiers(sc, &edges) {
         return (tiered(&tiers, n, &edges), Method::Tiers);
     }
-    let start = circle(n);
     if n <= FORCE_LIMIT {
         let hosts: Vec<usize> = (0..n)
             .filter(|&i| sc.nodes[i].kind == NodeKind::Host)
             .collect();
-        let pos = force_directed(start, &edges);
+        let pos = force_directed(by_distance(n, &edges, hosts.first().copied()), &edges);
         (fit(level(pos, &hosts)), Method::Force)
     } else {
-        (fit(start), Method::Circle)
+        (fit(circle(n)), Method::Circle)
     }
+}
+
+/// A start for the force layout: columns by hops from `origin` (the first
+/// host), so that the relaxation begins untangled, a path's ends apart.
+/// Without an origin, or for nodes it does not reach, the circle.
+fn by_distance(n: usize, edges: &[(usize, usize)], origin: Option<usize>) -> Vec<(f64, f64)> {
+    let mut pos = circle(n);
+    let Some(origin) = origin else {
+        return pos;
+    };
+    let mut adj = vec![Vec::new(); n];
+    for &(a, b) in edges {
+        adj[a].push(b);
+        adj[b].push(a);
+    }
+    let mut hops = vec![usize::MAX; n];
+    hops[origin] = 0;
+    let mut queue = std::collections::VecDeque::from([origin]);
+    while let Some(u) = queue.pop_front() {
+        for &v in &adj[u] {
+            if hops[v] == usize::MAX {
+                hops[v] = hops[u] + 1;
+                queue.push_back(v);
+            }
+        }
+    }
+    let far = hops
+        .iter()
+        .filter(|&&h| h != usize::MAX)
+        .max()
+        .copied()
+        .unwrap_or(0);
+    if far == 0 {
+        return pos;
+    }
+    let mut columns = vec![Vec::new(); far + 1];
+    for (i, &h) in hops.iter().enumerate() {
+        if h != usize::MAX {
+            columns[h].push(i);
+        }
+    }
+    for (h, column) in columns.iter().enumerate() {
+        for (k, &i) in column.iter().enumerate() {
+            let x = 2.0 * h as f64 / far as f64 - 1.0;
+            let y = 2.0 * (k as f64 + 0.5) / column.len() as f64 - 1.0;
+            pos[i] = (x, y);
+        }
+    }
+    pos
 }
 
 /// Each node's tier (hops from the nearest host), if the network is layered.

@@ -169,6 +169,7 @@ struct RunData<'a> {
     connections: Vec<Value>,
     calls: &'a [(u64, u32, String)],
     link_events: &'a [(u64, u32, bool)],
+    node_events: &'a [(u64, u32, bool)],
     reservations: &'a [(u64, u32, u32, u64, u64)],
     notes: &'a [(u64, String, String, String)],
 }
@@ -260,6 +261,7 @@ fn run_data(run: &RunView) -> Value {
         connections,
         calls: &r.calls,
         link_events: &r.link_events,
+        node_events: &r.node_events,
         reservations: &r.reservations,
         notes: &r.notes,
     })

@@ -151,6 +151,8 @@ pub struct Recording {
     pub calls: Vec<(u64, u32, String)>,
     /// (time, link, down).
     pub link_events: Vec<(u64, u32, bool)>,
+    /// (time, node, down): a failed node (all its links go down with it).
+    pub node_events: Vec<(u64, u32, bool)>,
     /// Circuit switching: (time, link, circuits held, reserved, limit).
     pub reservations: Vec<(u64, u32, u32, u64, u64)>,
     /// Notes (circuit signalling, routing detection) within the window:
@@ -337,6 +339,8 @@ fn header(p: &Packet) -> Header {
 pub struct ViewRecorder {
     rec: Rc<RefCell<Recording>>,
     delays: Vec<u64>,
+    /// Node indices by name, for the failure notes that name a node.
+    nodes: BTreeMap<String, u32>,
 }
 
 impl ViewRecorder {
@@ -375,6 +379,7 @@ impl ViewRecorder {
                 by_conn: BTreeMap::new(),
                 calls: Vec::new(),
                 link_events: Vec::new(),
+                node_events: Vec::new(),
                 reservations: Vec::new(),
                 notes: Vec::new(),
             })),
@@ -382,6 +387,12 @@ impl ViewRecorder {
                 .links
                 .iter()
                 .flat_map(|l| [l.delay.as_nanos(), l.delay.as_nanos()])
+                .collect(),
+            nodes: sc
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.name.clone(), i as u32))
                 .collect(),
         }
     }
@@ -451,6 +462,15 @@ impl TraceSink for ViewRecorder {
 
     fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str) {
         let mut r = self.rec.borrow_mut();
+        // Node failures are kept over the whole run, like link failures.
+        let node_change = match event {
+            "node-down" => Some(true),
+            "node-up" => Some(false),
+            _ => None,
+        };
+        if let (Some(down), Some(&node)) = (node_change, self.nodes.get(subject)) {
+            r.node_events.push((now.as_nanos(), node, down));
+        }
         if r.in_window() && r.notes.len() < r.caps.notes {
             r.notes
                 .push((now.as_nanos(), subject.into(), event.into(), detail.into()));

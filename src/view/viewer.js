@@ -37,9 +37,11 @@
     }
     const linkEvents = D.links.map(() => []);
     r.link_events.forEach(([t, l, down]) => linkEvents[l].push([t, down]));
+    const nodeEvents = D.nodes.map(() => []);
+    r.node_events.forEach(([t, n, down]) => nodeEvents[n].push([t, down]));
     const reserv = D.links.map(() => []);
     r.reservations.forEach(([t, l, held, res, lim]) => reserv[l].push([t, held, res, lim]));
-    return { r, ri, n, longest, hopsOf, linkEvents, reserv, drawn: [] };
+    return { r, ri, n, longest, hopsOf, linkEvents, nodeEvents, reserv, drawn: [] };
   });
   const duration = D.duration;
 
@@ -50,6 +52,7 @@
       for (let i = 0; i < n; i++) s.push(r.hops[i * 5 + 2], r.hops[i * 5 + 2] + r.hops[i * 5 + 3]);
       for (let i = 0; i < r.drops.length; i += 5) s.push(r.drops[i]);
       r.link_events.forEach((e) => s.push(e[0]));
+      r.node_events.forEach((e) => s.push(e[0]));
       r.reservations.forEach((e) => s.push(e[0]));
       r.connections.forEach((c) => c.states.forEach((e) => s.push(e[0])));
     });
@@ -68,7 +71,7 @@
   );
   $("about").textContent = `seed ${D.seed}, ${D.nodes.length} nodes, ${D.links.length} links, ${fmtT(duration)} simulated; layout: ${D.layout}.`;
   $("notes").innerHTML = windowNote.map(esc).join("<br>") +
-    "<br>Link colour: utilization of the current time bin (grey idle, red busy; circuits: share reserved). Purple bars: the queue at the sending end of a link direction, in a frame as tall as its buffer. Dashed red: link down. Packets: blue TCP data, green pure ACK, violet SYN/FIN/RST, orange UDP, red lost." +
+    "<br>Link colour: utilization of the current time bin (grey idle, red busy; circuits: share reserved). Purple bars: the queue at the sending end of a link direction, in a frame as tall as its buffer. Dashed red: link down; a red node: node down. Packets: blue TCP data, green pure ACK, violet SYN/FIN/RST, orange UDP, red lost." +
     "<br>Everything here comes from the run's trace records (the same ones trace.txt and the statistics are made from). This page fetches nothing and needs no other file.";
 
   const small = D.nodes.length > 60;
@@ -189,11 +192,13 @@
   }
 
   // ---------------------------------------------------------------- state at t
-  function linkDownAt(run, l, t) {
-    const ev = run.linkEvents[l];
+  // Down at t: the last of its (time, down) changes at or before t says so.
+  function downAt(ev, t) {
     const i = lastAtOrBefore(ev.length, (k) => ev[k][0], t);
     return i >= 0 && ev[i][1];
   }
+  const linkDownAt = (run, l, t) => downAt(run.linkEvents[l], t);
+  const nodeDownAt = (run, n, t) => downAt(run.nodeEvents[n], t);
 
   function queueAt(run, c, t) {
     const r = run.r;
@@ -261,6 +266,12 @@
       } else {
         el.lines.forEach((ln, dir) => ln.setAttribute("stroke", heat(utilAt(run, 2 * i + dir, t))));
       }
+    });
+    let nodesDown = [];
+    pane.nodeEls.forEach((g, n) => {
+      const down = nodeDownAt(run, n, t);
+      if (down !== g.classList.contains("down")) g.classList.toggle("down", down);
+      if (down) nodesDown.push(D.nodes[n].name);
     });
     // Queues: the frame is the buffer (packets, or bytes as full-size
     // packets), the fill the packets waiting at this instant.
@@ -361,6 +372,7 @@
       }
       if (r.window_end !== null && t > r.window_end) text += "\n(past the animation window: utilization and queue maxima only)";
     }
+    if (nodesDown.length) text += `\nnodes down: ${nodesDown.join(", ")}`;
     if (downs) text += `\nlinks down: ${D.links.filter((_, l) => linkDownAt(run, l, t)).map((l) => l.label).join(", ")}`;
     pane.status.textContent = text;
     pane.div.setAttribute("data-drawn", run.drawn.length);
