@@ -405,11 +405,12 @@
       html += "<table><tr><th>connection</th><th>TCP state</th><th>cwnd</th><th>ssthresh</th><th>RTO</th></tr>";
       conns.forEach(([c, i]) => {
         const w = windowAt(c, now);
-        const ss = w && w[2] < 4294967295 ? w[2] : "∞";
+        const ss = w && w[2] < INFINITE ? w[2] : "∞";
         html += `<tr data-conn="${i}"${i === selected.conn ? ' class="chosen"' : ""}><td>${esc(c.local)} → ${esc(c.remote)}</td><td class="state">${stateAt(c, now)}</td><td>${w ? w[1] : "-"}</td><td>${w ? ss : "-"}</td><td>${w ? (w[3] / 1e6).toFixed(1) + " ms" : "-"}</td></tr>`;
       });
       html += "</table>";
-      html += '<canvas id="cwnd" width="520" height="160" style="width: 100%; max-width: 520px"></canvas>';
+      html += '<canvas id="cwnd" width="520" height="160" style="width: 100%; max-width: 520px"></canvas>' +
+        '<canvas id="rto" width="520" height="110" style="width: 100%; max-width: 520px"></canvas>';
     } else {
       html += "<p class=\"hint\">No TCP connection on this host.</p>";
     }
@@ -442,21 +443,25 @@
     if (selected.conn !== null && $("cwnd")) drawWindow(r.connections[selected.conn]);
   }
 
-  function drawWindow(c) {
-    const cv = $("cwnd"), ctx = cv.getContext("2d");
+  const INFINITE = 4294967295; // ssthresh before the first loss
+
+  // Step lines over the run of `series` ([index into a sample, colour]) of a
+  // connection's (time, cwnd, ssthresh, RTO) samples, with a red line at now.
+  function drawSeries(cv, samples, series, title, scale) {
+    const ctx = cv.getContext("2d");
     ctx.clearRect(0, 0, cv.width, cv.height);
-    const w = c.window;
-    if (!w.length) return;
-    const maxW = w.reduce((m, s) => Math.max(m, s[1], s[2] < 4294967295 ? s[2] : 0), 1);
-    const x = (t) => 40 + (t / duration) * (cv.width - 50), y = (v) => cv.height - 20 - (v / maxW) * (cv.height - 35);
+    if (!samples.length) return;
+    const value = (s, k) => (s[k] < INFINITE ? s[k] * scale : null);
+    const max = samples.reduce((m, s) => series.reduce((mm, [k]) => Math.max(mm, value(s, k) || 0), m), 1e-9);
+    const x = (t) => 40 + (t / duration) * (cv.width - 50), y = (v) => cv.height - 20 - (v / max) * (cv.height - 35);
     ctx.font = "10px sans-serif"; ctx.fillStyle = "#555";
-    ctx.fillText(`cwnd (blue), ssthresh (grey) in bytes; max ${maxW}`, 42, 10);
+    ctx.fillText(`${title}; max ${+max.toFixed(3)}`, 42, 10);
     ctx.fillText("0 s", 36, cv.height - 6); ctx.fillText(fmtT(duration), cv.width - 80, cv.height - 6);
-    [[1, "#1f5fd0"], [2, "#999"]].forEach(([k, colour]) => {
+    series.forEach(([k, colour]) => {
       ctx.strokeStyle = colour; ctx.lineWidth = 1.2; ctx.beginPath();
       let prev = null;
-      w.forEach((s) => {
-        const v = s[k] < 4294967295 ? s[k] : null;
+      samples.forEach((s) => {
+        const v = value(s, k);
         if (v === null) { prev = null; return; }
         if (prev === null) ctx.moveTo(x(s[0]), y(v)); else { ctx.lineTo(x(s[0]), y(prev)); ctx.lineTo(x(s[0]), y(v)); }
         prev = v;
@@ -465,6 +470,11 @@
       ctx.stroke();
     });
     ctx.strokeStyle = "#d00"; ctx.beginPath(); ctx.moveTo(x(now), 12); ctx.lineTo(x(now), cv.height - 18); ctx.stroke();
+  }
+
+  function drawWindow(c) {
+    drawSeries($("cwnd"), c.window, [[1, "#1f5fd0"], [2, "#999"]], "cwnd (blue), ssthresh (grey) in bytes", 1);
+    drawSeries($("rto"), c.window, [[3, "#b05a00"]], "RTO in ms", 1e-6);
   }
 
   // ---------------------------------------------------------------- packet panel
