@@ -724,21 +724,35 @@ fn the_page_holds_the_runs_trace_records_and_fetches_nothing() {
 }
 
 #[test]
-fn a_large_run_is_cut_to_the_hop_cap_and_says_so() {
-    // Each of compare's two runs keeps half the page's hops; the packet run
-    // of four-paths starts more than that.
+fn a_large_run_is_cut_to_the_page_budget_and_says_so() {
+    // Each of compare's two runs has half the page's budget; the packet run
+    // of four-paths needs more than that.
     let out = netsim_view_untraced("view-cap", &["compare", "scenarios/four-paths.toml"]);
-    let d = page_data(&out.join("four-paths-compare").join("view.html"));
+    let page = out.join("four-paths-compare").join("view.html");
+    let d = page_data(&page);
     let run = &d["runs"][0];
-    let cap = run["hop_cap"].as_u64().unwrap();
+    let hop_cap = run["hop_cap"].as_u64().unwrap();
+    let byte_cap = run["byte_cap"].as_u64().unwrap();
+    assert_eq!(
+        (hop_cap, byte_cap),
+        (100_000, 7_000_000),
+        "the default budget shared by two runs"
+    );
     let begun = run["hops_begun"].as_u64().unwrap();
     let kept = run["hops"].as_array().unwrap().len() as u64 / 5;
-    assert_eq!(cap, 100_000, "the default cap shared by two runs");
     assert!(
-        begun > cap,
-        "the example should exceed the cap ({begun} hops)"
+        begun > kept,
+        "the example should exceed the budget ({begun} hops)"
     );
-    assert_eq!(kept, cap, "hops kept");
+    let window_bytes = run["window_bytes"].as_u64().unwrap();
+    assert!(
+        kept == hop_cap || window_bytes >= byte_cap,
+        "the window closed early: {kept} hops, {window_bytes} B"
+    );
+    assert!(
+        window_bytes < byte_cap + 100_000,
+        "the window overran: {window_bytes} B"
+    );
     let end = run["window_end"]
         .as_u64()
         .expect("the window's end is stated");
@@ -749,5 +763,14 @@ fn a_large_run_is_cut_to_the_hop_cap_and_says_so() {
     for c in run["util"].as_array().unwrap() {
         assert!(c.as_array().unwrap().len() as u64 * bin >= duration);
     }
+    // The stated bound: 20 MB plus about 250 B per node, link and connection.
+    let per_item = d["nodes"].as_array().unwrap().len()
+        + d["links"].as_array().unwrap().len()
+        + run["connections"].as_array().unwrap().len();
+    let size = std::fs::metadata(&page).unwrap().len();
+    assert!(
+        size <= 20_000_000 + 250 * per_item as u64,
+        "view.html is {size} B"
+    );
     std::fs::remove_dir_all(&out).unwrap();
 }

@@ -38,6 +38,12 @@ pub fn take(recording: std::rc::Rc<std::cell::RefCell<Recording>>) -> Result<Rec
 pub struct Caps {
     /// Link crossings animated; the animation window ends at the last one.
     pub hops: usize,
+    /// About how many bytes the window's records (hops, headers, queue
+    /// samples, drops, calls, notes, TCP samples) may take on the page; the
+    /// window also ends when they reach it.
+    pub bytes: u64,
+    /// cwnd samples past the window, over all connections.
+    pub cwnd_samples: usize,
     /// Time bins x link directions for utilization and queue maxima.
     pub bin_budget: usize,
     /// Notes (signalling, detection) and socket calls kept, each.
@@ -45,9 +51,13 @@ pub struct Caps {
 }
 
 impl Caps {
-    /// 200,000 hops: with their packets' headers about 15 MB at most.
+    /// A page of at most about 20 MB, plus about 250 B per node, link and
+    /// TCP connection: 14 MB of animation window, 100,000 cwnd samples past
+    /// it (3.5 MB), 200,000 utilization and queue bins (1.6 MB).
     pub const DEFAULT: Caps = Caps {
         hops: 200_000,
+        bytes: 14_000_000,
+        cwnd_samples: 100_000,
         bin_budget: 200_000,
         notes: 50_000,
     };
@@ -55,10 +65,13 @@ impl Caps {
     /// The caps of one of `runs` runs sharing a page.
     pub fn shared(runs: usize) -> Caps {
         let runs = runs.max(1);
+        let d = Caps::DEFAULT;
         Caps {
-            hops: Caps::DEFAULT.hops / runs,
-            notes: Caps::DEFAULT.notes / runs,
-            ..Caps::DEFAULT
+            hops: d.hops / runs,
+            bytes: d.bytes / runs as u64,
+            cwnd_samples: d.cwnd_samples / runs,
+            notes: d.notes / runs,
+            bin_budget: d.bin_budget,
         }
     }
 }
@@ -155,6 +168,9 @@ struct RunData<'a> {
     window_end: Option<u64>,
     hops_begun: u64,
     hop_cap: usize,
+    byte_cap: u64,
+    /// The estimate of the window's bytes that `byte_cap` bounds.
+    window_bytes: u64,
     /// packet, channel, t0, t1 - t0, end; per hop.
     hops: Vec<u64>,
     packets: Vec<Value>,
@@ -251,6 +267,8 @@ fn run_data(run: &RunView) -> Value {
         window_end: r.window_end,
         hops_begun: r.hops_begun,
         hop_cap: r.caps.hops,
+        byte_cap: r.caps.bytes,
+        window_bytes: r.bytes,
         hops,
         packets,
         util,

@@ -23,6 +23,16 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 
+/// What one kept record adds to the page, about (its JSON): the animation
+/// window closes when their sum reaches `Caps::bytes`.
+/// (Measured on the examples: a hop's five numbers take about 32 B, a TCP
+/// header 90 B and its options, a queue sample 18 B, a cwnd sample 40 B.)
+const HOP_BYTES: u64 = 32;
+const HEADER_BYTES: u64 = 100;
+const QUEUE_SAMPLE_BYTES: u64 = 18;
+const CWND_SAMPLE_BYTES: u64 = 40;
+const TEXT_BYTES: u64 = 30;
+
 /// How a hop ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HopEnd {
@@ -136,7 +146,12 @@ pub struct Recording {
     pub bin: u64,
     channels: Vec<ChannelLog>,
     pub hops: Vec<Hop>,
+    /// Link crossings over the whole run (kept or not).
     pub hops_begun: u64,
+    /// About how many bytes the window's records take on the page.
+    pub bytes: u64,
+    /// Past the window, one cwnd sample per connection per `cwnd_bin`.
+    pub cwnd_bin: u64,
     /// When the hop cap was reached (`None`: the whole run is animated).
     pub window_end: Option<u64>,
     pub headers: Vec<Header>,
@@ -189,7 +204,13 @@ impl Recording {
             return i;
         }
         let i = self.headers.len() as u32;
-        self.headers.push(header(p));
+        let h = header(p);
+        self.bytes += HEADER_BYTES
+            + match &h.transport {
+                TransportHeader::Tcp { options, .. } => options.len() as u64,
+                TransportHeader::Udp { .. } => 0,
+            };
+        self.headers.push(h);
         self.by_uid.insert(p.uid, i);
         i
     }
@@ -201,6 +222,7 @@ impl Recording {
         c.queue_max[bin] = c.queue_max[bin].max(waiting);
         if window && c.queue.last().is_none_or(|&(_, q)| q != waiting) {
             c.queue.push((now, waiting));
+            self.bytes += QUEUE_SAMPLE_BYTES;
         }
     }
 
@@ -221,14 +243,15 @@ impl Recording {
             }
             t = until;
         }
+        self.hops_begun += 1;
         if !self.in_window() {
             return;
         }
-        self.hops_begun += 1;
-        if self.hops_begun > self.caps.hops as u64 {
+        if self.hops_begun > self.caps.hops as u64 || self.bytes >= self.caps.bytes {
             self.window_end = Some(now);
             return;
         }
+        self.bytes += HOP_BYTES;
         let index = self.packet_index(p);
         self.channels[channel as usize].open.push_back((index, now));
     }
@@ -350,6 +373,13 @@ impl ViewRecorder {
         let bins = (caps.bin_budget / channels.max(1)).clamp(20, 400);
         let bin = duration.div_ceil(bins as u64).max(1);
         let bins = duration.div_ceil(bin) as usize;
+        // Both ends of every TCP flow, each with a sample per cwnd_bin at most.
+        let tcp_ends = 2 * sc
+            .flows
+            .iter()
+            .filter(|f| f.protocol == crate::scenario::Protocol::Tcp)
+            .count() as u64;
+        let cwnd_bin = bin.max(duration.saturating_mul(tcp_ends) / caps.cwnd_samples.max(1) as u64);
         let logs = sc
             .links
             .iter()
@@ -370,6 +400,8 @@ impl ViewRecorder {
                 channels: logs,
                 hops: Vec::new(),
                 hops_begun: 0,
+                bytes: 0,
+                cwnd_bin,
                 window_end: None,
                 headers: Vec::new(),
                 by_uid: HashMap::new(),
@@ -436,6 +468,7 @@ impl TraceSink for ViewRecorder {
                     r.sample_queue(now, c, waiting);
                 }
                 if r.in_window() {
+                    r.bytes += HOP_BYTES;
                     let index = r.by_uid.get(&p.uid).copied();
                     r.drops.push(DropMark {
                         time: now,
@@ -452,11 +485,10 @@ impl TraceSink for ViewRecorder {
     fn call(&mut self, now: SimTime, node: u32, _node_name: &str, call: SocketCall) {
         let mut r = self.rec.borrow_mut();
         if r.in_window() && r.calls.len() < r.caps.notes {
-            r.calls.push((now.as_nanos(), node, {
-                let mut l = String::new();
-                crate::trace::write_call(&mut l, call);
-                l
-            }));
+            let mut text = String::new();
+            crate::trace::write_call(&mut text, call);
+            r.bytes += TEXT_BYTES + text.len() as u64;
+            r.calls.push((now.as_nanos(), node, text));
         }
     }
 
@@ -472,6 +504,7 @@ impl TraceSink for ViewRecorder {
             r.node_events.push((now.as_nanos(), node, down));
         }
         if r.in_window() && r.notes.len() < r.caps.notes {
+            r.bytes += TEXT_BYTES + (subject.len() + event.len() + detail.len()) as u64;
             r.notes
                 .push((now.as_nanos(), subject.into(), event.into(), detail.into()));
         }
@@ -481,32 +514,41 @@ impl TraceSink for ViewRecorder {
         let now = now.as_nanos();
         let mut r = self.rec.borrow_mut();
         let window = r.in_window();
-        let bin = r.bin;
+        let bin = r.cwnd_bin;
         let i = r.connection(conn, now);
         let c = &mut r.connections[i];
-        match *event {
-            TcpEvent::StateChange { to, .. } => c.states.push((now, to.name())),
+        let event_text = match *event {
+            TcpEvent::StateChange { to, .. } => {
+                c.states.push((now, to.name()));
+                return;
+            }
             TcpEvent::Congestion {
                 cwnd,
                 ssthresh,
                 rto,
             } => {
                 let sample = (now, cwnd, ssthresh, rto.as_nanos());
-                // Past the window: one sample per bin, the latest.
+                // Past the window: one sample per cwnd bin, the latest.
                 match c.window.last_mut() {
                     Some(last) if !window && last.0 / bin == now / bin => *last = sample,
                     _ => c.window.push(sample),
                 }
+                if window {
+                    r.bytes += CWND_SAMPLE_BYTES;
+                }
+                return;
             }
-            TcpEvent::Retransmit { seq, len, cause } if window => c
-                .events
-                .push((now, format!("retransmit seq={seq} len={len} cause={cause}"))),
-            TcpEvent::TimerExpired { timer } if window => {
-                c.events.push((now, format!("{timer} timer expired")))
+            _ if !window => return,
+            TcpEvent::Retransmit { seq, len, cause } => {
+                format!("retransmit seq={seq} len={len} cause={cause}")
             }
-            TcpEvent::Urgent { up } if window => c.events.push((now, format!("urgent up={up}"))),
-            _ => {}
-        }
+            TcpEvent::TimerExpired { timer } => format!("{timer} timer expired"),
+            TcpEvent::Urgent { up } => format!("urgent up={up}"),
+            _ => return,
+        };
+        let bytes = TEXT_BYTES + event_text.len() as u64;
+        c.events.push((now, event_text));
+        r.bytes += bytes;
     }
 
     fn link_state(&mut self, now: SimTime, link: u32, down: bool) {

@@ -67,7 +67,7 @@
       ? `${r.label}: no packets are animated (the calls' data rides reserved circuits); links show the share of capacity reserved, and the signalling is listed under the pane.`
       : r.window_end === null
       ? `${r.label}: every link crossing of the run is animated (${r.hops_begun.toLocaleString()} crossings).`
-      : `${r.label}: packets are animated up to ${fmtT(r.window_end)}, where ${r.hop_cap.toLocaleString()} link crossings (the cap) had begun; later, only link utilization, the longest queue per time bin, TCP states and cwnd are shown (of ${r.hops_begun.toLocaleString()} crossings in all).`
+      : `${r.label}: packets are animated up to ${fmtT(r.window_end)}, where the page's budget for this run (${r.hop_cap.toLocaleString()} link crossings or about ${(r.byte_cap / 1e6).toFixed(0)} MB of records) ran out; ${r.hops_begun.toLocaleString()} crossings in the whole run. Later, only link utilization and the longest queue per time bin, TCP states and cwnd (sampled) are shown.`
   );
   $("about").textContent = `seed ${D.seed}, ${D.nodes.length} nodes, ${D.links.length} links, ${fmtT(duration)} simulated; layout: ${D.layout}.`;
   $("notes").innerHTML = windowNote.map(esc).join("<br>") +
