@@ -411,6 +411,8 @@ pub struct RawTcp {
     pub syn_loss_rto: Option<Spanned<Duration>>,
     /// "new-ack" or "head-retransmit".
     pub rto_restart: Option<Spanned<String>>,
+    /// "karn" or "new-ack".
+    pub rto_backoff: Option<Spanned<String>>,
     /// "rfc6675" or "prr".
     pub recovery: Option<Spanned<String>>,
     /// Keep-alive idle time, e.g. "2h", or "off".

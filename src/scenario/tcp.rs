@@ -6,7 +6,7 @@ use super::schema::{Protocol, RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
 use crate::transport::tcp::{
-    CongestionAlgorithm, KeepAlive, LossRecovery, RtoRestart, SynLossWindow, TcpConfig,
+    CongestionAlgorithm, KeepAlive, LossRecovery, RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
 };
 use crate::units::parse_duration;
 
@@ -176,6 +176,9 @@ impl Validator<'_> {
         }
         if let Some(v) = &r.rto_restart {
             c.rto_restart = self.choice(v, "rto_restart", &RtoRestart::ALL, |w| w.name())?;
+        }
+        if let Some(v) = &r.rto_backoff {
+            c.rto_backoff = self.choice(v, "rto_backoff", &RtoBackoff::ALL, |w| w.name())?;
         }
         for (value, field, key) in [
             (&r.initial_rto, &mut c.initial_rto, "initial_rto"),

@@ -137,6 +137,32 @@ impl RtoRestart {
     }
 }
 
+/// When a backed-off retransmission timeout comes back down.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RtoBackoff {
+    /// At the next valid RTT sample, from a segment that was not
+    /// retransmitted (Karn's algorithm, RFC 6298 §3 and §5.5): until then
+    /// every timeout doubles the last.
+    #[default]
+    Karn,
+    /// At every ACK of new data, from SRTT and RTTVAR as they are (as ns-3's
+    /// TCP does; Linux, whose timestamps time retransmissions too, rarely
+    /// keeps a backoff longer).
+    NewAck,
+}
+
+impl RtoBackoff {
+    pub const ALL: [RtoBackoff; 2] = [RtoBackoff::Karn, RtoBackoff::NewAck];
+
+    /// The scenario file's word for it (`[tcp] rto_backoff`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RtoBackoff::Karn => "karn",
+            RtoBackoff::NewAck => "new-ack",
+        }
+    }
+}
+
 /// Keep-alive probing of an idle connection (RFC 9293 §3.8.4, RFC 1122
 /// §4.2.3.6): after `idle` without receiving anything, a probe every
 /// `interval`; `probes` unanswered probes end the connection.
@@ -200,6 +226,8 @@ pub struct TcpConfig {
     pub syn_loss_rto: SimTime,
     /// When the retransmission timer restarts (default RFC 6298's rule).
     pub rto_restart: RtoRestart,
+    /// When a backed-off RTO comes back down (default Karn's rule).
+    pub rto_backoff: RtoBackoff,
     /// Clock granularity G in RTO = SRTT + max(G, 4·RTTVAR) (default 1 ms).
     pub clock_granularity: SimTime,
     /// Delayed-ACK timeout, or `None` to ACK every segment (default 40 ms; clamped to
@@ -249,6 +277,7 @@ impl Default for TcpConfig {
             initial_rto: SimTime::from_secs(1),
             syn_loss_rto: SimTime::from_secs(3),
             rto_restart: RtoRestart::NewAck,
+            rto_backoff: RtoBackoff::Karn,
             clock_granularity: SimTime::from_millis(1),
             delayed_ack: Some(SimTime::from_millis(40)),
             sack: true,

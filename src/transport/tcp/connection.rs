@@ -30,7 +30,9 @@
 use crate::sim::SimTime;
 use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
-use super::config::{DEFAULT_PEER_MSS, LossRecovery, MAX_WINDOW_SCALE, RtoRestart, TcpConfig};
+use super::config::{
+    DEFAULT_PEER_MSS, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff, RtoRestart, TcpConfig,
+};
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
 use super::prr::Prr;
@@ -1667,6 +1669,8 @@ impl TcpConnection {
         }
         if let Some(r) = sample {
             self.rtt_sample(r);
+        } else if self.cfg.rto_backoff == RtoBackoff::NewAck {
+            self.rtt.forget_backoff();
         }
 
         let mut restart_timer = true;

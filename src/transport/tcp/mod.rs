@@ -90,7 +90,7 @@ mod urgent;
 mod tests;
 
 pub use config::{
-    CongestionAlgorithm, KeepAlive, LossRecovery, RtoRestart, SynLossWindow, TcpConfig,
+    CongestionAlgorithm, KeepAlive, LossRecovery, RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
 };
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};

@@ -58,6 +58,15 @@ impl RttEstimator {
         self.rto = self.rto.saturating_mul(2).min(self.max_rto);
     }
 
+    /// Undo the backoff: the RTO from SRTT and RTTVAR as they stand, if
+    /// there has been a sample (`[tcp] rto_backoff = "new-ack"`).
+    pub fn forget_backoff(&mut self) {
+        if let Some(srtt) = self.srtt {
+            let rto = srtt.saturating_add(self.granularity.max(self.rttvar.saturating_mul(4)));
+            self.rto = rto.clamp(self.min_rto, self.max_rto);
+        }
+    }
+
     /// Set the RTO directly (RFC 6298 §5.7's 3 s after a retransmitted SYN), within the bounds.
     pub fn set_rto(&mut self, rto: SimTime) {
         self.rto = rto.0.clamp(self.min_rto, self.max_rto);
@@ -139,5 +148,16 @@ mod tests {
         // A new sample collapses the backoff.
         e.sample(ms(100));
         assert_eq!(e.rto(), ms(300));
+        // So does forgetting it, without a sample: back to SRTT + 4·RTTVAR.
+        e.backoff();
+        e.backoff();
+        assert_eq!(e.rto(), ms(1200));
+        e.forget_backoff();
+        assert_eq!(e.rto(), ms(300));
+        // Before any sample there is nothing to come back to.
+        let mut e = RttEstimator::new(ms(1000), ms(200), ms(60_000), ms(1));
+        e.backoff();
+        e.forget_backoff();
+        assert_eq!(e.rto(), ms(2000));
     }
 }
