@@ -7,6 +7,13 @@
 //!   by the timer that the last new ACK started (most visibly with Linux's
 //!   200 ms minimum RTO); `rto_restart = "head-retransmit"` re-arms the timer
 //!   when the first unacknowledged segment is resent, as Linux does.
+//! - Many flows (1,000 on a 139-segment pipe): Karn's rule keeps a backed-off
+//!   RTO until a segment that was not retransmitted is timed, which with
+//!   windows of a segment or two seldom happens; the link then idles. ns-3
+//!   forgets the backoff at every new ACK (`rto_backoff = "new-ack"`), and
+//!   timestamps time retransmissions, so neither holds it.
+//! - Identical starts: 100 flows starting together retry in lockstep and some
+//!   never get a segment through (a phase effect); staggered starts do not.
 //! - Heavy random loss on the data direction: goodput against Mathis et al.'s
 //!   periodic-loss model (upper bound: no timeouts) and the Padhye et al.
 //!   (PFTK) model for Reno with timeouts (lower bound: SACK recovers most
@@ -139,4 +146,109 @@ fn goodput_under_random_loss_sits_between_the_models() {
             assert!((goodput / upper - 1.0).abs() < 0.15, "{}", goodput / upper);
         }
     }
+}
+
+/// Jain's fairness index of the flows' received bytes.
+fn jain(r: &Report) -> f64 {
+    let g: Vec<f64> = r.flows.iter().map(|f| f.received_bytes as f64).collect();
+    let sum: f64 = g.iter().sum();
+    sum * sum / (g.len() as f64 * g.iter().map(|x| x * x).sum::<f64>())
+}
+
+/// Flows that delivered nothing in the whole run.
+fn starved(r: &Report) -> usize {
+    r.flows.iter().filter(|f| f.received_bytes == 0).count()
+}
+
+#[test]
+fn many_flows_fill_the_bottleneck_once_a_backed_off_timer_can_come_down() {
+    // 1,000 flows on a pipe that holds about 139 segments (38.8 in flight at
+    // 10 Mbit/s over the 46.5 ms round trip, 100 queued): a fair share is
+    // 0.14 segment, so most flows wait on their retransmission timer at any
+    // time and the link stays busy only if the timers keep bringing flows
+    // back. Starts are staggered by 0.7 ms so that no two flows run in
+    // lockstep (with identical starts and round trips they retry together).
+    let payload_capacity = 10.0 * 1448.0 / (1448.0 + 40.0);
+    let case = |tcp: &str| {
+        let r = run(&stagger(&dumbbell(1000, tcp, "", 60), 700), 1);
+        let t = totals(&r);
+        eprintln!(
+            "1000 flows, [tcp] {tcp:?}: {} retransmissions, {} RTOs, {} drops, {:.3} Mbit/s \
+             ({:.0}% of {payload_capacity:.3}), Jain {:.3}, {} flows with nothing delivered",
+            t.retransmitted,
+            t.rtos,
+            t.drops,
+            t.goodput_mbps,
+            100.0 * t.goodput_mbps / payload_capacity,
+            jain(&r),
+            starved(&r)
+        );
+        t
+    };
+    // Karn's rule without timestamps: a retransmitted segment gives no RTT
+    // sample, and with windows of one or two segments nearly every segment
+    // is one, so a backed-off RTO (2, 4, 8 ... s) stays: flows sit out
+    // whole seconds while the link idles.
+    let karn = case("");
+    // The backoff forgotten at every new ACK (ns-3's rule) ...
+    let new_ack = case("rto_backoff = \"new-ack\"");
+    // ... or timestamps, which time retransmissions too (RFC 7323 §4), so
+    // Karn's rule never has to hold a backoff (Linux's default).
+    let timestamps = case("timestamps = true");
+    assert!(
+        karn.goodput_mbps < 0.7 * payload_capacity,
+        "{}",
+        karn.goodput_mbps
+    );
+    assert!(
+        new_ack.goodput_mbps > 0.85 * payload_capacity,
+        "{}",
+        new_ack.goodput_mbps
+    );
+    assert!(
+        timestamps.goodput_mbps > 0.9 * payload_capacity,
+        "{}",
+        timestamps.goodput_mbps
+    );
+    // Either way the flows come back more often: more timeouts, not fewer.
+    assert!(new_ack.rtos > karn.rtos && timestamps.rtos > karn.rtos);
+}
+
+#[test]
+fn identical_starts_lock_flows_out_and_staggered_starts_do_not() {
+    // 100 flows starting at the same nanosecond with the same round trip:
+    // those whose first window is lost retry in lockstep (1, 3, 7, 15, 31 s
+    // after their handshake) into a queue the others keep full, a phase
+    // effect of a deterministic drop-tail network (Floyd and Jacobson 1992).
+    let together = run(&dumbbell(100, "", "", 60), 1);
+    let staggered = run(&stagger(&dumbbell(100, "", "", 60), 7000), 1);
+    for (name, r) in [
+        ("identical starts", &together),
+        ("starts 7 ms apart", &staggered),
+    ] {
+        eprintln!(
+            "100 flows, {name}: {:.3} Mbit/s, Jain {:.3}, {} flows with nothing delivered",
+            totals(r).goodput_mbps,
+            jain(r),
+            starved(r)
+        );
+    }
+    assert!(starved(&together) > 10, "{}", starved(&together));
+    assert_eq!(starved(&staggered), 0);
+    assert!(jain(&staggered) > jain(&together) + 0.2);
+}
+
+/// The dumbbell with flow i starting at i·`step_us` microseconds.
+fn stagger(text: &str, step_us: u64) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    for line in text.lines() {
+        out += line;
+        out += "\n";
+        if line.starts_with("to = ") {
+            out += &format!("start = \"{}us\"\n", i * step_us);
+            i += 1;
+        }
+    }
+    out
 }
