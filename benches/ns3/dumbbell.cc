@@ -27,10 +27,12 @@ main(int argc, char* argv[])
     uint32_t n = 1;
     double duration = 60.0;
     bool perflow = false;
+    double staggerUs = 0.0;
     CommandLine cmd(__FILE__);
     cmd.AddValue("n", "number of sender/receiver pairs (flows)", n);
     cmd.AddValue("duration", "simulated seconds", duration);
     cmd.AddValue("perflow", "print one line per flow", perflow);
+    cmd.AddValue("stagger_us", "flow i starts at i * stagger_us microseconds", staggerUs);
     cmd.Parse(argc, argv);
 
     auto t0 = std::chrono::steady_clock::now();
@@ -110,7 +112,7 @@ main(int argc, char* argv[])
         bulk.SetAttribute("MaxBytes", UintegerValue(0));
         bulk.SetAttribute("SendSize", UintegerValue(1448));
         ApplicationContainer src = bulk.Install(senders.Get(i));
-        src.Start(ns3::Seconds(0));
+        src.Start(ns3::MicroSeconds(static_cast<uint64_t>(i * staggerUs)));
     }
 
     Simulator::Stop(ns3::Seconds(duration));
