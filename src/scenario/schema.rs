@@ -405,6 +405,8 @@ pub struct RawTcp {
     pub nagle: Option<bool>,
     /// SO_OOBINLINE: the peer's urgent byte stays in the stream.
     pub oob_inline: Option<bool>,
+    /// Pace data segments at cwnd/SRTT (or the controller's rate).
+    pub pacing: Option<bool>,
     pub initial_rto: Option<Spanned<Duration>>,
     /// "rfc5681", "linux" or "keep".
     pub syn_loss_window: Option<Spanned<String>>,

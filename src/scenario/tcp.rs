@@ -100,6 +100,9 @@ impl Validator<'_> {
         if let Some(n) = r.nagle {
             c.nodelay = !n;
         }
+        if let Some(p) = r.pacing {
+            c.pacing = p;
+        }
         if let Some(i) = r.oob_inline {
             c.oob_inline = i;
         }

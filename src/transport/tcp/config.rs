@@ -246,6 +246,8 @@ pub struct TcpConfig {
     /// SO_OOBINLINE: leave the peer's urgent byte in the stream instead of
     /// setting it aside for `recv_urgent` (default false, as in BSD and Linux).
     pub oob_inline: bool,
+    /// Pace data segments (see `pacing`; default off).
+    pub pacing: bool,
     /// TIME-WAIT duration, 2·MSL (default 60 s, i.e. MSL = 30 s).
     pub time_wait: SimTime,
     /// SYN (or SYN-ACK) retransmissions before giving up (default 6).
@@ -285,6 +287,7 @@ impl Default for TcpConfig {
             timestamps: false,
             nodelay: false,
             oob_inline: false,
+            pacing: false,
             time_wait: SimTime::from_secs(60),
             syn_retries: 6,
             data_retries: 15,

@@ -35,6 +35,7 @@ use super::config::{
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::pacing::{self, Pacer};
 use super::prr::Prr;
 use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
@@ -162,6 +163,10 @@ pub struct TcpConnection {
     keepalive_unanswered: u32,
     keepalive_pending: bool,
     /// Proportional Rate Reduction during SACK recovery, when chosen.
+    /// Pacing (`[tcp] pacing`): when the next data segment may leave, and
+    /// the timer that wakes the connection then, while data waits.
+    pacer: Option<Box<Pacer>>,
+    pace_at: Option<SimTime>,
     prr: Option<Box<Prr>>,
     /// Urgent data sent or announced (RFC 9293 §3.8.5), once there is any.
     urgent: Option<Box<Urgent>>,
@@ -261,6 +266,8 @@ impl TcpConnection {
             keepalive_unanswered: 0,
             keepalive_pending: false,
             prr: None,
+            pacer: cfg.pacing.then(Box::default),
+            pace_at: None,
             urgent: None,
             ecn_ok: false,
             ece_pending: false,
@@ -454,6 +461,7 @@ impl TcpConnection {
             self.delack_at,
             self.timewait_at,
             self.keepalive_at,
+            self.pace_at,
         ]
         .into_iter()
         .flatten()
@@ -632,6 +640,10 @@ impl TcpConnection {
 
     /// Handle every timer due at `now`.
     pub fn on_timer(&mut self, now: SimTime) {
+        // The pacing timer only wakes the sender (no trace line per segment).
+        if self.pace_at.is_some_and(|t| t <= now) {
+            self.pace_at = None;
+        }
         if self.timewait_at.is_some_and(|t| t <= now) {
             self.timewait_at = None;
             self.push(TcpEvent::TimerExpired {
@@ -886,7 +898,15 @@ impl TcpConnection {
     }
 
     fn poll_synchronized(&mut self, now: SimTime) -> Option<Outgoing> {
-        if self.state.can_send() {
+        let paced_out = self
+            .pacer
+            .as_ref()
+            .filter(|p| !p.ready(now))
+            .map(|p| p.release_at());
+        if let Some(at) = paced_out {
+            // Data waits for its departure time; ACKs do not.
+            self.pace_at = Some(at);
+        } else if self.state.can_send() {
             if self.fast_rtx_pending {
                 self.fast_rtx_pending = false;
                 if let Some(out) = self.fast_retransmit(now) {
@@ -1178,6 +1198,7 @@ impl TcpConnection {
             self.cwr_pending = false;
         }
         let repr = self.header(now, flags, start, len as u32);
+        self.pace(now, len);
         if start < self.snd_max {
             let cause = cause.unwrap_or(RetransmitCause::Rto);
             let cause = if len == 0 && fin && cause == RetransmitCause::Rto {
@@ -2038,6 +2059,20 @@ impl TcpConnection {
         }
         let us = ts_clock(now).wrapping_sub(ecr);
         (us as i32 >= 0).then(|| SimTime::from_micros(u64::from(us)))
+    }
+
+    /// A data segment of `len` payload bytes leaves now: the pacer holds the
+    /// next one back by its transmission time at the pacing rate (none before
+    /// the first RTT sample).
+    fn pace(&mut self, now: SimTime, len: u64) {
+        let (Some(pacer), Some(srtt)) = (&mut self.pacer, self.rtt.srtt()) else {
+            return;
+        };
+        let rate = self
+            .cc
+            .pacing_rate(srtt)
+            .unwrap_or_else(|| pacing::default_rate(self.cc.cwnd(), self.cc.ssthresh(), srtt));
+        pacer.sent(now, len + pacing::HEADER_BYTES, rate);
     }
 
     fn report_congestion(&mut self) {

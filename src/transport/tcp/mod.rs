@@ -79,6 +79,7 @@ mod config;
 pub mod congestion;
 mod connection;
 mod events;
+mod pacing;
 mod prr;
 mod reassembly;
 mod rtt;

@@ -93,6 +93,11 @@ pub trait CongestionControl: fmt::Debug + Send {
     fn on_ecn_echo(&mut self, now: SimTime, flight_size: u32) {
         self.on_congestion_event(now, flight_size);
     }
+    /// The controller's own pacing rate in bytes per second, if it has one
+    /// (`None`: the connection's default, see `pacing`).
+    fn pacing_rate(&self, _srtt: SimTime) -> Option<u64> {
+        None
+    }
     /// Every ACK that advanced SND.UNA on an ECN connection (DCTCP's input).
     fn on_ecn_ack(&mut self, _ack: &EcnAck) {}
     /// The receiver echoes each CE mark exactly (RFC 8257 §3.2) instead of
