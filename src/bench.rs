@@ -283,6 +283,7 @@ pub fn cases(quick: bool) -> Vec<&'static str> {
         "dumbbell-100",
         "dumbbell-1000",
         "cubic-dumbbell-10",
+        "bbr-dumbbell-10",
         "dctcp-dumbbell-10",
         "fat-tree-8",
         "fat-tree-16",
@@ -304,6 +305,8 @@ pub fn run_case(name: &str, quick: bool) -> Option<BenchRow> {
         dumbbell(n, if quick { 6 } else { 60 })
     } else if let Some(n) = number("cubic-dumbbell-") {
         dumbbell_of("cubic", n, if quick { 6 } else { 60 })
+    } else if let Some(n) = number("bbr-dumbbell-") {
+        dumbbell_of("bbr", n, if quick { 6 } else { 60 })
     } else if let Some(n) = number("dctcp-dumbbell-") {
         dumbbell_of("dctcp", n, if quick { 6 } else { 60 })
     } else if let Some(k) = number("fat-tree-") {

@@ -70,7 +70,7 @@ fn unknown_aqm() {
 fn unknown_congestion_control() {
     rejects(
         "tests/bad_input/unknown_congestion.toml",
-        "error: tests/bad_input/unknown_congestion.toml:3:14: unknown congestion `vegas`; expected \"newreno\", \"cubic\", \"dctcp\"\n",
+        "error: tests/bad_input/unknown_congestion.toml:3:14: unknown congestion `vegas`; expected \"newreno\", \"cubic\", \"dctcp\", \"bbr\"\n",
     );
 }
 

@@ -2,7 +2,7 @@
 
 use crate::sim::SimTime;
 
-use super::congestion::{CongestionControl, Cubic, Dctcp, NewReno};
+use super::congestion::{Bbr, CongestionControl, Cubic, Dctcp, NewReno};
 
 /// Which congestion controller a connection runs (RFC 5681 family).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub enum CongestionAlgorithm {
     Cubic,
     /// DCTCP (RFC 8257): cuts in proportion to ECN marks; needs ECN.
     Dctcp,
+    /// BBR v1 (draft-cardwell-iccrg-bbr-congestion-control-00): paces at its
+    /// bottleneck-bandwidth estimate.
+    Bbr,
 }
 
 impl CongestionAlgorithm {
@@ -25,14 +28,16 @@ impl CongestionAlgorithm {
             CongestionAlgorithm::NewReno => Box::new(NewReno::new(smss, iw)),
             CongestionAlgorithm::Cubic => Box::new(Cubic::new(smss, iw)),
             CongestionAlgorithm::Dctcp => Box::new(Dctcp::new(smss, iw)),
+            CongestionAlgorithm::Bbr => Box::new(Bbr::new(smss, iw)),
         }
     }
 
     /// Every algorithm, in the order the schema lists them.
-    pub const ALL: [CongestionAlgorithm; 3] = [
+    pub const ALL: [CongestionAlgorithm; 4] = [
         CongestionAlgorithm::NewReno,
         CongestionAlgorithm::Cubic,
         CongestionAlgorithm::Dctcp,
+        CongestionAlgorithm::Bbr,
     ];
 
     /// The scenario file's word for it (`[tcp] congestion`).
@@ -41,6 +46,7 @@ impl CongestionAlgorithm {
             CongestionAlgorithm::NewReno => "newreno",
             CongestionAlgorithm::Cubic => "cubic",
             CongestionAlgorithm::Dctcp => "dctcp",
+            CongestionAlgorithm::Bbr => "bbr",
         }
     }
 }

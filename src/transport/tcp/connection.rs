@@ -37,6 +37,7 @@ use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
 use super::pacing::{self, Pacer};
 use super::prr::Prr;
+use super::rate::DeliveryRate;
 use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
 use super::sack::Scoreboard;
@@ -167,6 +168,8 @@ pub struct TcpConnection {
     /// the timer that wakes the connection then, while data waits.
     pacer: Option<Box<Pacer>>,
     pace_at: Option<SimTime>,
+    /// Delivery-rate sampling, for controllers that ask for it (BBR).
+    rate: Option<Box<DeliveryRate>>,
     prr: Option<Box<Prr>>,
     /// Urgent data sent or announced (RFC 9293 §3.8.5), once there is any.
     urgent: Option<Box<Urgent>>,
@@ -196,6 +199,7 @@ impl TcpConnection {
     fn new(cfg: &Arc<TcpConfig>, local_port: u16, remote_port: u16, isn: SeqNum) -> Self {
         let smss = u32::from(cfg.mss).max(1);
         let cc = cfg.congestion.build(smss, cfg.initial_window(smss));
+        let (paced, sampled) = (cfg.pacing || cc.paces(), cc.wants_rate_samples());
         let rtt = RttEstimator::new(
             cfg.initial_rto,
             cfg.min_rto,
@@ -266,8 +270,9 @@ impl TcpConnection {
             keepalive_unanswered: 0,
             keepalive_pending: false,
             prr: None,
-            pacer: cfg.pacing.then(Box::default),
+            pacer: paced.then(Box::default),
             pace_at: None,
+            rate: sampled.then(Box::default),
             urgent: None,
             ecn_ok: false,
             ece_pending: false,
@@ -1199,6 +1204,17 @@ impl TcpConnection {
         }
         let repr = self.header(now, flags, start, len as u32);
         self.pace(now, len);
+        if let Some(rate) = &mut self.rate
+            && len > 0
+        {
+            rate.on_send(
+                now,
+                start,
+                start + len,
+                self.snd_una == self.snd_max,
+                start < self.snd_max,
+            );
+        }
         if start < self.snd_max {
             let cause = cause.unwrap_or(RetransmitCause::Rto);
             let cause = if len == 0 && fin && cause == RetransmitCause::Rto {
@@ -1653,10 +1669,12 @@ impl TcpConnection {
         {
             self.enter_sack_recovery(now);
         }
+        if self.rate.is_some() {
+            let delivered = self.delivered_since(una_before, sacked_before);
+            self.sample_delivery(now, delivered);
+        }
         if self.prr.is_some() && matches!(self.recovery, Recovery::Sack { .. }) {
-            let delivered = (self.snd_una - una_before
-                + self.scoreboard.sacked_in(self.snd_una, self.snd_max))
-            .saturating_sub(sacked_before);
+            let delivered = self.delivered_since(una_before, sacked_before);
             let pipe = self.bytes_in_flight();
             if let Some(prr) = &mut self.prr {
                 let sndcnt = prr.on_ack(delivered, pipe);
@@ -1664,6 +1682,29 @@ impl TcpConnection {
             }
         }
         true
+    }
+
+    /// RFC 6937's DeliveredData of this ACK: SND.UNA's advance from
+    /// `una_before` plus the change in SACKed bytes from `sacked_before`.
+    fn delivered_since(&self, una_before: u64, sacked_before: u64) -> u64 {
+        (self.snd_una - una_before + self.scoreboard.sacked_in(self.snd_una, self.snd_max))
+            .saturating_sub(sacked_before)
+    }
+
+    /// Feeds this ACK's `delivered` bytes to the delivery-rate sampler and
+    /// its sample to the controller (BBR). A segment counts as delivered once
+    /// cumulatively acknowledged or wholly SACKed.
+    fn sample_delivery(&mut self, now: SimTime, delivered: u64) {
+        let inflight = self.bytes_in_flight();
+        let (una, board) = (self.snd_una, &self.scoreboard);
+        let Some(rate) = &mut self.rate else {
+            return;
+        };
+        let arrived =
+            |start: u64, end: u64| end <= una || board.sacked_in(start, end) == end - start;
+        if let Some(rs) = rate.on_ack(now, delivered, inflight, arrived) {
+            self.cc.on_delivery(&rs);
+        }
     }
 
     fn on_new_ack(&mut self, now: SimTime, ack: u64, ts_rtt: Option<SimTime>) {

@@ -81,6 +81,7 @@ mod connection;
 mod events;
 mod pacing;
 mod prr;
+mod rate;
 mod reassembly;
 mod rtt;
 mod sack;

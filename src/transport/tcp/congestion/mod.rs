@@ -14,15 +14,18 @@
 //! | `newreno.rs` | RFC 5681 growth, RFC 6582 reductions |
 //! | `cubic.rs` | CUBIC, RFC 9438 |
 //! | `dctcp.rs` | DCTCP, RFC 8257 (needs ECN) |
+//! | `bbr.rs` | BBR v1, draft-cardwell-iccrg-bbr-congestion-control-00 (paces) |
 
 use std::fmt;
 
 use crate::sim::SimTime;
 
+mod bbr;
 mod cubic;
 mod dctcp;
 mod newreno;
 
+pub use bbr::Bbr;
 pub use cubic::Cubic;
 pub use dctcp::Dctcp;
 pub use newreno::NewReno;
@@ -66,6 +69,29 @@ pub struct AckSample {
     pub srtt: Option<SimTime>,
 }
 
+/// A delivery-rate sample (draft-cheng-iccrg-delivery-rate-estimation §3.3),
+/// for controllers that model the path (BBR): taken on every cumulative ACK,
+/// in loss recovery or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateSample {
+    pub now: SimTime,
+    /// Bytes delivered over `interval` (rs.delivered).
+    pub delivered: u64,
+    /// The longer of the send and ACK intervals (rs.interval).
+    pub interval: SimTime,
+    /// C.delivered when the sampled segment was sent (rs.prior_delivered).
+    pub prior_delivered: u64,
+    /// C.delivered now.
+    pub total_delivered: u64,
+    /// From the sampled segment's send to this ACK, unless it was a
+    /// retransmission (Karn's rule).
+    pub rtt: Option<SimTime>,
+    /// Bytes this ACK newly acknowledged.
+    pub newly_acked: u64,
+    /// Bytes in flight after this ACK.
+    pub inflight: u64,
+}
+
 pub trait CongestionControl: fmt::Debug + Send {
     /// Short lowercase name for traces ("newreno").
     fn name(&self) -> &'static str;
@@ -98,6 +124,16 @@ pub trait CongestionControl: fmt::Debug + Send {
     fn pacing_rate(&self, _srtt: SimTime) -> Option<u64> {
         None
     }
+    /// The controller needs pacing whatever `[tcp] pacing` says (BBR).
+    fn paces(&self) -> bool {
+        false
+    }
+    /// The controller wants a delivery-rate sample on every cumulative ACK.
+    fn wants_rate_samples(&self) -> bool {
+        false
+    }
+    /// A delivery-rate sample (only if `wants_rate_samples`).
+    fn on_delivery(&mut self, _rs: &RateSample) {}
     /// Every ACK that advanced SND.UNA on an ECN connection (DCTCP's input).
     fn on_ecn_ack(&mut self, _ack: &EcnAck) {}
     /// The receiver echoes each CE mark exactly (RFC 8257 §3.2) instead of
