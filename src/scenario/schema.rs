@@ -417,6 +417,8 @@ pub struct RawTcp {
     pub rto_backoff: Option<Spanned<String>>,
     /// "rfc6675" or "prr".
     pub recovery: Option<Spanned<String>>,
+    /// "dupthresh" or "rack-tlp".
+    pub loss_detection: Option<Spanned<String>>,
     /// Keep-alive idle time, e.g. "2h", or "off".
     pub keepalive: Option<Spanned<String>>,
     pub keepalive_interval: Option<Spanned<Duration>>,

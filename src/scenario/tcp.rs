@@ -6,7 +6,8 @@ use super::schema::{Protocol, RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
 use crate::transport::tcp::{
-    CongestionAlgorithm, KeepAlive, LossRecovery, RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
+    CongestionAlgorithm, KeepAlive, LossDetection, LossRecovery, RtoBackoff, RtoRestart,
+    SynLossWindow, TcpConfig,
 };
 use crate::units::parse_duration;
 
@@ -176,6 +177,10 @@ impl Validator<'_> {
         }
         if let Some(v) = &r.recovery {
             c.recovery = self.choice(v, "recovery", &LossRecovery::ALL, |w| w.name())?;
+        }
+        if let Some(v) = &r.loss_detection {
+            c.loss_detection =
+                self.choice(v, "loss_detection", &LossDetection::ALL, |w| w.name())?;
         }
         if let Some(v) = &r.rto_restart {
             c.rto_restart = self.choice(v, "rto_restart", &RtoRestart::ALL, |w| w.name())?;

@@ -76,6 +76,8 @@ impl ConnRecord {
             out_of_order_segments: st.out_of_order_segments,
             duplicate_segments: st.duplicate_segments,
             persist_probes: st.persist_probes,
+            loss_probes: st.loss_probes,
+            rack_marked_lost: st.rack_marked_lost,
             rtt_samples: st.rtt_samples,
             rtt_min_ms: ms(st.rtt_min),
             rtt_mean_ms: ms(st.rtt_mean()),
@@ -110,10 +112,20 @@ pub struct TcpConnReport {
     /// Segments whose data had all arrived already (needless retransmissions).
     pub duplicate_segments: u64,
     pub persist_probes: u64,
+    /// RACK-TLP (RFC 8985): tail loss probes sent and segments RACK marked
+    /// lost; left out of the output when zero (other loss detection).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub loss_probes: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rack_marked_lost: u64,
     pub rtt_samples: u64,
     pub rtt_min_ms: Option<f64>,
     pub rtt_mean_ms: Option<f64>,
     pub rtt_max_ms: Option<f64>,
     /// Payload whose stream offset did not match its sequence number: must be 0.
     pub integrity_errors: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }

@@ -117,6 +117,31 @@ impl LossRecovery {
     }
 }
 
+/// How the sender decides that a segment is lost, with SACK.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LossDetection {
+    /// RFC 6675: DupThresh duplicate ACKs or IsLost (DupThresh segments
+    /// SACKed above a hole); a lost retransmission waits for the RTO.
+    #[default]
+    DupThresh,
+    /// RACK-TLP (RFC 8985; see `rack`): lost once a segment sent later was
+    /// delivered and RACK.rtt + reo_wnd has passed, retransmissions included,
+    /// with a tail loss probe 2·SRTT after the last send. Linux's default.
+    RackTlp,
+}
+
+impl LossDetection {
+    pub const ALL: [LossDetection; 2] = [LossDetection::DupThresh, LossDetection::RackTlp];
+
+    /// The scenario file's word for it (`[tcp] loss_detection`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LossDetection::DupThresh => "dupthresh",
+            LossDetection::RackTlp => "rack-tlp",
+        }
+    }
+}
+
 /// When the retransmission timer restarts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RtoRestart {
@@ -264,6 +289,8 @@ pub struct TcpConfig {
     pub dupack_threshold: u32,
     /// Pacing of SACK-based recovery (default RFC 6675's).
     pub recovery: LossRecovery,
+    /// Loss detection with SACK (default RFC 6675's DupThresh).
+    pub loss_detection: LossDetection,
     /// Congestion controller (default NewReno).
     pub congestion: CongestionAlgorithm,
     /// Negotiate ECN (RFC 3168) and react to congestion marks (default off).
@@ -299,6 +326,7 @@ impl Default for TcpConfig {
             data_retries: 15,
             dupack_threshold: 3,
             recovery: LossRecovery::Rfc6675,
+            loss_detection: LossDetection::DupThresh,
             congestion: CongestionAlgorithm::NewReno,
             ecn: false,
             keepalive: None,

@@ -31,12 +31,14 @@ use crate::sim::SimTime;
 use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
 use super::config::{
-    DEFAULT_PEER_MSS, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff, RtoRestart, TcpConfig,
+    DEFAULT_PEER_MSS, LossDetection, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff, RtoRestart,
+    TcpConfig,
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
 use super::pacing::{self, Pacer};
 use super::prr::Prr;
+use super::rack::{self, ProbeOutcome, Rack};
 use super::rate::DeliveryRate;
 use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
@@ -171,6 +173,8 @@ pub struct TcpConnection {
     /// Delivery-rate sampling, for controllers that ask for it (BBR).
     rate: Option<Box<DeliveryRate>>,
     prr: Option<Box<Prr>>,
+    /// RACK-TLP loss detection, when chosen and SACK was negotiated.
+    rack: Option<Box<Rack>>,
     /// Urgent data sent or announced (RFC 9293 §3.8.5), once there is any.
     urgent: Option<Box<Urgent>>,
 
@@ -270,6 +274,7 @@ impl TcpConnection {
             keepalive_unanswered: 0,
             keepalive_pending: false,
             prr: None,
+            rack: None,
             pacer: paced.then(Box::default),
             pace_at: None,
             rate: sampled.then(Box::default),
@@ -384,6 +389,12 @@ impl TcpConnection {
     /// SND.UNA to SND.NXT not SACKed.
     pub fn bytes_in_flight(&self) -> u64 {
         match self.recovery {
+            Recovery::Sack { .. } if let Some(rack) = &self.rack => {
+                // RACK: the un-SACKed flight less what is marked lost.
+                (self.snd_max - self.snd_una)
+                    - self.scoreboard.sacked_in(self.snd_una, self.snd_max)
+                    - rack.lost_bytes()
+            }
             Recovery::Sack { high_rxt, .. } => {
                 let lost =
                     self.scoreboard
@@ -467,6 +478,7 @@ impl TcpConnection {
             self.timewait_at,
             self.keepalive_at,
             self.pace_at,
+            self.rack.as_ref().and_then(|r| r.next_timer()),
         ]
         .into_iter()
         .flatten()
@@ -664,6 +676,7 @@ impl TcpConnection {
                 timer: TimerKind::DelayedAck,
             });
         }
+        self.on_rack_timers(now);
         if self.rtx_at.is_some_and(|t| t <= now) {
             self.rtx_at = None;
             self.push(TcpEvent::TimerExpired {
@@ -729,10 +742,43 @@ impl TcpConnection {
                 self.partial_acks = 0;
                 // RFC 2018 §8: the receiver may have reneged; forget the SACK state.
                 self.scoreboard.clear();
+                if let Some(rack) = &mut self.rack {
+                    rack.on_rto();
+                }
                 self.snd_nxt = self.snd_una;
                 self.rtt_timing = None;
                 self.rtx_at = Some(now + self.rtt.rto());
             }
+        }
+    }
+
+    /// RACK's reordering timer and TLP's probe timer (RFC 8985 §6.2, §7.2).
+    fn on_rack_timers(&mut self, now: SimTime) {
+        let Some(rack) = &mut self.rack else {
+            return;
+        };
+        let reorder = rack.reorder_at.is_some_and(|t| t <= now);
+        let probe = rack.probe_at.is_some_and(|t| t <= now);
+        if reorder {
+            rack.reorder_at = None;
+        }
+        if probe {
+            rack.probe_at = None;
+            rack.probe_due = true;
+        }
+        if reorder {
+            self.push(TcpEvent::TimerExpired {
+                timer: TimerKind::Reorder,
+            });
+            self.rack_detect_loss(now);
+            self.maybe_enter_sack_recovery(now);
+        }
+        if probe {
+            self.push(TcpEvent::TimerExpired {
+                timer: TimerKind::LossProbe,
+            });
+            // The probe stands in for the RTO that might be due now too (§7.3).
+            self.rtx_at = Some(now + self.rtt.rto());
         }
     }
 
@@ -912,6 +958,11 @@ impl TcpConnection {
             // Data waits for its departure time; ACKs do not.
             self.pace_at = Some(at);
         } else if self.state.can_send() {
+            if self.rack.as_ref().is_some_and(|r| r.probe_due)
+                && let Some(out) = self.loss_probe(now)
+            {
+                return Some(out);
+            }
             if self.fast_rtx_pending {
                 self.fast_rtx_pending = false;
                 if let Some(out) = self.fast_retransmit(now) {
@@ -1080,6 +1131,9 @@ impl TcpConnection {
         else {
             return None;
         };
+        if self.rack.is_some() {
+            return self.rack_transmit(now);
+        }
         let smss = u64::from(self.smss);
         let una = self.snd_una;
         let high_data = self.snd_max;
@@ -1128,6 +1182,94 @@ impl TcpConnection {
             }
         }
         None
+    }
+
+    /// NextSeg with RACK's marks (RFC 8985 §9.3): what RACK marked lost, then
+    /// new data, while cwnd − pipe ≥ 1 SMSS; the tail is left to TLP.
+    fn rack_transmit(&mut self, now: SimTime) -> Option<Outgoing> {
+        let pipe = self.bytes_in_flight();
+        let cwnd = u64::from(self.cc.cwnd());
+        if cwnd < pipe + u64::from(self.smss) {
+            return None;
+        }
+        if let Some((s, e)) = self.rack.as_ref().and_then(|r| r.first_lost()) {
+            return Some(self.sack_retransmit(now, s, e));
+        }
+        self.transmit_from_nxt(now, cwnd - pipe, false)
+    }
+
+    /// RFC 8985 §7.3 TLP_send_probe: one new segment if the receive window
+    /// allows (cwnd aside), else the last segment sent; then the RTO is
+    /// re-armed.
+    fn loss_probe(&mut self, now: SimTime) -> Option<Outgoing> {
+        let smss = u64::from(self.smss);
+        let start = self.snd_max;
+        let new_data =
+            self.snd_nxt == start && start < self.snd_data_end && self.snd_wnd_edge > start;
+        let out = if self.snd_una >= start {
+            None
+        } else if new_data {
+            let len = (self.snd_data_end - start)
+                .min(smss)
+                .min(self.snd_wnd_edge - start);
+            let out = self.emit_data(now, start, len, None);
+            self.snd_nxt = start + len + u64::from(self.fin_seq == Some(start + len));
+            Some((out, false))
+        } else {
+            let data_end = self.snd_data_end.min(start);
+            let s = data_end.saturating_sub(smss).max(self.snd_una);
+            let len = data_end.saturating_sub(s);
+            (len > 0 || self.fin_seq == Some(s)).then(|| {
+                (
+                    self.emit_data(now, s, len, Some(RetransmitCause::LossProbe)),
+                    true,
+                )
+            })
+        };
+        let end = self.snd_max;
+        let rack = self.rack.as_mut()?;
+        rack.probe_due = false;
+        let (out, is_retrans) = out?;
+        rack.on_probe_sent(end, is_retrans);
+        self.stats.loss_probes += 1;
+        self.rtx_at = Some(now + self.rtt.rto());
+        Some(out)
+    }
+
+    /// RFC 8985 §7.2: (re)arm the probe timer after new data or an ACK of
+    /// new data, outside loss recovery, while data is in flight and no
+    /// probe is outstanding.
+    fn arm_loss_probe(&mut self, now: SimTime) {
+        let flight = self.snd_max - self.snd_una;
+        let open = self.recovery == Recovery::None
+            && self.recover.is_none_or(|r| self.snd_una >= r)
+            && flight > 0
+            && self.state.is_synchronized();
+        let one_segment = flight <= u64::from(self.smss) + 1;
+        let srtt = self.rtt.srtt();
+        let rto_left = self
+            .rtx_at
+            .map_or(self.rtt.rto(), |t| t.saturating_sub(now));
+        let Some(rack) = &mut self.rack else {
+            return;
+        };
+        rack.probe_at = (open && !rack.probe_outstanding())
+            .then(|| now + rack::probe_timeout(srtt, one_segment, rto_left));
+    }
+
+    /// RACK_detect_loss_and_arm_timer (RFC 8985 §6.2 step 5).
+    fn rack_detect_loss(&mut self, now: SimTime) {
+        let in_recovery = matches!(self.recovery, Recovery::Sack { .. });
+        let srtt = self.rtt.srtt().unwrap_or(self.rtt.rto());
+        let sacked = self.scoreboard.sacked_in(self.snd_una, self.snd_max);
+        let dupthresh_sacked =
+            sacked.div_ceil(u64::from(self.smss)) >= u64::from(self.cfg.dupack_threshold);
+        let Some(rack) = &mut self.rack else {
+            return;
+        };
+        let reo_wnd = rack.reo_wnd(in_recovery, dupthresh_sacked, srtt);
+        let marked = rack.detect_loss(now, reo_wnd, &self.scoreboard);
+        self.stats.rack_marked_lost += u64::from(marked);
     }
 
     fn sack_retransmit(&mut self, now: SimTime, s: u64, e: u64) -> Outgoing {
@@ -1204,6 +1346,12 @@ impl TcpConnection {
         }
         let repr = self.header(now, flags, start, len as u32);
         self.pace(now, len);
+        if let Some(rack) = &mut self.rack
+            && end > start
+        {
+            rack.on_send(now, start, end, start < self.snd_max);
+        }
+        let new_data = start >= self.snd_max;
         if let Some(rate) = &mut self.rate
             && len > 0
         {
@@ -1258,6 +1406,9 @@ impl TcpConnection {
             self.rtx_at = Some(now + self.rtt.rto());
         }
         self.persist_at = None;
+        if new_data {
+            self.arm_loss_probe(now);
+        }
         Outgoing {
             repr,
             payload_origin: start - 1,
@@ -1615,6 +1766,9 @@ impl TcpConnection {
                 let r = self.unwrap_snd(r).min(self.snd_max);
                 if l < r {
                     new_sack |= self.scoreboard.add(l, r);
+                    if let Some(rack) = &mut self.rack {
+                        rack.on_sacked(l, r);
+                    }
                 }
             }
         }
@@ -1656,18 +1810,23 @@ impl TcpConnection {
             }
         }
 
-        // RFC 6675 §5: DupThresh duplicate ACKs, or IsLost(HighACK + 1).
-        if self.sack_ok
-            && self.recovery == Recovery::None
-            && self.snd_max > self.snd_una
-            && self.can_enter_recovery()
-            && (self.dupacks >= self.cfg.dupack_threshold
-                || self
-                    .scoreboard
-                    .lost_end(self.snd_una, self.cfg.dupack_threshold, self.smss)
-                    > self.snd_una)
-        {
-            self.enter_sack_recovery(now);
+        if let Some(rack) = &mut self.rack {
+            rack.on_ack(now, self.snd_una, &self.scoreboard);
+            let plain_dupack =
+                ack == una_before && seg.options.sack().is_empty() && seg.payload_len == 0;
+            let outcome = rack.on_probe_ack(ack, plain_dupack);
+            self.rack_detect_loss(now);
+            if outcome == ProbeOutcome::Repaired && self.recovery == Recovery::None {
+                // RFC 8985 §7.4.2: the probe repaired a loss; respond as
+                // fast recovery would, with nothing left to resend.
+                let flight = clamp_u32(self.snd_max - self.snd_una);
+                self.cc.on_congestion_event(now, flight);
+                self.cc.on_recovery_exit(now, flight);
+            }
+        }
+        self.maybe_enter_sack_recovery(now);
+        if ack > una_before {
+            self.arm_loss_probe(now);
         }
         if self.rate.is_some() {
             let delivered = self.delivered_since(una_before, sacked_before);
@@ -1682,6 +1841,31 @@ impl TcpConnection {
             }
         }
         true
+    }
+
+    /// RFC 6675 §5: DupThresh duplicate ACKs, or IsLost(HighACK + 1); with
+    /// RACK-TLP, a segment RACK marked lost (RFC 8985 §6.2).
+    fn maybe_enter_sack_recovery(&mut self, now: SimTime) {
+        if !(self.sack_ok
+            && self.recovery == Recovery::None
+            && self.snd_max > self.snd_una
+            && self.can_enter_recovery())
+        {
+            return;
+        }
+        let lost = match &self.rack {
+            Some(rack) => rack.has_lost(),
+            None => {
+                self.dupacks >= self.cfg.dupack_threshold
+                    || self
+                        .scoreboard
+                        .lost_end(self.snd_una, self.cfg.dupack_threshold, self.smss)
+                        > self.snd_una
+            }
+        };
+        if lost {
+            self.enter_sack_recovery(now);
+        }
     }
 
     /// RFC 6937's DeliveredData of this ACK: SND.UNA's advance from
@@ -1858,7 +2042,14 @@ impl TcpConnection {
         });
         self.recover = Some(self.snd_max);
         self.snd_nxt = self.snd_max;
-        self.fast_rtx_pending = true;
+        // With RACK the first retransmission is its first mark (usually SND.UNA).
+        self.fast_rtx_pending = match &mut self.rack {
+            Some(rack) => {
+                rack.probe_at = None;
+                rack.is_lost(self.snd_una)
+            }
+            None => true,
+        };
         self.stats.fast_retransmits += 1;
         self.stats.sack_recoveries += 1;
     }
@@ -2036,6 +2227,9 @@ impl TcpConnection {
             self.cfg.initial_window(self.smss)
         };
         self.cc.init(self.smss, iw);
+        if self.sack_ok && self.cfg.loss_detection == LossDetection::RackTlp {
+            self.rack = Some(Box::new(Rack::new()));
+        }
         if self.syn_retransmitted
             && !self.rtt.has_sample()
             && self.cfg.initial_rto < self.cfg.syn_loss_rto

@@ -36,6 +36,8 @@ pub enum RetransmitCause {
     Fin,
     /// A zero-window probe (RFC 9293 §3.8.6.1); not counted as a retransmission.
     Probe,
+    /// A tail loss probe resending the last segment (RFC 8985 §7.3).
+    LossProbe,
 }
 
 impl RetransmitCause {
@@ -47,6 +49,7 @@ impl RetransmitCause {
             RetransmitCause::Syn => "syn",
             RetransmitCause::Fin => "fin",
             RetransmitCause::Probe => "probe",
+            RetransmitCause::LossProbe => "loss-probe",
         }
     }
 }
@@ -65,6 +68,10 @@ pub enum TimerKind {
     DelayedAck,
     TimeWait,
     KeepAlive,
+    /// RACK's reordering timer (RFC 8985 §6.2 step 5).
+    Reorder,
+    /// The tail loss probe timer, PTO (RFC 8985 §7.2).
+    LossProbe,
 }
 
 impl TimerKind {
@@ -75,6 +82,8 @@ impl TimerKind {
             TimerKind::DelayedAck => "delayed-ack",
             TimerKind::TimeWait => "time-wait",
             TimerKind::KeepAlive => "keep-alive",
+            TimerKind::Reorder => "reorder",
+            TimerKind::LossProbe => "loss-probe",
         }
     }
 }
@@ -174,6 +183,10 @@ pub struct TcpStats {
     pub fast_retransmits: u64,
     /// Of those, episodes run with SACK-based recovery (RFC 6675).
     pub sack_recoveries: u64,
+    /// Tail loss probes sent (RFC 8985 §7), new data or a retransmission.
+    pub loss_probes: u64,
+    /// Segments RACK marked lost (RFC 8985 §6.2), retransmissions included.
+    pub rack_marked_lost: u64,
     pub dup_acks_received: u64,
     /// Window reductions for an ECN echo (ECE) rather than a loss.
     pub ecn_reductions: u64,

@@ -33,7 +33,9 @@
 //!   timer variant; full ACK → cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)).
 //!   With SACK negotiated, RFC 6675: scoreboard, IsLost, SetPipe, NextSeg rules 1–4
 //!   (rescue retransmission included), entry on DupThresh duplicates or IsLost.
-//!   The scoreboard is cleared on RTO (RFC 2018 §8).
+//!   The scoreboard is cleared on RTO (RFC 2018 §8). With `loss_detection =
+//!   RackTlp`, RACK-TLP (RFC 8985, see `rack`) decides what is lost instead of
+//!   DupThresh/IsLost, and a tail loss probe replaces the rescue retransmission.
 //! - **Receiver**: out-of-order ranges, cumulative ACKs, immediate ACK for
 //!   out-of-order, gap-filling and duplicate segments and for FIN; otherwise
 //!   delayed ACK (every second full-sized segment or after `delayed_ack`, at most
@@ -69,7 +71,7 @@
 //! Not implemented: PAWS and timestamp-based RTO tweaks of RFC 7323 App. G, D-SACK
 //! (RFC 2883), challenge-ACK rate limiting (RFC 5961 §7), more than one byte of
 //! urgent data out of band, a FIN-WAIT-2 timeout, SYN cookies and reopening from TIME-WAIT, spurious-RTO
-//! undo, RACK/TLP. A segment carrying data together with its SYN has the data
+//! undo. A segment carrying data together with its SYN has the data
 //! ignored (the peer retransmits it).
 //!
 //! Performance: no allocation per segment in steady state (the event vector and
@@ -81,6 +83,7 @@ mod connection;
 mod events;
 mod pacing;
 mod prr;
+mod rack;
 mod rate;
 mod reassembly;
 mod rtt;
@@ -92,7 +95,8 @@ mod urgent;
 mod tests;
 
 pub use config::{
-    CongestionAlgorithm, KeepAlive, LossRecovery, RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
+    CongestionAlgorithm, KeepAlive, LossDetection, LossRecovery, RtoBackoff, RtoRestart,
+    SynLossWindow, TcpConfig,
 };
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};

@@ -66,6 +66,23 @@ impl RangeSet {
         }
     }
 
+    /// Take `[start, end)` out (ranges straddling its edges are trimmed).
+    pub fn remove(&mut self, start: u64, end: u64) {
+        if end <= start {
+            return;
+        }
+        let i = self.ranges.partition_point(|r| r.1 <= start);
+        let j = self.ranges.partition_point(|r| r.0 < end);
+        if i >= j {
+            return;
+        }
+        let (first, last) = (self.ranges[i], self.ranges[j - 1]);
+        let keep_left = (first.0 < start).then_some((first.0, start));
+        let keep_right = (last.1 > end).then_some((end, last.1));
+        self.ranges
+            .splice(i..j, keep_left.into_iter().chain(keep_right));
+    }
+
     /// The range containing `point`, if any.
     pub fn containing(&self, point: u64) -> Option<(u64, u64)> {
         let k = self.ranges.partition_point(|r| r.1 <= point);
@@ -197,6 +214,22 @@ mod tests {
         assert_eq!(r.insert(50, 60), 10);
         assert_eq!(r.insert(0, 100), 100 - 5 - 30 - 10);
         assert_eq!(r.ranges(), &[(0, 100)]);
+    }
+
+    #[test]
+    fn remove_trims_and_splits() {
+        let mut r = RangeSet::default();
+        r.insert(0, 100);
+        r.insert(200, 300);
+        r.remove(50, 60);
+        assert_eq!(r.ranges(), &[(0, 50), (60, 100), (200, 300)]);
+        r.remove(80, 250);
+        assert_eq!(r.ranges(), &[(0, 50), (60, 80), (250, 300)]);
+        r.remove(100, 200); // nothing there
+        r.remove(0, 50);
+        assert_eq!(r.ranges(), &[(60, 80), (250, 300)]);
+        r.remove(0, 1000);
+        assert!(r.is_empty());
     }
 
     #[test]

@@ -1589,11 +1589,13 @@ fn congestion_avoidance_grows_about_one_mss_per_rtt() {
 fn random_loss_and_reordering_stress() {
     let mut seed = 1u64;
     for &loss_pct in &[1u64, 5, 15] {
-        for &(sack, ts, delack) in &[
-            (true, false, true),
-            (false, false, true),
-            (true, true, false),
-            (false, true, false),
+        for &(sack, ts, delack, rack) in &[
+            (true, false, true, false),
+            (false, false, true, false),
+            (true, true, false, false),
+            (false, true, false, false),
+            (true, false, true, true),
+            (true, true, false, true),
         ] {
             for jitter in [SimTime::ZERO, ms(3)] {
                 seed += 1;
@@ -1601,6 +1603,11 @@ fn random_loss_and_reordering_stress() {
                     sack,
                     timestamps: ts,
                     delayed_ack: delack.then_some(ms(40)),
+                    loss_detection: if rack {
+                        LossDetection::RackTlp
+                    } else {
+                        LossDetection::DupThresh
+                    },
                     min_rto: ms(200),
                     recv_buffer: 64 * 1024,
                     data_retries: 100,
@@ -1625,8 +1632,9 @@ fn random_loss_and_reordering_stress() {
                     rng.wrapping_mul(0x2545_f491_4f6c_dd1d) % 100 < loss_pct
                 });
                 n.run_to_end();
-                let ctx =
-                    format!("loss {loss_pct}% sack {sack} ts {ts} delack {delack} jitter {jitter}");
+                let ctx = format!(
+                    "loss {loss_pct}% sack {sack} rack {rack} ts {ts} delack {delack} jitter {jitter}"
+                );
                 assert_eq!(n.ep[B].app.received, 300_000, "{ctx}");
                 assert_eq!(n.ep[A].app.received, 150_000, "{ctx}");
                 assert!(n.ep[A].app.eof && n.ep[B].app.eof, "{ctx}");
@@ -1794,6 +1802,7 @@ mod property {
         fn exact_in_order_delivery_under_loss_duplication_and_reordering(
             fates in prop::collection::vec(fate(), 0..1200),
             sack in any::<bool>(),
+            rack in any::<bool>(),
             timestamps in any::<bool>(),
             delayed_ack in any::<bool>(),
             mss in prop::sample::select(vec![536u16, 1000, 1448]),
@@ -1806,6 +1815,11 @@ mod property {
         ) {
             let cfg = TcpConfig {
                 sack,
+                loss_detection: if rack {
+                    LossDetection::RackTlp
+                } else {
+                    LossDetection::DupThresh
+                },
                 timestamps,
                 delayed_ack: delayed_ack.then_some(ms(40)),
                 mss,
@@ -1992,6 +2006,201 @@ fn prr_keeps_sending_through_recovery() {
         "RFC 6675 waits for pipe to drain: {plain_gap}"
     );
     assert!(prr_gap < ms(5), "PRR sends on the next ACKs: {prr_gap}");
+}
+
+fn rack_tlp() -> TcpConfig {
+    TcpConfig {
+        loss_detection: LossDetection::RackTlp,
+        ..TcpConfig::default()
+    }
+}
+
+/// A 300,000-byte transfer (208 segments, the last 264 bytes with the FIN)
+/// over 20 ms each way at 20 Mbit/s, losing the first copies of `lost`.
+fn transfer_losing(cfg: TcpConfig, lost: &[u64]) -> Net {
+    let mut n = Net::new(cfg, cfg, ms(20));
+    n.rate = Some(20_000_000);
+    n.connect(A);
+    bulk(&mut n, 300_000);
+    n.drop_data_once(A, lost);
+    n.run_to_end();
+    assert_eq!(n.ep[B].app.received, 300_000);
+    n.assert_clean();
+    n
+}
+
+fn closed_at(n: &Net) -> SimTime {
+    n.ep[B]
+        .events
+        .iter()
+        .find(|(_, e)| *e == TcpEvent::PeerClosed)
+        .unwrap()
+        .0
+}
+
+/// RFC 8985 §7: the lost last segment is resent by a tail loss probe
+/// 2·SRTT + 200 ms (one segment in flight) after the last ACK; RFC 6675
+/// alone has no duplicate ACK to go on and waits for the 1 s RTO.
+#[test]
+fn tail_loss_is_repaired_by_a_probe_instead_of_the_rto() {
+    let last = 207 * 1448;
+    let plain = transfer_losing(TcpConfig::default(), &[last]);
+    let rack = transfer_losing(rack_tlp(), &[last]);
+    let p = plain.retransmits(A);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].3, RetransmitCause::Rto);
+    let r = rack.retransmits(A);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].3, RetransmitCause::LossProbe);
+    assert_eq!(r[0].1, SeqNum(1_000_001 + last as u32));
+    let s = rack.conn(A).stats();
+    assert_eq!((s.rto_expiries, s.loss_probes), (0, 1));
+    // The probe left when its timer fired: 2·SRTT + 200 ms after the last
+    // ACK (ACKs take 20 ms + 16 µs at 20 Mbit/s; no RTT sample comes after).
+    let fired = rack.ep[A]
+        .events
+        .iter()
+        .find(|(_, e)| {
+            *e == TcpEvent::TimerExpired {
+                timer: TimerKind::LossProbe,
+            }
+        })
+        .unwrap()
+        .0;
+    assert_eq!(fired, r[0].0);
+    let srtt = rack.conn(A).srtt().unwrap();
+    let last_ack = rack
+        .log
+        .iter()
+        .filter(|(t, from, ..)| *from == B && *t + ms(20) < fired)
+        .last()
+        .unwrap()
+        .0
+        + ms(20)
+        + SimTime::from_micros(16);
+    assert_eq!(fired - last_ack, srtt.saturating_mul(2) + ms(200));
+    eprintln!(
+        "tail loss: probe {} after the last ACK; done at {} (RFC 6675: RTO at {}, done at {})",
+        fired - last_ack,
+        closed_at(&rack),
+        p[0].0,
+        closed_at(&plain)
+    );
+    assert!(closed_at(&rack) + ms(500) < closed_at(&plain));
+}
+
+/// RFC 8985 §6.2 step 4: with fewer than DupThresh segments SACKed the
+/// reordering window is min_RTT/4, and the reordering timer marks the hole
+/// lost when it runs out. RFC 6675 sees two duplicate ACKs only.
+#[test]
+fn a_loss_near_the_tail_is_found_by_the_reordering_timer() {
+    let lost = 205 * 1448;
+    let plain = transfer_losing(TcpConfig::default(), &[lost]);
+    let rack = transfer_losing(rack_tlp(), &[lost]);
+    assert_eq!(plain.retransmits(A)[0].3, RetransmitCause::Rto);
+    let r = rack.retransmits(A);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].3, RetransmitCause::FastRetransmit);
+    assert!(rack.events(A).any(|e| *e
+        == TcpEvent::TimerExpired {
+            timer: TimerKind::Reorder
+        }));
+    let s = rack.conn(A).stats();
+    assert_eq!(
+        (s.rto_expiries, s.rack_marked_lost, s.loss_probes),
+        (0, 1, 0)
+    );
+}
+
+/// A retransmission lost again: RFC 6675 finds it only at the RTO; RACK marks
+/// it lost once the new data sent after it is SACKed, about one RTT later.
+#[test]
+fn a_lost_retransmission_is_found_by_rack_without_the_rto() {
+    let target = 30 * 1448;
+    let run = |cfg: TcpConfig| {
+        let mut n = Net::new(cfg, cfg, ms(20));
+        n.rate = Some(20_000_000);
+        n.connect(A);
+        bulk(&mut n, 300_000);
+        let mut seen = 0;
+        n.drop_when(move |from, o, _| {
+            if from == A && o.payload_origin == target && o.repr.payload_len > 0 {
+                seen += 1;
+                return seen <= 2;
+            }
+            false
+        });
+        n.run_to_end();
+        assert_eq!(n.ep[B].app.received, 300_000);
+        n.assert_clean();
+        n
+    };
+    let plain = run(TcpConfig::default());
+    assert_eq!(plain.conn(A).stats().rto_expiries, 1);
+    let rack = run(rack_tlp());
+    let r = rack.retransmits(A);
+    let causes: Vec<_> = r.iter().map(|r| r.3).collect();
+    assert_eq!(
+        causes,
+        [
+            RetransmitCause::FastRetransmit,
+            RetransmitCause::SackRecovery
+        ]
+    );
+    assert_eq!(r[0].1, r[1].1, "the same segment twice");
+    assert_eq!(rack.conn(A).stats().rto_expiries, 0);
+    // Marked one RTT after the first new data sent behind the retransmission.
+    let behind = rack
+        .log
+        .iter()
+        .find(|(t, from, o, _)| {
+            *from == A && *t > r[0].0 && o.repr.payload_len > 0 && o.payload_origin > target
+        })
+        .unwrap()
+        .0;
+    let rtt_max = rack.conn(A).stats().rtt_max.unwrap();
+    let gap = r[1].0 - behind;
+    eprintln!("lost retransmission resent {gap} after the data behind it (RTT max {rtt_max})");
+    assert!(gap <= rtt_max + ms(5), "{gap} vs RTT {rtt_max}");
+    assert!(closed_at(&rack) + ms(500) < closed_at(&plain));
+}
+
+/// RFC 8985 §6.2 steps 3–4: once a segment is seen arriving late (before
+/// it was deemed lost), RACK allows min_RTT/4 of reordering even with
+/// DupThresh segments SACKed above the hole; DupThresh retransmits at once.
+#[test]
+fn reordering_seen_once_widens_the_window() {
+    let run = |cfg: TcpConfig| {
+        let mut n = Net::new(cfg, cfg, ms(20));
+        n.rate = Some(20_000_000);
+        n.connect(A);
+        bulk(&mut n, 1_000_000);
+        // Held back: by 1 ms (about 1.6 segment times: 1 or 2 later ones
+        // overtake it), then by 5 ms (8 overtake it; min_RTT/4 ≥ 10 ms).
+        let mut held = vec![(100 * 1448, ms(1)), (400 * 1448, ms(5))];
+        n.impair_with(move |from, o, _| {
+            let mut imp = Impairment::default();
+            if from == A
+                && o.repr.payload_len > 0
+                && let Some(k) = held.iter().position(|h| h.0 == o.payload_origin)
+            {
+                imp.delay = held.swap_remove(k).1;
+            }
+            imp
+        });
+        n.run_to_end();
+        assert_eq!(n.ep[B].app.received, 1_000_000);
+        n.assert_clean();
+        n
+    };
+    let plain = run(TcpConfig::default());
+    let rack = run(rack_tlp());
+    let p = plain.retransmits(A);
+    assert_eq!(p.len(), 1, "DupThresh resends the 5 ms-late segment: {p:?}");
+    assert_eq!(p[0].1, SeqNum(1_000_001 + 400 * 1448));
+    assert_eq!(plain.conn(B).stats().duplicate_segments, 1);
+    assert!(rack.retransmits(A).is_empty(), "{:?}", rack.retransmits(A));
+    assert_eq!(rack.conn(A).stats().rack_marked_lost, 0);
 }
 
 /// Keep-alive (RFC 9293 §3.8.4): an idle connection is probed after `idle`;
