@@ -2072,8 +2072,8 @@ fn tail_loss_is_repaired_by_a_probe_instead_of_the_rto() {
     let last_ack = rack
         .log
         .iter()
-        .filter(|(t, from, ..)| *from == B && *t + ms(20) < fired)
-        .last()
+        .rev()
+        .find(|(t, from, ..)| *from == B && *t + ms(20) < fired)
         .unwrap()
         .0
         + ms(20)
