@@ -242,7 +242,12 @@ fn many_flows_with_sack_wait_behind_lost_retransmissions_while_the_rto_is_backed
         timestamps.0.goodput_mbps
     );
     assert!(new_ack.1 < karn.1 / 2.0 && timestamps.1 < karn.1 / 2.0);
-    assert!(rack.0.rtos < karn.0.rtos, "{} vs {}", rack.0.rtos, karn.0.rtos);
+    assert!(
+        rack.0.rtos < karn.0.rtos,
+        "{} vs {}",
+        rack.0.rtos,
+        karn.0.rtos
+    );
     assert!(rack.0.goodput_mbps > karn.0.goodput_mbps);
 }
 

@@ -113,12 +113,17 @@ impl World {
     }
 
     /// Feeds one trace point to the statistics and, if enabled, to the trace.
+    #[inline]
     fn record(&mut self, node: u32, event: PacketEvent, packet: PacketId) {
-        // Untraced hops cost nothing: not even a look at the packet, which
-        // on a large network is often a cache miss.
-        if self.trace.is_none() && !Collector::counts(event) {
-            return;
+        // Untraced hops cost nothing: not even a call, nor a look at the
+        // packet, which on a large network is often a cache miss.
+        if self.trace.is_some() || Collector::counts(event) {
+            self.record_always(node, event, packet);
         }
+    }
+
+    #[inline(never)]
+    fn record_always(&mut self, node: u32, event: PacketEvent, packet: PacketId) {
         let p = self.net.packets.get(packet);
         self.stats.packet(self.now, event, p);
         if let Some(t) = &mut self.trace {
@@ -201,17 +206,17 @@ impl World {
             return; // the link failed meanwhile; the packet is already counted lost
         }
         let (from, delay) = (c.from, c.delay);
-        let mut acted = std::mem::take(&mut self.aqm_acted);
-        let (_, next) = c.finish(self.now, &mut acted);
-        if !acted.is_empty() {
+        let (_, next) = c.finish(self.now, &mut self.aqm_acted);
+        if !self.aqm_acted.is_empty() {
+            let mut acted = std::mem::take(&mut self.aqm_acted);
             for victim in acted.dropped.drain(..) {
                 self.drop_packet(from, Some(channel), DropReason::AqmDrop, victim);
             }
             for marked in acted.marked.drain(..) {
                 self.mark(from, channel, marked);
             }
+            self.aqm_acted = acted;
         }
-        self.aqm_acted = acted;
         self.events
             .push(self.now + delay, Event::Arrive { channel, epoch });
         if let Some((packet, t)) = next {

@@ -5,6 +5,7 @@
 use super::{Event, Notice, World};
 use crate::net::packet::{Ecn, Packet, PacketId, Transport};
 use crate::sim::SimTime;
+use crate::sim::hash::LookupMap;
 use crate::sim::rng::Rng;
 use crate::socket::stream::Listen;
 use crate::socket::{SocketError, SocketId};
@@ -13,7 +14,14 @@ use crate::transport::tcp::{Outgoing, TcpConnection, TcpEvent, TcpState, reset_f
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::{SeqNum, TcpFlags};
 use rand::RngExt;
-use std::collections::BTreeMap;
+
+/// The demultiplexing key: (node, local port, remote address, remote port).
+fn tuple_key(node: u32, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> u128 {
+    (u128::from(node) << 64)
+        | (u128::from(local_port) << 48)
+        | (u128::from(u32::from_be_bytes(remote.0)) << 16)
+        | u128::from(remote_port)
+}
 
 /// One connection and where it belongs.
 pub(crate) struct ConnSlot {
@@ -43,7 +51,8 @@ pub(crate) struct ConnSlot {
 pub struct TcpStack {
     conns: Vec<Option<ConnSlot>>,
     free: Vec<u32>,
-    by_tuple: BTreeMap<(u32, u16, Ipv4Addr, u16), u32>,
+    /// Connections by `tuple_key` (looked up for every segment).
+    by_tuple: LookupMap<u128, u32>,
     /// Per node: the stream ISNs are drawn from.
     isn_rngs: Vec<Rng>,
     /// Scratch space for a connection's events (see `tcp_service`).
@@ -117,7 +126,7 @@ impl World {
         };
         self.tcp
             .by_tuple
-            .insert((node, local_port, remote_addr, remote_port), id);
+            .insert(tuple_key(node, local_port, remote_addr, remote_port), id);
         id
     }
 
@@ -176,10 +185,10 @@ impl World {
             unreachable!("deliver_tcp gets TCP")
         };
         let (src_addr, origin, ce) = (p.src_addr, p.payload_origin, p.ecn == Ecn::Ce);
-        if let Some(&id) = self
-            .tcp
-            .by_tuple
-            .get(&(node, seg.dst_port, src_addr, seg.src_port))
+        if let Some(&id) =
+            self.tcp
+                .by_tuple
+                .get(&tuple_key(node, seg.dst_port, src_addr, seg.src_port))
         {
             self.record(node, PacketEvent::Deliver, packet);
             self.net.packets.remove(packet);
@@ -300,7 +309,7 @@ impl World {
         }
         let s = self.tcp.slot(id);
         if s.conn.state() == TcpState::Closed && s.socket.is_none() && s.listener.is_none() {
-            let key = (node, s.local_port, s.remote_addr, s.remote_port);
+            let key = tuple_key(node, s.local_port, s.remote_addr, s.remote_port);
             let slot = self.tcp.conns[id as usize].take().expect("live");
             self.stats.tcp_closed(slot.stats_id, &slot.conn);
             self.tcp.by_tuple.remove(&key);

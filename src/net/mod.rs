@@ -126,6 +126,7 @@ impl Network {
     /// why it is dropped here (no route; the link is down, as routes still
     /// point into a failed link until the routers reconverge; the queue is
     /// full or its AQM drops it).
+    #[inline]
     pub fn forward(&mut self, now: SimTime, node: u32, packet: PacketId) -> Forward {
         let Some(channel) = self.next_hop(node, packet) else {
             return Forward::Drop(None, DropReason::NoRoute);
@@ -141,6 +142,7 @@ impl Network {
 
     /// `packet` has arrived at `node`: delivered here, or forwarded on (a
     /// router, its TTL decremented), or dropped.
+    #[inline]
     pub fn on_receive(&mut self, node: u32, packet: PacketId) -> Arrival {
         if self.packets.get(packet).dst == node {
             return Arrival::Deliver;

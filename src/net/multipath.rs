@@ -12,6 +12,7 @@
 use super::packet::{NO_FLOW, Packet, Transport};
 use super::routing::GroupId;
 use crate::scenario::{Multipath, Scenario};
+use crate::sim::hash::mix;
 use crate::sim::rng::{self, Rng};
 use rand::RngExt;
 
@@ -110,12 +111,4 @@ pub fn flow_hash(salt: u64, p: &Packet) -> u64 {
         | u64::from(u32::from_be_bytes(p.dst_addr.0));
     let rest = (u64::from(src_port) << 32) | (u64::from(dst_port) << 16) | protocol;
     mix(mix(salt ^ addresses) ^ rest)
-}
-
-/// The SplitMix64 finalizer: every input bit affects every output bit.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }

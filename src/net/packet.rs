@@ -143,6 +143,7 @@ impl PacketArena {
         self.slots[id.0 as usize].as_mut().expect("live packet")
     }
 
+    #[inline]
     pub fn remove(&mut self, id: PacketId) -> Packet {
         let p = self.slots[id.0 as usize].take().expect("live packet");
         self.free.push(id.0);

@@ -1,4 +1,5 @@
 //! The engine's parts: simulated time, the event queue and per-component random streams.
+pub mod hash;
 pub mod queue;
 pub mod rng;
 pub mod time;

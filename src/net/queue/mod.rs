@@ -223,6 +223,7 @@ impl Queue {
 
     /// The next packet to send at `now`, if any; packets the discipline drops
     /// or marks on the way out are appended to `out`.
+    #[inline]
     pub fn pop(&mut self, now: SimTime, out: &mut Dequeued) -> Option<Entry> {
         match &mut self.discipline {
             Discipline::DropTail | Discipline::Step { .. } => self.pop_fifo(),

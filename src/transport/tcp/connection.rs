@@ -471,18 +471,18 @@ impl TcpConnection {
 
     /// The earliest pending timer deadline.
     pub fn next_timer(&self) -> Option<SimTime> {
-        [
-            self.rtx_at,
-            self.persist_at,
-            self.delack_at,
-            self.timewait_at,
-            self.keepalive_at,
-            self.pace_at,
-            self.rack.as_ref().and_then(|r| r.next_timer()),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        // A plain fold (None as the latest time): this runs after every input.
+        let at = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
+        let mut earliest = at(self.rtx_at)
+            .min(at(self.persist_at))
+            .min(at(self.delack_at))
+            .min(at(self.timewait_at))
+            .min(at(self.keepalive_at))
+            .min(at(self.pace_at));
+        if let Some(rack) = &self.rack {
+            earliest = earliest.min(at(rack.next_timer()));
+        }
+        (earliest != u64::MAX).then_some(SimTime(earliest))
     }
 
     /// The events since the last call, oldest first.
