@@ -4,6 +4,15 @@
 // SACK on with RFC 6675-style classic recovery (netsim's defaults), 60 s.
 //
 //   algorithms --ccs=TcpNewReno[,TcpCubic...] [--duration=60] [--hystart=0]
+//   algorithms --ccs=TcpDctcp --step_k=20
+//
+// --step_k=K (netsim's `aqm = "step"`, `aqm_threshold = K`, `ecn = true`): ECN
+// on, and L's bottleneck queue is a RedQueueDisc used as a step marker (QW = 1,
+// so the average is the instantaneous length; MinTh = MaxTh = K and Gentle
+// off, so every ECN-capable packet that finds K or more waiting is marked CE,
+// where gentle RED would ramp the probability up to 2·MaxTh; 100 packets at
+// most) over a one-packet device queue; R's side a 100-packet FIFO qdisc.
+// The queueing delay is then the qdisc's sojourn time.
 //
 // Prints `FLOW i cc=... rx_bytes=... retransmissions=...` per flow and one
 // `RESULT ...` line (reductions: how often ssthresh was set) with the bottleneck's drops and mean queueing delay (the
@@ -74,10 +83,12 @@ main(int argc, char* argv[])
     std::string ccs = "TcpNewReno";
     double duration = 60.0;
     bool hystart = false;
+    uint32_t stepK = 0;
     CommandLine cmd(__FILE__);
     cmd.AddValue("ccs", "comma-separated ns-3 congestion controls, one flow each", ccs);
     cmd.AddValue("duration", "simulated seconds", duration);
     cmd.AddValue("hystart", "TcpCubic's HyStart (netsim has none)", hystart);
+    cmd.AddValue("step_k", "ECN step marking at K waiting packets (0: drop-tail)", stepK);
     cmd.Parse(argc, argv);
 
     std::vector<std::string> names;
@@ -91,6 +102,10 @@ main(int argc, char* argv[])
     ConfigureTcpLikeNetsim();
     Config::SetDefault("ns3::TcpSocketBase::Sack", BooleanValue(true));
     Config::SetDefault("ns3::TcpCubic::HyStart", BooleanValue(hystart));
+    if (stepK > 0)
+    {
+        Config::SetDefault("ns3::TcpSocketBase::UseEcn", StringValue("On"));
+    }
 
     Ptr<Node> left = CreateObject<Node>();
     Ptr<Node> right = CreateObject<Node>();
@@ -106,22 +121,76 @@ main(int argc, char* argv[])
     stack.Install(senders);
     stack.Install(receivers);
 
-    NetDeviceContainer core = Link(left, right, "10Mbps", "20ms");
+    NetDeviceContainer core = Link(left, right, "10Mbps", "20ms", stepK > 0 ? 1 : 100);
     Ipv4AddressHelper coreAddr("10.0.0.0", "255.255.255.252");
     Ipv4InterfaceContainer coreIf = coreAddr.Assign(core);
     RemoveQdiscs(core);
-    Ptr<Queue<Packet>> bottleneck =
-        DynamicCast<PointToPointNetDevice>(core.Get(0))->GetQueue();
-    bottleneck->TraceConnectWithoutContext(
-        "Enqueue",
-        MakeCallback(+[](Ptr<const Packet>) { g_enqueued.push_back(Simulator::Now()); }));
-    bottleneck->TraceConnectWithoutContext("Dequeue", MakeCallback(+[](Ptr<const Packet>) {
-                                               g_sojournSum +=
-                                                   (Simulator::Now() - g_enqueued.front())
-                                                       .GetSeconds();
-                                               g_enqueued.pop_front();
-                                               g_sojournCount++;
-                                           }));
+    static uint64_t s_marks = 0;
+    static uint64_t s_qdiscDrops = 0;
+    if (stepK > 0)
+    {
+        TrafficControlHelper step;
+        step.SetRootQueueDisc("ns3::RedQueueDisc",
+                              "MaxSize",
+                              QueueSizeValue(QueueSize("100p")),
+                              "MinTh",
+                              DoubleValue(stepK),
+                              "MaxTh",
+                              DoubleValue(stepK),
+                              "QW",
+                              DoubleValue(1.0),
+                              "UseEcn",
+                              BooleanValue(true),
+                              "UseHardDrop",
+                              BooleanValue(false),
+                              "Gentle",
+                              BooleanValue(false),
+                              "LinkBandwidth",
+                              StringValue("10Mbps"),
+                              "LinkDelay",
+                              StringValue("20ms"));
+        Ptr<QueueDisc> red = step.Install(core.Get(0)).Get(0);
+        TrafficControlHelper fifo;
+        fifo.SetRootQueueDisc("ns3::FifoQueueDisc", "MaxSize", QueueSizeValue(QueueSize("100p")));
+        fifo.Install(core.Get(1));
+        red->TraceConnectWithoutContext("Enqueue",
+                                        MakeCallback(+[](Ptr<const QueueDiscItem>) {
+                                            g_enqueued.push_back(Simulator::Now());
+                                        }));
+        red->TraceConnectWithoutContext("Dequeue",
+                                        MakeCallback(+[](Ptr<const QueueDiscItem>) {
+                                            g_sojournSum +=
+                                                (Simulator::Now() - g_enqueued.front())
+                                                    .GetSeconds();
+                                            g_enqueued.pop_front();
+                                            g_sojournCount++;
+                                        }));
+        red->TraceConnectWithoutContext(
+            "Mark",
+            MakeCallback(+[](Ptr<const QueueDiscItem>, const char*) { ++s_marks; }));
+        red->TraceConnectWithoutContext(
+            "Drop",
+            MakeCallback(+[](Ptr<const QueueDiscItem>) {
+                ++s_qdiscDrops;
+                // A dropped packet leaves the FIFO from its tail (it never joined).
+                g_enqueued.pop_back();
+            }));
+    }
+    else
+    {
+        Ptr<Queue<Packet>> bottleneck =
+            DynamicCast<PointToPointNetDevice>(core.Get(0))->GetQueue();
+        bottleneck->TraceConnectWithoutContext(
+            "Enqueue",
+            MakeCallback(+[](Ptr<const Packet>) { g_enqueued.push_back(Simulator::Now()); }));
+        bottleneck->TraceConnectWithoutContext("Dequeue", MakeCallback(+[](Ptr<const Packet>) {
+                                                   g_sojournSum +=
+                                                       (Simulator::Now() - g_enqueued.front())
+                                                           .GetSeconds();
+                                                   g_enqueued.pop_front();
+                                                   g_sojournCount++;
+                                               }));
+    }
 
     Ipv4AddressHelper sendAddr("10.1.0.0", "255.255.255.252");
     Ipv4AddressHelper recvAddr("10.2.0.0", "255.255.255.252");
@@ -216,10 +285,11 @@ main(int argc, char* argv[])
                     (unsigned long long)g_reductions[senders.Get(i)->GetId()]);
     }
     std::printf("RESULT sim=ns-3 scenario=algorithms ccs=%s drops=%llu drops_first_5s=%llu "
-                "mean_queue_delay_ms=%.2f jain=%.3f\n",
+                "ecn_marks=%llu mean_queue_delay_ms=%.2f jain=%.3f\n",
                 ccs.c_str(),
-                (unsigned long long)drops,
+                (unsigned long long)(drops + s_qdiscDrops),
                 (unsigned long long)g_dropsEarly,
+                (unsigned long long)s_marks,
                 g_sojournCount ? g_sojournSum / g_sojournCount * 1e3 : 0.0,
                 sum * sum / (n * squares));
     Simulator::Destroy();
