@@ -5,8 +5,9 @@
 //! The model: the bottleneck bandwidth BtlBw is the maximum delivery rate of
 //! the last 10 round trips (§4.1.1), the round-trip propagation time RTprop
 //! the minimum RTT of the last 10 s (§4.1.2). The sender paces at
-//! pacing_gain × BtlBw and keeps cwnd at cwnd_gain × BDP (+ 3 segments,
-//! §4.2.3.2) through four states (§4.3): STARTUP (gain 2/ln 2 ≈ 2.885) until
+//! pacing_gain × BtlBw and keeps cwnd at cwnd_gain × BDP plus three send
+//! quanta (§4.2.3.2; a quantum is 1 SMSS below 1.2 Mbit/s, 2 below 24,
+//! §4.2.2) through four states (§4.3): STARTUP (gain 2/ln 2 ≈ 2.885) until
 //! BtlBw grows less than 25% in three rounds (§4.3.2.2); DRAIN (1/2.885) until
 //! the flight is one BDP; PROBE_BW cycling pacing gains 5/4, 3/4, 1 × 6, one
 //! RTprop each (§4.3.3); PROBE_RTT (cwnd 4 segments for 200 ms and a round)
@@ -128,22 +129,38 @@ impl Bbr {
         self.rtprop
     }
 
-    /// BBRInflight(gain) (§4.2.3.2): gain × BtlBw × RTprop, or the initial
-    /// window before there is a model.
+    /// BBRInflight(gain) (§4.2.3.2): gain × BtlBw × RTprop plus three send
+    /// quanta, or the initial window before there is a model. The quanta
+    /// count in every use: the cwnd target, DRAIN's exit and the gain
+    /// cycle's phase tests.
     pub fn inflight(&self, gain: u64) -> u64 {
         match self.rtprop {
             Some(rtprop) if self.btlbw() > 0 => {
                 let bdp = u128::from(self.btlbw()) * u128::from(rtprop.as_nanos()) / 1_000_000_000;
-                (bdp * u128::from(gain) / u128::from(UNIT)) as u64
+                (bdp * u128::from(gain) / u128::from(UNIT)) as u64 + 3 * self.send_quantum()
             }
             _ => u64::from(self.iw),
         }
     }
 
-    /// The cwnd BBR aims at: cwnd_gain × BDP plus three segments for
-    /// delayed and stretched ACKs (§4.2.3.2's quantization budget).
+    /// BBR.send_quantum (§4.2.2) from the pacing rate pacing_gain × BtlBw:
+    /// one SMSS below 1.2 Mbit/s, two below 24 Mbit/s, above that 1 ms at
+    /// the pacing rate, at most 64 KB.
+    fn send_quantum(&self) -> u64 {
+        let rate = u128::from(self.btlbw()) * u128::from(self.pacing_gain) / u128::from(UNIT);
+        let smss = u64::from(self.smss);
+        if rate < 1_200_000 / 8 {
+            smss
+        } else if rate < 24_000_000 / 8 {
+            2 * smss
+        } else {
+            ((rate / 1000) as u64).min(64 * 1024)
+        }
+    }
+
+    /// BBR.target_cwnd = BBRInflight(cwnd_gain) (§4.2.3.2).
     fn target_cwnd(&self) -> u64 {
-        self.inflight(self.cwnd_gain) + 3 * u64::from(self.smss)
+        self.inflight(self.cwnd_gain)
     }
 
     fn min_cwnd(&self) -> u64 {
@@ -482,20 +499,41 @@ mod tests {
     }
 
     #[test]
-    fn cwnd_aims_at_twice_the_bdp_plus_three_segments_in_probe_bw() {
+    fn cwnd_aims_at_twice_the_bdp_plus_three_send_quanta_in_probe_bw() {
         let mut b = Bbr::new(MSS, 10 * MSS);
         // BtlBw 1,250,000 B/s (10 Mbit/s), RTprop 40 ms: BDP 50,000 B.
+        // Pacing at 10 Mbit/s is between 1.2 and 24 Mbit/s: a send quantum
+        // of two segments, three of them on top of each BBRInflight.
         let s = sample(&b, 100, 125_000, 100, 40, 0);
         b.on_delivery(&s);
         b.filled_pipe = true;
         b.enter_probe_bw(ms(100));
-        assert_eq!(b.inflight(UNIT), 50_000);
-        assert_eq!(b.target_cwnd(), 2 * 50_000 + 3 * 1000);
+        assert_eq!(b.send_quantum(), 2 * 1000);
+        assert_eq!(b.inflight(UNIT), 50_000 + 3 * 2000);
+        assert_eq!(b.target_cwnd(), 2 * 50_000 + 3 * 2000);
         assert_eq!(b.pacing_rate(ms(40)), Some(1_250_000), "cruising at gain 1");
         // Probing up paces at 5/4.
         b.cycle_index = 0;
         b.pacing_gain = GAIN_CYCLE[0];
         assert_eq!(b.pacing_rate(ms(40)), Some(1_562_500));
+    }
+
+    #[test]
+    fn send_quantum_follows_the_pacing_rate() {
+        let mut b = Bbr::new(MSS, 10 * MSS);
+        b.pacing_gain = UNIT;
+        let mut at = |bytes_per_s: u64| {
+            b.bw_rounds[0] = (b.round_count, bytes_per_s);
+            b.send_quantum()
+        };
+        // Below 1.2 Mbit/s (150,000 B/s): one segment.
+        assert_eq!(at(149_999), 1000);
+        // From 1.2 to 24 Mbit/s: two.
+        assert_eq!(at(150_000), 2000);
+        assert_eq!(at(2_999_999), 2000);
+        // From 24 Mbit/s: 1 ms of sending, at most 64 KB.
+        assert_eq!(at(3_000_000), 3000);
+        assert_eq!(at(100_000_000), 64 * 1024);
     }
 
     #[test]
