@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <sstream>
 #include <vector>
 
 using namespace ns3;
@@ -28,15 +30,23 @@ main(int argc, char* argv[])
     double duration = 60.0;
     bool perflow = false;
     double staggerUs = 0.0;
+    bool sack = false;
+    double loss = 0.0;
+    uint32_t seed = 1;
     CommandLine cmd(__FILE__);
     cmd.AddValue("n", "number of sender/receiver pairs (flows)", n);
     cmd.AddValue("duration", "simulated seconds", duration);
     cmd.AddValue("perflow", "print one line per flow", perflow);
     cmd.AddValue("stagger_us", "flow i starts at i * stagger_us microseconds", staggerUs);
+    cmd.AddValue("sack", "SACK on (RFC 6675-style classic recovery)", sack);
+    cmd.AddValue("loss", "random loss on L->R arrivals (netsim's loss_forward)", loss);
+    cmd.AddValue("seed", "ns-3 run number (RngSeedManager::SetRun)", seed);
     cmd.Parse(argc, argv);
+    RngSeedManager::SetRun(seed);
 
     auto t0 = std::chrono::steady_clock::now();
     ConfigureTcpLikeNetsim();
+    Config::SetDefault("ns3::TcpSocketBase::Sack", BooleanValue(sack));
 
     // Nodes in netsim's declaration order: L, R, then s_i, d_i.
     Ptr<Node> left = CreateObject<Node>();
@@ -64,6 +74,15 @@ main(int argc, char* argv[])
     Ipv4AddressHelper coreAddr("10.0.0.0", "255.255.255.252");
     Ipv4InterfaceContainer coreIf = coreAddr.Assign(core);
     RemoveQdiscs(core);
+    if (loss > 0)
+    {
+        // Each packet arriving at R over the bottleneck is lost with probability
+        // `loss`: the data direction only, as netsim's loss_forward.
+        Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+        em->SetAttribute("ErrorRate", DoubleValue(loss));
+        em->SetAttribute("ErrorUnit", EnumValue(RateErrorModel::ERROR_UNIT_PACKET));
+        core.Get(1)->SetAttribute("ReceiveErrorModel", PointerValue(em));
+    }
 
     Ipv4AddressHelper sendAddr("10.1.0.0", "255.255.255.252");
     Ipv4AddressHelper recvAddr("10.2.0.0", "255.255.255.252");
@@ -115,6 +134,45 @@ main(int argc, char* argv[])
         src.Start(ns3::MicroSeconds(static_cast<uint64_t>(i * staggerUs)));
     }
 
+    // Retransmissions (segments sent below the highest sequence sent) and RTOs
+    // (the congestion state entering CA_LOSS), over all senders.
+    static std::map<const TcpSocketBase*, SequenceNumber32> s_high;
+    static uint64_t s_rtx = 0;
+    static uint64_t s_rtos = 0;
+    Simulator::Schedule(ns3::MicroSeconds(static_cast<uint64_t>(n * staggerUs) + 1000), [n]() {
+        for (uint32_t i = 0; i < n; ++i)
+        {
+            std::ostringstream base;
+            base << "/NodeList/" << 2 + 2 * i << "/$ns3::TcpL4Protocol/SocketList/*/";
+            Config::ConnectWithoutContext(
+                base.str() + "Tx",
+                MakeCallback(+[](Ptr<const Packet> p, const TcpHeader& h,
+                                 Ptr<const TcpSocketBase> s) {
+                    if (p->GetSize() == 0)
+                    {
+                        return;
+                    }
+                    SequenceNumber32 end = h.GetSequenceNumber() + p->GetSize();
+                    auto it = s_high.find(PeekPointer(s));
+                    if (it == s_high.end())
+                    {
+                        s_high[PeekPointer(s)] = end;
+                        return;
+                    }
+                    if (h.GetSequenceNumber() < it->second)
+                    {
+                        ++s_rtx;
+                    }
+                    it->second = std::max(it->second, end);
+                }));
+            Config::ConnectWithoutContext(
+                base.str() + "CongState",
+                MakeCallback(+[](TcpSocketState::TcpCongState_t, TcpSocketState::TcpCongState_t to) {
+                    s_rtos += to == TcpSocketState::CA_LOSS;
+                }));
+        }
+    });
+
     Simulator::Stop(ns3::Seconds(duration));
     auto t1 = std::chrono::steady_clock::now();
     Simulator::Run();
@@ -142,7 +200,8 @@ main(int argc, char* argv[])
     std::printf("RESULT sim=ns-3 scenario=dumbbell n=%u duration_s=%g rx_bytes=%llu "
                 "goodput_mbps=%.4f perflow_mean_mbps=%.5f perflow_min_mbps=%.5f "
                 "perflow_max_mbps=%.5f jain=%.4f drops_at_L=%llu drops_at_R=%llu "
-                "drops_at_hosts=%llu events=%llu setup_wall_s=%.3f run_wall_s=%.3f\n",
+                "drops_at_hosts=%llu retransmissions=%llu rtos=%llu events=%llu setup_wall_s=%.3f "
+                "run_wall_s=%.3f\n",
                 n,
                 duration,
                 (unsigned long long)total,
@@ -154,6 +213,8 @@ main(int argc, char* argv[])
                 (unsigned long long)dropsL,
                 (unsigned long long)dropsR,
                 (unsigned long long)accessDrops,
+                (unsigned long long)s_rtx,
+                (unsigned long long)s_rtos,
                 (unsigned long long)events,
                 WallSeconds(t0, t1),
                 WallSeconds(t1, t2));

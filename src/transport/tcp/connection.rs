@@ -1769,6 +1769,9 @@ impl TcpConnection {
                     if let Some(rack) = &mut self.rack {
                         rack.on_sacked(l, r);
                     }
+                    if let Some(rate) = &mut self.rate {
+                        rate.on_sacked(l, r);
+                    }
                 }
             }
         }
@@ -1829,8 +1832,7 @@ impl TcpConnection {
             self.arm_loss_probe(now);
         }
         if self.rate.is_some() {
-            let delivered = self.delivered_since(una_before, sacked_before);
-            self.sample_delivery(now, delivered);
+            self.sample_delivery(now, una_before);
         }
         if self.prr.is_some() && matches!(self.recovery, Recovery::Sack { .. }) {
             let delivered = self.delivered_since(una_before, sacked_before);
@@ -1875,10 +1877,10 @@ impl TcpConnection {
             .saturating_sub(sacked_before)
     }
 
-    /// Feeds this ACK's `delivered` bytes to the delivery-rate sampler and
-    /// its sample to the controller (BBR). A segment counts as delivered once
-    /// cumulatively acknowledged or wholly SACKed.
-    fn sample_delivery(&mut self, now: SimTime, delivered: u64) {
+    /// Feeds this ACK (SND.UNA was `una_before`) to the delivery-rate
+    /// sampler and its sample to the controller (BBR). A segment counts as
+    /// delivered once cumulatively acknowledged or wholly SACKed.
+    fn sample_delivery(&mut self, now: SimTime, una_before: u64) {
         let inflight = self.bytes_in_flight();
         let (una, board) = (self.snd_una, &self.scoreboard);
         let Some(rate) = &mut self.rate else {
@@ -1886,7 +1888,7 @@ impl TcpConnection {
         };
         let arrived =
             |start: u64, end: u64| end <= una || board.sacked_in(start, end) == end - start;
-        if let Some(rs) = rate.on_ack(now, delivered, inflight, arrived) {
+        if let Some(rs) = rate.on_ack(now, una_before, una, inflight, arrived) {
             self.cc.on_delivery(&rs);
         }
     }

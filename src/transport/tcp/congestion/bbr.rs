@@ -144,18 +144,13 @@ impl Bbr {
     }
 
     /// BBR.send_quantum (§4.2.2) from the pacing rate pacing_gain × BtlBw:
-    /// one SMSS below 1.2 Mbit/s, two below 24 Mbit/s, above that 1 ms at
-    /// the pacing rate, at most 64 KB.
+    /// 1 ms of sending at that rate, at most 64 KB, and at least one SMSS
+    /// below 1.2 Mbit/s, two from there on.
     fn send_quantum(&self) -> u64 {
         let rate = u128::from(self.btlbw()) * u128::from(self.pacing_gain) / u128::from(UNIT);
         let smss = u64::from(self.smss);
-        if rate < 1_200_000 / 8 {
-            smss
-        } else if rate < 24_000_000 / 8 {
-            2 * smss
-        } else {
-            ((rate / 1000) as u64).min(64 * 1024)
-        }
+        let floor = if rate < 1_200_000 / 8 { smss } else { 2 * smss };
+        ((rate / 1000) as u64).min(64 * 1024).max(floor)
     }
 
     /// BBR.target_cwnd = BBRInflight(cwnd_gain) (§4.2.3.2).
@@ -526,13 +521,13 @@ mod tests {
             b.bw_rounds[0] = (b.round_count, bytes_per_s);
             b.send_quantum()
         };
-        // Below 1.2 Mbit/s (150,000 B/s): one segment.
+        // Below 1.2 Mbit/s (150,000 B/s): 1 ms of sending is 149 B; one segment.
         assert_eq!(at(149_999), 1000);
-        // From 1.2 to 24 Mbit/s: two.
+        // From 1.2 Mbit/s at least two segments, until 1 ms of sending is more.
         assert_eq!(at(150_000), 2000);
-        assert_eq!(at(2_999_999), 2000);
-        // From 24 Mbit/s: 1 ms of sending, at most 64 KB.
-        assert_eq!(at(3_000_000), 3000);
+        assert_eq!(at(1_999_999), 2000);
+        assert_eq!(at(2_500_000), 2500);
+        // At most 64 KB.
         assert_eq!(at(100_000_000), 64 * 1024);
     }
 
