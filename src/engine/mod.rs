@@ -370,6 +370,8 @@ pub struct Simulation {
     next_check: u64,
     /// The cap that stopped the run, if one did.
     stopped: Option<limits::LimitHit>,
+    /// The notices being dispatched (see `dispatch_notices`).
+    notice_batch: Vec<Notice>,
 }
 
 impl Simulation {
@@ -479,6 +481,7 @@ impl Simulation {
             limits: caps,
             next_check: 0,
             stopped: None,
+            notice_batch: Vec::new(),
         })
     }
 
@@ -533,8 +536,11 @@ impl Simulation {
     /// Tells applications what the last event did to their sockets, in the
     /// order it happened (handlers may cause further notices).
     fn dispatch_notices(&mut self) {
+        // Two buffers swapped, so neither is reallocated per event.
+        let mut batch = std::mem::take(&mut self.notice_batch);
         while !self.world.notices.is_empty() {
-            for notice in std::mem::take(&mut self.world.notices) {
+            std::mem::swap(&mut batch, &mut self.world.notices);
+            for notice in batch.drain(..) {
                 match notice {
                     Notice::Readable { app, sock } => {
                         self.with_app(app, |a, ctx| a.readable(ctx, sock))
@@ -551,6 +557,7 @@ impl Simulation {
                 }
             }
         }
+        self.notice_batch = batch;
     }
 
     /// Runs until simulated time `until` (inclusive) or the end of the scenario.
