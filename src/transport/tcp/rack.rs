@@ -114,6 +114,8 @@ pub struct Rack {
     probe_is_retrans: bool,
     /// Delivered transmissions of the current ACK (reused).
     delivered: Vec<Transmission>,
+    /// A retransmission is outstanding, so `sent` is not in sequence order.
+    resent: bool,
 }
 
 impl Rack {
@@ -133,6 +135,7 @@ impl Rack {
         if again {
             self.forget_range(start, end);
             self.lost.remove(start, end);
+            self.resent = true;
         }
         self.sent.push_back(Transmission {
             start,
@@ -181,13 +184,24 @@ impl Rack {
         self.lost.remove_below(una);
         let mut delivered = std::mem::take(&mut self.delivered);
         delivered.clear();
-        self.sent.retain(|t| {
-            let done = t.end <= una || board.sacked_in(t.start, t.end) == t.end - t.start;
-            if done {
-                delivered.push(*t);
-            }
-            !done
-        });
+        // In sequence order, what the cumulative ACK covers is at the front;
+        // only SACKs or an outstanding retransmission need the whole list.
+        while let Some(&t) = self.sent.front().filter(|t| t.end <= una) {
+            delivered.push(t);
+            self.sent.pop_front();
+        }
+        if self.resent || !board.is_empty() {
+            self.sent.retain(|t| {
+                let done = t.end <= una || board.sacked_in(t.start, t.end) == t.end - t.start;
+                if done {
+                    delivered.push(*t);
+                }
+                !done
+            });
+        }
+        if self.sent.is_empty() {
+            self.resent = false;
+        }
         // Step 2, in send order.
         for t in &delivered {
             let rtt = now.saturating_sub(t.xmit_ts);

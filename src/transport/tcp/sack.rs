@@ -25,6 +25,11 @@ impl Scoreboard {
         self.sacked.clear();
     }
 
+    /// Nothing above SND.UNA is SACKed.
+    pub fn is_empty(&self) -> bool {
+        self.sacked.is_empty()
+    }
+
     /// Record one SACK block, already clamped to `[HighACK, HighData)`.
     /// Returns true if it covered octets not SACKed before (RFC 6675 Update()).
     pub fn add(&mut self, start: u64, end: u64) -> bool {
