@@ -200,6 +200,19 @@ impl Net {
         });
     }
 
+    /// Drop the first `copies` transmissions of the data segment from `from`
+    /// starting at stream offset `offset` (its retransmissions included).
+    fn drop_data_copies(&mut self, from: usize, offset: u64, copies: u32) {
+        let mut seen = 0;
+        self.drop_when(move |who, o, _| {
+            if who == from && o.payload_origin == offset && o.repr.payload_len > 0 {
+                seen += 1;
+                return seen <= copies;
+            }
+            false
+        });
+    }
+
     fn impair_with(&mut self, f: impl FnMut(usize, &Outgoing, SimTime) -> Impairment + 'static) {
         self.impair = Some(Box::new(f));
     }
@@ -1324,15 +1337,7 @@ fn lost_retransmission_falls_back_to_rto() {
     let mut n = Net::pair(ms(20));
     n.rate = Some(20_000_000);
     bulk(&mut n, 300_000);
-    let target = 30 * 1448;
-    let mut seen = 0;
-    n.drop_when(move |from, o, _| {
-        if from == A && o.payload_origin == target && o.repr.payload_len > 0 {
-            seen += 1;
-            return seen <= 2;
-        }
-        false
-    });
+    n.drop_data_copies(A, 30 * 1448, 2);
     n.run_to_end();
     assert_eq!(n.ep[B].app.received, 300_000);
     let causes: Vec<_> = n.retransmits(A).iter().map(|r| r.3).collect();
@@ -2122,14 +2127,7 @@ fn a_lost_retransmission_is_found_by_rack_without_the_rto() {
         n.rate = Some(20_000_000);
         n.connect(A);
         bulk(&mut n, 300_000);
-        let mut seen = 0;
-        n.drop_when(move |from, o, _| {
-            if from == A && o.payload_origin == target && o.repr.payload_len > 0 {
-                seen += 1;
-                return seen <= 2;
-            }
-            false
-        });
+        n.drop_data_copies(A, target, 2);
         n.run_to_end();
         assert_eq!(n.ep[B].app.received, 300_000);
         n.assert_clean();
