@@ -45,6 +45,24 @@ fn lost_segment_repaired_by_fast_retransmit() {
 }
 
 #[test]
+fn lost_last_segment_repaired_by_a_tail_loss_probe() {
+    let t = common::trace_of("tests/fixtures/tcp_tail_loss_probe.toml");
+    assert_eq!(t.matches("reason=injected").count(), 1, "{t}");
+    assert_eq!(t.matches("loss-probe expired").count(), 1, "{t}");
+    assert_eq!(t.matches("cause=loss-probe").count(), 1, "{t}");
+    assert!(!t.contains("cause=rto"), "{t}");
+    // The probe leaves 2·SRTT + 200 ms after the last ACK, well inside the
+    // 1 s retransmission timeout.
+    let at = |needle: &str| -> f64 {
+        let line = t.lines().find(|l| l.contains(needle)).unwrap();
+        line.split(' ').next().unwrap().parse().unwrap()
+    };
+    let gap = at("cause=loss-probe") - at("reason=injected");
+    assert!(gap > 0.2 && gap < 0.3, "{gap}");
+    insta::assert_snapshot!("tcp_tail_loss_probe", t);
+}
+
+#[test]
 fn lost_segment_repaired_by_rto_with_backoff() {
     let t = common::trace_of("tests/fixtures/tcp_rto.toml");
     let rto: Vec<f64> = t
