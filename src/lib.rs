@@ -4,8 +4,7 @@
 //!
 //! Floors, bottom first. A module imports only from floors below its own;
 //! `tests/layering.rs` holds the same floors as data and fails CI on an import
-//! that runs sideways or up (the few that remain are listed there by name, each
-//! with the change that removes it).
+//! that runs sideways or up.
 //!
 //! | floor | module | what it owns |
 //! |---|---|---|
@@ -21,15 +20,16 @@
 //! | 5 | `trace` | typed trace points and the text trace writer |
 //! | 6 | `stats`, `capture` | subscribers to the trace points: figures, pcap files |
 //! | 7 | `view` | a subscriber keeping bounded records of a run; the self-contained animated `view.html` |
-//! | 8 | `engine` | the world, the one dispatch loop, forwarding, failures, TCP demultiplexing |
-//! | 8 | `socket`, `app` | BSD-like socket calls; traffic sources and sinks written against them |
-//! | 8 | `circuit` | circuit switching: signalling, reservation, its own event loop |
-//! | 9 | `progress`, `output`, `html`, `charts` | progress line, atomic result folders, index.html, which charts a run draws |
-//! | 10 | `run`, `compare`, `bench` | one run end to end; packet vs circuit; speed measurements |
-//! | 11 | `sweep` | parameter grids over seeds, mean and 95% CI, shards and merge |
+//! | 8 | `stack` | the hosts' stacks: socket tables and calls, ports, TCP demultiplexing, listeners and timers, UDP delivery, AF_UNIX; reaches the engine only through `stack::Env` |
+//! | 9 | `app` | traffic sources and sinks written against the socket calls (`stack::Ctx`) |
+//! | 10 | `engine` | the world under the stacks: the event queue and the one dispatch loop, forwarding, failures, the applications' lives |
+//! | 10 | `circuit` | circuit switching: signalling, reservation, its own event loop |
+//! | 11 | `progress`, `output`, `html`, `charts` | progress line, atomic result folders, index.html, which charts a run draws |
+//! | 12 | `run`, `compare`, `bench` | one run end to end; packet vs circuit; speed measurements |
+//! | 13 | `sweep` | parameter grids over seeds, mean and 95% CI, shards and merge |
 //!
-//! Data flows one way: scenario → model → engine → trace records → stats,
-//! trace, pcap → outputs.
+//! Data flows one way: scenario → model → engine ⇄ stacks (packets in, packets
+//! and timers out) → trace records → stats, trace, pcap → outputs.
 //!
 //! ```no_run
 //! let scenario = netsim::scenario::load("scenarios/quickstart.toml".as_ref()).unwrap();
@@ -54,7 +54,7 @@ pub mod progress;
 pub mod run;
 pub mod scenario;
 pub mod sim;
-pub mod socket;
+pub mod stack;
 pub mod stats;
 pub mod sweep;
 pub mod trace;

@@ -5,7 +5,7 @@ mod common;
 
 use netsim::app::{App, Ctx};
 use netsim::engine::Simulation;
-use netsim::socket::{SocketError, SocketId, SocketType};
+use netsim::stack::{SocketError, SocketId, SocketType};
 use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -8,7 +8,7 @@ use super::{App, Ctx};
 use crate::scenario::{Distribution, FlowSpec, TrafficPattern};
 use crate::sim::SimTime;
 use crate::sim::rng::{self, Rng};
-use crate::socket::{SocketId, SocketType};
+use crate::stack::{SocketId, SocketType};
 use crate::wire::ipv4::Ipv4Addr;
 
 /// Timer token of the next call arrival; token `slot + 1` is call `slot`'s send timer.

@@ -1,6 +1,6 @@
 //! Unix-domain applications: the two ends of a `protocol = "local"` flow, two
 //! processes on one host talking over a socket path, written against the
-//! AF_UNIX calls (`socket::local`).
+//! AF_UNIX calls (`stack::local::calls`).
 //!
 //! With `socket = "stream"` they do what the TCP applications do: the client
 //! connects to the path, the server (bound to it, listening) accepts, and they
@@ -13,22 +13,8 @@
 use super::exchange::{Exchange, Next, Peer};
 use super::{App, Ctx};
 use crate::scenario::{AppSpec, FlowSpec, LocalSocket};
-use crate::socket::{SocketError, SocketId, SocketType};
+use crate::stack::{SocketError, SocketId, SocketType};
 use std::collections::{BTreeMap, VecDeque};
-
-impl Ctx<'_> {
-    /// Statistics: one datagram of `len` bytes of this application's flow sent.
-    fn flow_sent_datagram(&mut self, len: u64) {
-        let len = u32::try_from(len).unwrap_or(u32::MAX);
-        self.world.stats.sent(self.flow, len);
-    }
-
-    /// Statistics: one datagram of `len` bytes of this application's flow read.
-    fn flow_received_datagram(&mut self, len: u64) {
-        let now = self.world.now;
-        self.world.stats.received_datagram(self.flow, now, len);
-    }
-}
 
 /// Reads everything waiting on a stream socket; returns (bytes, end of stream).
 fn drain(ctx: &mut Ctx, sock: SocketId) -> (u64, bool) {

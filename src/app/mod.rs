@@ -2,7 +2,8 @@
 //!
 //! An application is event-driven: it is started once, woken by timers it sets,
 //! and told when one of its sockets is readable. Everything it does to the
-//! network goes through the socket calls on `Ctx`.
+//! network goes through the socket calls on `Ctx`, which reaches its own
+//! host's stack and nothing else.
 
 pub mod calls;
 mod exchange;
@@ -11,10 +12,8 @@ pub mod sink;
 pub mod tcp;
 pub mod udp_source;
 
-use crate::engine::World;
-use crate::sim::SimTime;
-use crate::socket::{SocketError, SocketId};
-use crate::trace::SocketCall;
+pub use crate::stack::Ctx;
+use crate::stack::{SocketError, SocketId};
 
 pub trait App {
     /// Called once, at time zero.
@@ -31,52 +30,4 @@ pub trait App {
     fn urgent(&mut self, _ctx: &mut Ctx, _sock: SocketId) {}
     /// A `connect` finished: established, refused or timed out.
     fn connected(&mut self, _ctx: &mut Ctx, _sock: SocketId, _result: Result<(), SocketError>) {}
-}
-
-/// What an application sees of the world while one of its handlers runs.
-pub struct Ctx<'w> {
-    pub(crate) world: &'w mut World,
-    pub(crate) app: u32,
-    pub(crate) node: u32,
-    /// The flow this application's sockets send for (statistics only).
-    pub(crate) flow: u32,
-    /// IP TTL of the datagrams it sends.
-    pub(crate) ttl: u8,
-}
-
-impl Ctx<'_> {
-    pub fn now(&self) -> SimTime {
-        self.world.now
-    }
-
-    /// Calls `App::wake(token)` at time `at` (not before now).
-    pub fn wake_at(&mut self, at: SimTime, token: u64) {
-        let at = at.max(self.world.now);
-        self.world.schedule_wake(at, self.app, token);
-    }
-
-    /// Statistics: this application offered `bytes` of its flow to the network.
-    pub fn flow_sent(&mut self, bytes: u64) {
-        self.world.stats.sent_stream(self.flow, bytes);
-    }
-
-    /// Statistics: this application received `bytes` of its flow (the flow's
-    /// goodput and completion time count these).
-    pub fn flow_received(&mut self, bytes: u64) {
-        self.world
-            .stats
-            .received_stream(self.flow, self.world.now, bytes);
-    }
-
-    pub(crate) fn trace_call(&mut self, call: SocketCall) {
-        self.world.trace_call(self.node, call);
-    }
-
-    /// The stream offset of the next `len` bytes this application sends.
-    pub(crate) fn next_payload_origin(&mut self, len: u64) -> u64 {
-        let offset = &mut self.world.app_stream_offsets[self.app as usize];
-        let origin = *offset;
-        *offset += len;
-        origin
-    }
 }

@@ -1,7 +1,7 @@
 //! A UDP sink: binds a port and reads every datagram that arrives.
 
 use super::{App, Ctx};
-use crate::socket::{SocketId, SocketType};
+use crate::stack::{SocketId, SocketType};
 
 pub struct UdpSink {
     port: u16,

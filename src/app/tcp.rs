@@ -8,7 +8,7 @@ use super::exchange::{Exchange, Next, Peer};
 use super::{App, Ctx};
 use crate::scenario::{AppSpec, FlowSpec};
 use crate::sim::SimTime;
-use crate::socket::{SocketError, SocketId, SocketType};
+use crate::stack::{SocketError, SocketId, SocketType};
 use crate::transport::tcp::TcpConfig;
 use crate::wire::ipv4::Ipv4Addr;
 use std::collections::BTreeMap;

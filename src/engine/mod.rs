@@ -5,6 +5,7 @@
 //! fires; later ones never do.
 
 use crate::app::calls::CallSource;
+use crate::app::local::LocalServer;
 use crate::app::sink::UdpSink;
 use crate::app::tcp::{TcpClient, TcpServer};
 use crate::app::udp_source::UdpSource;
@@ -13,21 +14,20 @@ use crate::error::{Error, Result};
 use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::multipath::flow_hash;
-use crate::net::packet::{Ecn, NO_FLOW, Packet, PacketId, Transport};
+use crate::net::packet::{Ecn, NO_FLOW, Packet, PacketId};
 use crate::net::queue::Dequeued;
 use crate::net::routing::Routes;
 use crate::net::{Arrival, Forward, Network};
 use crate::scenario::{Protocol, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
-use crate::socket::{SocketError, SocketId, SocketTable, UdpDelivery};
+use crate::stack::{Endpoint, Env, Notice, Stack, Timer};
 use crate::stats::{Collector, Report};
-use crate::trace::{DropReason, PacketEvent, SocketCall, TraceSink, TraceWriter, Tracer};
-use crate::transport::tcp::TcpConfig;
+use crate::trace::{ConnRef, DropReason, PacketEvent, SocketCall, TraceSink, TraceWriter, Tracer};
+use crate::transport::tcp::TcpEvent;
+use crate::wire::ipv4::Ipv4Addr;
 use std::collections::BTreeMap;
 
 use crate::limits;
-pub(crate) mod local;
-mod tcp;
 use std::io::Write;
 
 /// Everything that can happen. The engine matches on it in one place
@@ -47,43 +47,17 @@ pub enum Event {
     Detect { link: u32, down: bool },
     /// Every router switches to routes recomputed from the links now up.
     Reconverge,
-    /// A TCP connection's timer (stale unless `generation` is the current one).
-    TcpTimer { conn: u32, generation: u32 },
-    /// A Unix-domain socket hand-over arrives (see `engine::local`).
-    LocalDeliver { delivery: u32 },
+    /// A timer of the hosts' stacks (TCP, Unix-domain deliveries).
+    Stack(Timer),
 }
 
-/// Something an application must be told after the current event.
-enum Notice {
-    Readable {
-        app: u32,
-        sock: SocketId,
-    },
-    Writable {
-        app: u32,
-        sock: SocketId,
-    },
-    /// The peer announced urgent data (SIGURG).
-    Urgent {
-        app: u32,
-        sock: SocketId,
-    },
-    Connected {
-        app: u32,
-        sock: SocketId,
-        result: std::result::Result<(), SocketError>,
-    },
-}
-
-/// The simulated world, minus the applications (which are borrowed separately
-/// while they run, so that they can call into the world).
+/// The simulated world under the hosts' stacks: the clock, the events, the
+/// network and the observers. The stacks reach it through `stack::Env`.
 pub struct World {
     pub now: SimTime,
     pub events: EventQueue<Event>,
     pub net: Network,
-    pub sockets: SocketTable,
     pub stats: Collector,
-    pub(crate) app_stream_offsets: Vec<u64>,
     /// Which links the scenario's failures hold down, and when they change.
     failures: LinkStates,
     /// Scratch: packets an AQM dropped or marked at a dequeue (kept to reuse
@@ -93,25 +67,93 @@ pub struct World {
     trace: Option<Tracer>,
     /// Packet captures (`Simulation::capture_pcap`), if enabled.
     capture: Option<crate::capture::Capture>,
-    notices: Vec<Notice>,
-    pub(crate) tcp: tcp::TcpStack,
-    /// Unix-domain sockets.
-    pub(crate) local: local::LocalStack,
-    /// The TCP parameters new stream sockets start with.
-    pub(crate) tcp_defaults: std::sync::Arc<TcpConfig>,
 }
 
-impl World {
-    pub(crate) fn schedule_wake(&mut self, at: SimTime, app: u32, token: u64) {
+impl Env for World {
+    #[inline]
+    fn now(&self) -> SimTime {
+        self.now
+    }
+
+    #[inline]
+    fn send(&mut self, packet: Packet) {
+        let node = packet.src;
+        let id = self.net.packets.insert(packet);
+        self.forward(node, id);
+    }
+
+    #[inline]
+    fn schedule(&mut self, at: SimTime, timer: Timer) {
+        self.events.push(at, Event::Stack(timer));
+    }
+
+    fn wake_app(&mut self, at: SimTime, app: u32, token: u64) {
         self.events.push(at, Event::AppWake { app, token });
     }
 
-    pub(crate) fn trace_call(&mut self, node: u32, call: SocketCall) {
+    #[inline]
+    fn packet(&self, id: PacketId) -> &Packet {
+        self.net.packets.get(id)
+    }
+
+    #[inline]
+    fn delivered(&mut self, node: u32, id: PacketId) -> Packet {
+        self.record(node, PacketEvent::Deliver, id);
+        self.net.packets.remove(id)
+    }
+
+    fn refused(&mut self, node: u32, id: PacketId, reason: DropReason) {
+        self.drop_packet(node, None, reason, id);
+    }
+
+    fn host(&self, addr: Ipv4Addr) -> Option<u32> {
+        self.net.node_by_address(addr)
+    }
+
+    #[inline]
+    fn address(&self, node: u32) -> Ipv4Addr {
+        self.net.nodes[node as usize].addr
+    }
+
+    #[inline]
+    fn stats(&mut self) -> &mut Collector {
+        &mut self.stats
+    }
+
+    #[inline]
+    fn tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    fn trace_call(&mut self, node: u32, call: SocketCall) {
         if let Some(t) = &mut self.trace {
             t.call(self.now, node, &self.net.nodes[node as usize].name, call);
         }
     }
 
+    fn trace_tcp(&mut self, end: Endpoint, event: &TcpEvent) {
+        if let Some(t) = &mut self.trace {
+            let n = &self.net.nodes[end.node as usize];
+            let conn = ConnRef {
+                node: end.node,
+                node_name: &n.name,
+                local: n.addr,
+                local_port: end.local_port,
+                remote: end.remote,
+                remote_port: end.remote_port,
+            };
+            t.tcp(self.now, &conn, event);
+        }
+    }
+
+    fn trace_note(&mut self, node: u32, event: &str, detail: &str) {
+        if let Some(t) = &mut self.trace {
+            t.note(self.now, &self.net.nodes[node as usize].name, event, detail);
+        }
+    }
+}
+
+impl World {
     /// Feeds one trace point to the statistics and, if enabled, to the trace.
     #[inline]
     fn record(&mut self, node: u32, event: PacketEvent, packet: PacketId) {
@@ -140,12 +182,6 @@ impl World {
     ) {
         self.record(node, PacketEvent::Drop { channel, reason }, packet);
         self.net.packets.remove(packet);
-    }
-
-    /// A host's IP layer sends a packet it originated.
-    pub(crate) fn send_from_host(&mut self, node: u32, packet: Packet) {
-        let id = self.net.packets.insert(packet);
-        self.forward(node, id);
     }
 
     /// Queues the packet on the channel the IP layer chooses at `node`.
@@ -224,7 +260,7 @@ impl World {
         }
     }
 
-    fn on_arrive(&mut self, channel: ChannelId, epoch: u32) {
+    fn on_arrive(&mut self, stack: &mut Stack, channel: ChannelId, epoch: u32) {
         let c = &mut self.net.channels[channel as usize];
         if c.epoch != epoch {
             return;
@@ -239,7 +275,7 @@ impl World {
         }
         self.record(node, PacketEvent::Receive { channel }, packet);
         match self.net.on_receive(node, packet) {
-            Arrival::Deliver => self.deliver(node, packet),
+            Arrival::Deliver => stack.receive(self, node, packet),
             Arrival::Forward => self.forward(node, packet),
             Arrival::Drop(reason) => self.drop_packet(node, None, reason, packet),
         }
@@ -313,27 +349,6 @@ impl World {
             t.note(self.now, "-", "routes-updated", &failures.routes_note(sc));
         }
     }
-
-    /// The packet reached its destination host: hand it to the transport layer.
-    fn deliver(&mut self, node: u32, packet: PacketId) {
-        let p = self.net.packets.get(packet);
-        match p.transport {
-            Transport::Udp(udp) => match self.sockets.deliver_udp(node, p, &udp) {
-                UdpDelivery::Queued { app, sock } => {
-                    self.record(node, PacketEvent::Deliver, packet);
-                    self.net.packets.remove(packet);
-                    self.notices.push(Notice::Readable { app, sock });
-                }
-                UdpDelivery::PortUnreachable => {
-                    self.drop_packet(node, None, DropReason::PortUnreachable, packet)
-                }
-                UdpDelivery::BufferFull => {
-                    self.drop_packet(node, None, DropReason::SocketBufferFull, packet)
-                }
-            },
-            Transport::Tcp(_) => self.deliver_tcp(node, packet),
-        }
-    }
 }
 
 struct AppSlot {
@@ -362,6 +377,8 @@ pub struct RunOptions {
 pub struct Simulation {
     scenario: Scenario,
     world: World,
+    /// The hosts' network stacks.
+    stack: Stack,
     apps: Vec<AppSlot>,
     processed: u64,
     started: bool,
@@ -424,7 +441,7 @@ impl Simulation {
                 ttl: 64,
             });
         }
-        apps.extend(local::local_servers(&scenario));
+        apps.extend(local_servers(&scenario));
         for (i, f) in scenario.flows.iter().enumerate() {
             let rng = rng::stream(scenario.seed, &format!("flow:{}", f.name));
             let to = scenario.nodes[f.to].address;
@@ -447,9 +464,7 @@ impl Simulation {
             now: SimTime::ZERO,
             events: EventQueue::new(),
             net,
-            sockets: SocketTable::default(),
             stats,
-            app_stream_offsets: vec![0; apps.len()],
             failures: LinkStates::new(&scenario),
             aqm_acted: Dequeued::default(),
             trace: Tracer::new(
@@ -461,20 +476,21 @@ impl Simulation {
                     .collect(),
             ),
             capture: None,
-            tcp: tcp::TcpStack::new(
-                scenario
-                    .nodes
-                    .iter()
-                    .map(|n| rng::stream(scenario.seed, &format!("isn:{}", n.name)))
-                    .collect(),
-            ),
-            local: local::LocalStack::new(scenario.nodes.iter().map(|n| n.local_latency).collect()),
-            tcp_defaults: std::sync::Arc::new(scenario.tcp),
-            notices: Vec::new(),
         };
+        let stack = Stack::new(
+            scenario
+                .nodes
+                .iter()
+                .map(|n| rng::stream(scenario.seed, &format!("isn:{}", n.name)))
+                .collect(),
+            scenario.nodes.iter().map(|n| n.local_latency).collect(),
+            scenario.tcp,
+            apps.len(),
+        );
         Ok(Simulation {
             scenario,
             world,
+            stack,
             apps,
             processed: 0,
             started: false,
@@ -512,13 +528,14 @@ impl Simulation {
 
     fn with_app(&mut self, app: u32, f: impl FnOnce(&mut dyn App, &mut Ctx)) {
         let slot = &mut self.apps[app as usize];
-        let mut ctx = Ctx {
-            world: &mut self.world,
+        let mut ctx = Ctx::new(
+            &mut self.stack,
+            &mut self.world,
             app,
-            node: slot.node,
-            flow: slot.flow,
-            ttl: slot.ttl,
-        };
+            slot.node,
+            slot.flow,
+            slot.ttl,
+        );
         f(slot.app.as_mut(), &mut ctx);
     }
 
@@ -538,8 +555,8 @@ impl Simulation {
     fn dispatch_notices(&mut self) {
         // Two buffers swapped, so neither is reallocated per event.
         let mut batch = std::mem::take(&mut self.notice_batch);
-        while !self.world.notices.is_empty() {
-            std::mem::swap(&mut batch, &mut self.world.notices);
+        while self.stack.has_notices() {
+            self.stack.take_notices(&mut batch);
             for notice in batch.drain(..) {
                 match notice {
                     Notice::Readable { app, sock } => {
@@ -578,17 +595,18 @@ impl Simulation {
             self.processed += 1;
             match event {
                 Event::TxDone { channel, epoch } => self.world.on_tx_done(channel, epoch),
-                Event::Arrive { channel, epoch } => self.world.on_arrive(channel, epoch),
+                Event::Arrive { channel, epoch } => {
+                    self.world.on_arrive(&mut self.stack, channel, epoch)
+                }
                 Event::AppWake { app, token } => self.with_app(app, |a, ctx| a.wake(ctx, token)),
                 Event::Failure { index, down } => {
                     self.world.on_failure(&self.scenario, index, down)
                 }
                 Event::Detect { link, down } => self.world.on_detect(&self.scenario, link, down),
                 Event::Reconverge => self.world.on_reconverge(&self.scenario),
-                Event::TcpTimer { conn, generation } => self.world.on_tcp_timer(conn, generation),
-                Event::LocalDeliver { delivery } => self.world.on_local_deliver(delivery),
+                Event::Stack(timer) => self.stack.on_timer(&mut self.world, timer),
             }
-            if !self.world.notices.is_empty() {
+            if self.stack.has_notices() {
                 self.dispatch_notices();
             }
             let live = self.world.net.packets.live() as u64;
@@ -658,10 +676,7 @@ impl Simulation {
 
     /// Ends the run: flushes the trace and computes the report.
     pub fn finish(mut self) -> Result<Report> {
-        let world = &mut self.world;
-        for slot in world.tcp.live() {
-            world.stats.tcp_closed(slot.stats_id, &slot.conn);
-        }
+        self.stack.finish(&mut self.world.stats);
         if let Some(mut t) = self.world.trace.take() {
             t.finish()
                 .map_err(|e| Error::Internal(format!("writing the trace failed: {e}")))?;
@@ -673,5 +688,50 @@ impl Simulation {
             .world
             .stats
             .report(&self.scenario, &self.world.net, self.processed))
+    }
+}
+
+/// The server applications of local flows: one per host and path, serving it
+/// the way the first flow to it asks (flows with `sink = false` start none).
+fn local_servers(sc: &Scenario) -> Vec<AppSlot> {
+    let mut first: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for (i, f) in sc.flows.iter().enumerate().filter(|(_, f)| f.sink) {
+        if let Some(l) = &f.local {
+            first.entry((f.to, l.path.as_str())).or_insert(i);
+        }
+    }
+    first
+        .into_iter()
+        .map(|((node, _), i)| AppSlot {
+            app: Box::new(LocalServer::new(sc.flows[i].clone())),
+            node: node as u32,
+            flow: i as u32,
+            ttl: 64,
+        })
+        .collect()
+}
+
+impl Simulation {
+    /// Runs `app` on `host` too: a program of one's own written against the
+    /// socket calls, beside the applications of the scenario's flows (it sends
+    /// for no flow: the flow statistics do not count it). Call before the run
+    /// starts; the application is started after those of the flows.
+    pub fn add_app(&mut self, host: &str, app: Box<dyn App>) -> Result<()> {
+        if self.started {
+            return Err(Error::Usage(
+                "applications are added before the run starts".into(),
+            ));
+        }
+        let Some(node) = self.scenario.nodes.iter().position(|n| n.name == host) else {
+            return Err(Error::Usage(format!("no node named `{host}`")));
+        };
+        self.apps.push(AppSlot {
+            app,
+            node: node as u32,
+            flow: NO_FLOW,
+            ttl: 64,
+        });
+        self.stack.add_app();
+        Ok(())
     }
 }

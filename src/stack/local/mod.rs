@@ -1,22 +1,20 @@
-//! Unix-domain sockets in the engine: the per-host name space of socket paths,
-//! the state of every AF_UNIX socket, and local deliveries.
+//! Unix-domain sockets: the per-host name space of socket paths, the state of
+//! every AF_UNIX socket, and local deliveries.
 //!
 //! Nothing here touches a link. Everything one socket hands to another on the
 //! same host (a connection request, stream bytes, an end of stream, a datagram)
-//! is a delivery: an `Event::LocalDeliver` that fires the host's
+//! is a delivery: a `Timer::LocalDeliver` that fires the host's
 //! `local_latency` later. One host has one latency, so deliveries between two
 //! sockets arrive in the order they were made, and ties between events keep
 //! the engine's (time, insertion) order.
 //!
-//! The calls themselves are in `socket::local`.
+//! The calls themselves are in `calls`.
 
-use super::{AppSlot, Event, Notice, World};
-use crate::app::local::LocalServer;
-use crate::scenario::Scenario;
+pub mod calls;
+
+use super::{Env, Notice, SocketError, SocketId, SocketType, Stack, Timer};
 use crate::sim::SimTime;
-use crate::socket::local::UnixDatagram;
-use crate::socket::{SocketError, SocketId, SocketType};
-use crate::trace::TraceSink;
+pub use calls::{MAX_DGRAM_QUEUE, UnixDatagram};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A listening Unix stream socket's queue.
@@ -125,7 +123,7 @@ pub(crate) enum Delivery {
 
 /// Every host's Unix-domain sockets.
 #[derive(Default)]
-pub struct LocalStack {
+pub(super) struct LocalTable {
     pub(crate) socks: BTreeMap<SocketId, UnixSock>,
     /// Bound names: (host, path) → socket.
     pub(crate) paths: BTreeMap<(u32, String), SocketId>,
@@ -137,9 +135,9 @@ pub struct LocalStack {
     autobind: Vec<u32>,
 }
 
-impl LocalStack {
+impl LocalTable {
     pub fn new(latency: Vec<SimTime>) -> Self {
-        LocalStack {
+        LocalTable {
             autobind: vec![0; latency.len()],
             latency,
             ..Default::default()
@@ -161,17 +159,15 @@ impl LocalStack {
     }
 }
 
-impl World {
-    /// A line about a Unix-domain socket on `node`.
-    pub(crate) fn local_note(&mut self, node: u32, event: &str, detail: &str) {
-        if let Some(t) = &mut self.trace {
-            t.note(self.now, &self.net.nodes[node as usize].name, event, detail);
-        }
-    }
-
+impl Stack {
     /// Hands `d` to the far end one local latency from now.
-    pub(crate) fn local_deliver_later(&mut self, node: u32, d: Delivery) {
-        let at = self.now + self.local.latency[node as usize];
+    pub(crate) fn local_deliver_later<E: Env + ?Sized>(
+        &mut self,
+        env: &mut E,
+        node: u32,
+        d: Delivery,
+    ) {
+        let at = env.now() + self.local.latency[node as usize];
         let slot = Some((node, d));
         let id = match self.local.free.pop() {
             Some(i) => {
@@ -183,7 +179,7 @@ impl World {
                 (self.local.deliveries.len() - 1) as u32
             }
         };
-        self.events.push(at, Event::LocalDeliver { delivery: id });
+        env.schedule(at, Timer::LocalDeliver { delivery: id });
     }
 
     pub(crate) fn local_readable(&mut self, sock: SocketId) {
@@ -227,7 +223,7 @@ impl World {
         }
     }
 
-    pub(super) fn on_local_deliver(&mut self, id: u32) {
+    pub(super) fn on_local_deliver<E: Env + ?Sized>(&mut self, env: &mut E, id: u32) {
         let (node, d) = self.local.deliveries[id as usize]
             .take()
             .expect("a pending local delivery");
@@ -237,16 +233,16 @@ impl World {
                 client,
                 listener,
                 path,
-            } => self.local_connect_arrives(node, client, listener, path),
+            } => self.local_connect_arrives(env, node, client, listener, path),
             Delivery::Data { to, len, path } => {
                 let Some(s) = self.local.socks.get_mut(&to) else {
                     let detail = format!("path={path} sock={} len={len} reason=closed", to.0);
-                    return self.local_note(node, "local-drop", &detail);
+                    return env.trace_note(node, "local-drop", &detail);
                 };
                 s.rx_bytes += len;
                 let accepted = s.accepted;
                 let detail = format!("path={path} sock={} len={len}", to.0);
-                self.local_note(node, "local-deliver", &detail);
+                env.trace_note(node, "local-deliver", &detail);
                 if accepted {
                     self.local_readable(to);
                 }
@@ -263,7 +259,7 @@ impl World {
                 }
                 let accepted = s.accepted;
                 let what = if hangup { "hangup" } else { "eof" };
-                self.local_note(
+                env.trace_note(
                     node,
                     "local-deliver",
                     &format!("path={path} sock={} {what}", to.0),
@@ -279,7 +275,7 @@ impl World {
                 let len = datagram.len;
                 let Some(s) = self.local.socks.get_mut(&to) else {
                     let detail = format!("path={path} sock={} len={len} reason=closed", to.0);
-                    return self.local_note(node, "local-drop", &detail);
+                    return env.trace_note(node, "local-drop", &detail);
                 };
                 s.incoming.0 -= 1;
                 s.incoming.1 -= len;
@@ -291,7 +287,7 @@ impl World {
                     to.0,
                     from.as_deref().unwrap_or("unnamed")
                 );
-                self.local_note(node, "local-deliver", &detail);
+                env.trace_note(node, "local-deliver", &detail);
                 self.local_readable(to);
             }
         }
@@ -300,8 +296,9 @@ impl World {
     /// A connection request reaches the listener: the connection exists from
     /// now on (a server end waits for `accept`), or is refused if the listener
     /// went away meanwhile.
-    fn local_connect_arrives(
+    fn local_connect_arrives<E: Env + ?Sized>(
         &mut self,
+        env: &mut E,
         node: u32,
         client: SocketId,
         listener: SocketId,
@@ -325,7 +322,7 @@ impl World {
         }
         if !listening {
             let detail = format!("path={path} sock={} connect refused", client.0);
-            self.local_note(node, "local-deliver", &detail);
+            env.trace_note(node, "local-deliver", &detail);
             if let Some(c) = self.local.socks.get_mut(&client) {
                 c.connecting = false;
             }
@@ -356,53 +353,8 @@ impl World {
             l.ready.push_back(server);
         }
         let detail = format!("path={path} sock={} connect peer={}", listener.0, client.0);
-        self.local_note(node, "local-deliver", &detail);
+        env.trace_note(node, "local-deliver", &detail);
         self.local_readable(listener);
         self.local_connected(client, Ok(()));
-    }
-}
-
-/// The server applications of local flows: one per host and path, serving it
-/// the way the first flow to it asks (flows with `sink = false` start none).
-pub(super) fn local_servers(sc: &Scenario) -> Vec<AppSlot> {
-    let mut first: BTreeMap<(usize, &str), usize> = BTreeMap::new();
-    for (i, f) in sc.flows.iter().enumerate().filter(|(_, f)| f.sink) {
-        if let Some(l) = &f.local {
-            first.entry((f.to, l.path.as_str())).or_insert(i);
-        }
-    }
-    first
-        .into_iter()
-        .map(|((node, _), i)| AppSlot {
-            app: Box::new(LocalServer::new(sc.flows[i].clone())),
-            node: node as u32,
-            flow: i as u32,
-            ttl: 64,
-        })
-        .collect()
-}
-
-impl super::Simulation {
-    /// Runs `app` on `host` too: a program of one's own written against the
-    /// socket calls, beside the applications of the scenario's flows (it sends
-    /// for no flow: the flow statistics do not count it). Call before the run
-    /// starts; the application is started after those of the flows.
-    pub fn add_app(&mut self, host: &str, app: Box<dyn crate::app::App>) -> crate::Result<()> {
-        if self.started {
-            return Err(crate::Error::Usage(
-                "applications are added before the run starts".into(),
-            ));
-        }
-        let Some(node) = self.scenario.nodes.iter().position(|n| n.name == host) else {
-            return Err(crate::Error::Usage(format!("no node named `{host}`")));
-        };
-        self.apps.push(AppSlot {
-            app,
-            node: node as u32,
-            flow: crate::net::packet::NO_FLOW,
-            ttl: 64,
-        });
-        self.world.app_stream_offsets.push(0);
-        Ok(())
     }
 }

@@ -1,15 +1,13 @@
-//! TCP in the engine: the connection table, demultiplexing of arriving
+//! TCP in the stack: the connection table, demultiplexing of arriving
 //! segments, listeners and their backlog, ISNs, timers, and the glue between
-//! connections (state machines that do no I/O) and the network and sockets.
+//! connections (state machines that do no I/O) and IP and the sockets.
 
-use super::{Event, Notice, World};
-use crate::net::packet::{Ecn, Packet, PacketId, Transport};
+use super::stream::Listen;
+use super::{Endpoint, Env, Notice, SocketError, SocketId, Stack, Timer};
+use crate::net::packet::{DropReason, Ecn, Packet, PacketId, Transport};
 use crate::sim::SimTime;
 use crate::sim::hash::LookupMap;
 use crate::sim::rng::Rng;
-use crate::socket::stream::Listen;
-use crate::socket::{SocketError, SocketId};
-use crate::trace::{ConnRef, DropReason, PacketEvent, TraceSink};
 use crate::transport::tcp::{Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::{SeqNum, TcpFlags};
@@ -47,8 +45,9 @@ pub(crate) struct ConnSlot {
     pub stats_id: u32,
 }
 
+/// Every host's TCP connections.
 #[derive(Default)]
-pub struct TcpStack {
+pub(super) struct TcpTable {
     conns: Vec<Option<ConnSlot>>,
     free: Vec<u32>,
     /// Connections by `tuple_key` (looked up for every segment).
@@ -59,9 +58,9 @@ pub struct TcpStack {
     events: Vec<TcpEvent>,
 }
 
-impl TcpStack {
+impl TcpTable {
     pub fn new(isn_rngs: Vec<Rng>) -> Self {
-        TcpStack {
+        TcpTable {
             isn_rngs,
             ..Default::default()
         }
@@ -75,18 +74,23 @@ impl TcpStack {
     pub(crate) fn live(&self) -> impl Iterator<Item = &ConnSlot> {
         self.conns.iter().flatten()
     }
-}
 
-impl World {
     /// An initial sequence number from `node`'s own stream (RFC 9293 §3.4.1
     /// asks for unpredictable ISNs; a seeded stream gives that, reproducibly).
-    pub(crate) fn tcp_isn(&mut self, node: u32) -> SeqNum {
-        SeqNum(self.tcp.isn_rngs[node as usize].random())
+    pub(crate) fn isn(&mut self, node: u32) -> SeqNum {
+        SeqNum(self.isn_rngs[node as usize].random())
     }
 
+    pub(crate) fn conn(&mut self, id: u32) -> &mut TcpConnection {
+        &mut self.slot(id).conn
+    }
+}
+
+impl Stack {
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn tcp_insert(
+    pub(crate) fn tcp_insert<E: Env + ?Sized>(
         &mut self,
+        env: &mut E,
         node: u32,
         local_port: u16,
         conn: TcpConnection,
@@ -97,7 +101,8 @@ impl World {
         listener: Option<SocketId>,
         flow: u32,
     ) -> u32 {
-        let stats_id = self.stats.tcp_opened(flow, socket.is_some(), self.now);
+        let now = env.now();
+        let stats_id = env.stats().tcp_opened(flow, socket.is_some(), now);
         let slot = ConnSlot {
             conn,
             node,
@@ -130,10 +135,6 @@ impl World {
         id
     }
 
-    pub(crate) fn tcp_conn(&mut self, id: u32) -> &mut TcpConnection {
-        &mut self.tcp.slot(id).conn
-    }
-
     pub(crate) fn tcp_peer(&mut self, id: u32) -> (Ipv4Addr, u16) {
         let s = self.tcp.slot(id);
         (s.remote_addr, s.remote_port)
@@ -153,12 +154,17 @@ impl World {
 
     /// The application closed a socket: close its connection (gracefully), or
     /// reset the connections a listener had not handed out yet.
-    pub(crate) fn tcp_close(&mut self, conn: Option<u32>, listen: Option<Listen>) {
+    pub(crate) fn tcp_close<E: Env + ?Sized>(
+        &mut self,
+        env: &mut E,
+        conn: Option<u32>,
+        listen: Option<Listen>,
+    ) {
         if let Some(id) = conn {
             let s = self.tcp.slot(id);
             s.socket = None;
             s.conn.close();
-            self.tcp_service(id);
+            self.tcp_service(env, id);
         }
         if let Some(l) = listen {
             let pending: Vec<u32> = (0..self.tcp.conns.len() as u32)
@@ -173,14 +179,20 @@ impl World {
                 .collect();
             for id in pending {
                 self.tcp.slot(id).conn.abort();
-                self.tcp_service(id);
+                self.tcp_service(env, id);
             }
         }
     }
 
     /// A TCP segment reached its destination host.
-    pub(super) fn deliver_tcp(&mut self, node: u32, packet: PacketId) {
-        let p = self.net.packets.get(packet);
+    #[inline]
+    pub(super) fn receive_tcp<E: Env + ?Sized>(
+        &mut self,
+        env: &mut E,
+        node: u32,
+        packet: PacketId,
+    ) {
+        let p = env.packet(packet);
         let Transport::Tcp(seg) = p.transport else {
             unreachable!("deliver_tcp gets TCP")
         };
@@ -190,13 +202,10 @@ impl World {
                 .by_tuple
                 .get(&tuple_key(node, seg.dst_port, src_addr, seg.src_port))
         {
-            self.record(node, PacketEvent::Deliver, packet);
-            self.net.packets.remove(packet);
-            self.tcp
-                .slot(id)
-                .conn
-                .on_segment_ecn(self.now, &seg, origin, ce);
-            return self.tcp_service(id);
+            env.delivered(node, packet);
+            let now = env.now();
+            self.tcp.slot(id).conn.on_segment_ecn(now, &seg, origin, ce);
+            return self.tcp_service(env, id);
         }
         let is_syn = seg.flags.contains(TcpFlags::SYN)
             && !seg.flags.contains(TcpFlags::ACK)
@@ -210,17 +219,17 @@ impl World {
                 .is_some_and(Listen::is_full);
             if full {
                 // Like Linux, drop the SYN: the client retransmits it later.
-                return self.drop_packet(node, None, DropReason::BacklogFull, packet);
+                return env.refused(node, packet, DropReason::BacklogFull);
             }
-            self.record(node, PacketEvent::Deliver, packet);
-            let remote_node = self.net.packets.remove(packet).src;
+            let remote_node = env.delivered(node, packet).src;
             let (config, flow) = {
                 let l = self.sockets.get(listener);
                 (l.tcp.clone().unwrap_or_default(), l.flow)
             };
-            let isn = self.tcp_isn(node);
-            let conn = TcpConnection::accept_syn(&config, &seg, isn, self.now);
+            let isn = self.tcp.isn(node);
+            let conn = TcpConnection::accept_syn(&config, &seg, isn, env.now());
             let id = self.tcp_insert(
+                env,
                 node,
                 seg.dst_port,
                 conn,
@@ -234,73 +243,49 @@ impl World {
             if let Some(l) = self.sockets.get_mut(listener).listen.as_mut() {
                 l.half_open += 1;
             }
-            return self.tcp_service(id);
+            return self.tcp_service(env, id);
         }
         // No connection and no listener: answer with RST (RFC 9293 §3.10.7.1).
         let reply = reset_for(&seg);
-        let src = self.net.packets.get(packet).src;
-        self.drop_packet(node, None, DropReason::PortUnreachable, packet);
+        let src = env.packet(packet).src;
+        env.refused(node, packet, DropReason::PortUnreachable);
         if let Some(rst) = reply {
             let out = Outgoing {
                 repr: rst,
                 payload_origin: 0,
                 ect: false,
             };
-            self.tcp_emit(node, src, src_addr, out, crate::net::packet::NO_FLOW);
+            emit(env, node, src, src_addr, out, crate::net::packet::NO_FLOW);
         }
-    }
-
-    /// Sends one segment from `node`.
-    fn tcp_emit(&mut self, node: u32, dst: u32, dst_addr: Ipv4Addr, out: Outgoing, flow: u32) {
-        let packet = Packet {
-            uid: 0,
-            src: node,
-            dst,
-            src_addr: self.net.nodes[node as usize].addr,
-            dst_addr,
-            ttl: 64,
-            ecn: if out.ect { Ecn::Ect0 } else { Ecn::NotEct },
-            transport: Transport::Tcp(out.repr),
-            payload_origin: out.payload_origin,
-            flow,
-            sent_at: self.now,
-        };
-        self.send_from_host(node, packet);
     }
 
     /// After anything happened to connection `id`: send what it wants to send,
     /// report what it did, tell the application, re-arm its timer, and forget
     /// it once it is closed and nobody holds it.
-    pub(crate) fn tcp_service(&mut self, id: u32) {
-        while let Some(out) = {
-            let now = self.now;
-            self.tcp.slot(id).conn.poll_transmit(now)
-        } {
+    pub(crate) fn tcp_service<E: Env + ?Sized>(&mut self, env: &mut E, id: u32) {
+        while let Some(out) = self.tcp.slot(id).conn.poll_transmit(env.now()) {
             let s = self.tcp.slot(id);
             let (node, dst, addr, flow) = (s.node, s.remote_node, s.remote_addr, s.flow);
-            self.tcp_emit(node, dst, addr, out, flow);
+            emit(env, node, dst, addr, out, flow);
         }
-        // Reuse one buffer: handling an event needs the whole world, so the
+        // Reuse one buffer: handling an event needs the whole stack, so the
         // events are moved out of the connection first.
         let mut events = std::mem::take(&mut self.tcp.events);
         events.extend(self.tcp.slot(id).conn.drain_events());
         for e in events.drain(..) {
-            self.tcp_event(id, e);
+            self.tcp_event(env, id, e);
         }
         self.tcp.events = events;
-        let (next, node) = {
-            let s = self.tcp.slot(id);
-            (s.conn.next_timer(), s.node)
-        };
         let s = self.tcp.slot(id);
+        let next = s.conn.next_timer();
         if next != s.timer_at {
             s.timer_at = next;
             s.timer_generation = s.timer_generation.wrapping_add(1);
             if let Some(t) = next {
                 let generation = s.timer_generation;
-                self.events.push(
-                    t.max(self.now),
-                    Event::TcpTimer {
+                env.schedule(
+                    t.max(env.now()),
+                    Timer::Tcp {
                         conn: id,
                         generation,
                     },
@@ -309,15 +294,15 @@ impl World {
         }
         let s = self.tcp.slot(id);
         if s.conn.state() == TcpState::Closed && s.socket.is_none() && s.listener.is_none() {
-            let key = tuple_key(node, s.local_port, s.remote_addr, s.remote_port);
+            let key = tuple_key(s.node, s.local_port, s.remote_addr, s.remote_port);
             let slot = self.tcp.conns[id as usize].take().expect("live");
-            self.stats.tcp_closed(slot.stats_id, &slot.conn);
+            env.stats().tcp_closed(slot.stats_id, &slot.conn);
             self.tcp.by_tuple.remove(&key);
             self.tcp.free.push(id);
         }
     }
 
-    pub(super) fn on_tcp_timer(&mut self, id: u32, generation: u32) {
+    pub(super) fn on_tcp_timer<E: Env + ?Sized>(&mut self, env: &mut E, id: u32, generation: u32) {
         let Some(s) = self.tcp.conns.get_mut(id as usize).and_then(Option::as_mut) else {
             return;
         };
@@ -325,43 +310,39 @@ impl World {
             return;
         }
         s.timer_at = None;
-        s.conn.on_timer(self.now);
-        self.tcp_service(id);
+        s.conn.on_timer(env.now());
+        self.tcp_service(env, id);
     }
 
     /// One thing a connection reported: into the trace, the statistics and,
     /// where the application must know, a notice.
-    fn tcp_event(&mut self, id: u32, event: TcpEvent) {
-        let now = self.now;
+    fn tcp_event<E: Env + ?Sized>(&mut self, env: &mut E, id: u32, event: TcpEvent) {
+        let now = env.now();
         let s = self.tcp.slot(id);
         let (node, socket, listener, stats_id) = (s.node, s.socket, s.listener, s.stats_id);
-        if let Some(t) = &mut self.trace {
-            let s = self.tcp.conns[id as usize].as_ref().expect("live");
-            let n = &self.net.nodes[node as usize];
-            let conn = ConnRef {
+        if env.tracing() {
+            let end = Endpoint {
                 node,
-                node_name: &n.name,
-                local: n.addr,
                 local_port: s.local_port,
                 remote: s.remote_addr,
                 remote_port: s.remote_port,
             };
-            t.tcp(now, &conn, &event);
+            env.trace_tcp(end, &event);
         }
-        let app_of = |w: &World, sock: SocketId| w.sockets.get(sock).app;
+        let app_of = |st: &Stack, sock: SocketId| st.sockets.get(sock).app;
         match event {
             TcpEvent::Congestion {
                 cwnd,
                 ssthresh,
                 rto,
-            } => self.stats.tcp_sample(stats_id, now, cwnd, ssthresh, rto),
+            } => env.stats().tcp_sample(stats_id, now, cwnd, ssthresh, rto),
             TcpEvent::Retransmit { .. }
             | TcpEvent::TimerExpired { .. }
             | TcpEvent::StateChange { .. }
             | TcpEvent::RttSample { .. } => {}
             TcpEvent::Connected => {
                 self.tcp.slot(id).established_at = Some(now);
-                self.stats.tcp_established(stats_id, now);
+                env.stats().tcp_established(stats_id, now);
                 if let Some(sock) = socket {
                     self.notices.push(Notice::Connected {
                         app: app_of(self, sock),
@@ -422,13 +403,8 @@ impl World {
                 if let Some(sock) = socket {
                     let app = app_of(self, sock);
                     self.sockets.get_mut(sock).error = Some(error);
-                    if let Some(t) = &mut self.trace {
-                        t.note(
-                            now,
-                            &self.net.nodes[node as usize].name,
-                            "socket-error",
-                            &format!("sock={} {error}", sock.0),
-                        );
+                    if env.tracing() {
+                        env.trace_note(node, "socket-error", &format!("sock={} {error}", sock.0));
                     }
                     self.notices.push(if established {
                         Notice::Readable { app, sock }
@@ -445,4 +421,30 @@ impl World {
             TcpEvent::IntegrityError => {}
         }
     }
+}
+
+/// Sends one segment from `node`.
+#[inline]
+fn emit<E: Env + ?Sized>(
+    env: &mut E,
+    node: u32,
+    dst: u32,
+    dst_addr: Ipv4Addr,
+    out: Outgoing,
+    flow: u32,
+) {
+    let packet = Packet {
+        uid: 0,
+        src: node,
+        dst,
+        src_addr: env.address(node),
+        dst_addr,
+        ttl: 64,
+        ecn: if out.ect { Ecn::Ect0 } else { Ecn::NotEct },
+        transport: Transport::Tcp(out.repr),
+        payload_origin: out.payload_origin,
+        flow,
+        sent_at: env.now(),
+    };
+    env.send(packet);
 }

@@ -6,8 +6,8 @@
 //! application learns that more is there from `App::readable`; `connect`
 //! completes later, reported by `App::connected`.
 
+use super::Ctx;
 use super::{SocketError, SocketId, SocketType};
-use crate::app::Ctx;
 use crate::trace::SocketCall;
 use crate::transport::tcp::{TcpConfig, TcpConnection, TcpError};
 use crate::wire::ipv4::Ipv4Addr;
@@ -46,8 +46,8 @@ impl From<TcpError> for SocketError {
 }
 
 impl Ctx<'_> {
-    fn stream(&self, sock: SocketId) -> Result<&super::Socket, SocketError> {
-        let s = self.world.sockets.open(sock)?;
+    fn stream(&self, sock: SocketId) -> Result<&super::socket::Socket, SocketError> {
+        let s = self.stack.sockets.open(self.node, sock)?;
         if s.ty != SocketType::Stream {
             return Err(SocketError::WrongType);
         }
@@ -69,7 +69,7 @@ impl Ctx<'_> {
         config: &Arc<TcpConfig>,
     ) -> Result<(), SocketError> {
         self.stream(sock)?;
-        self.world.sockets.get_mut(sock).tcp = Some(Arc::clone(config));
+        self.stack.sockets.get_mut(sock).tcp = Some(Arc::clone(config));
         Ok(())
     }
 
@@ -82,7 +82,7 @@ impl Ctx<'_> {
         if s.port.is_none() {
             self.bind(sock, 0)?;
         }
-        self.world.sockets.get_mut(sock).listen = Some(Listen {
+        self.stack.sockets.get_mut(sock).listen = Some(Listen {
             backlog: backlog.max(1),
             ..Listen::default()
         });
@@ -99,7 +99,7 @@ impl Ctx<'_> {
         let s = self.stream(sock)?;
         let flow = s.flow;
         let listen = self
-            .world
+            .stack
             .sockets
             .get_mut(sock)
             .listen
@@ -109,15 +109,15 @@ impl Ctx<'_> {
             return Ok(None);
         };
         let new = self
-            .world
+            .stack
             .sockets
             .new_socket(self.node, self.app, SocketType::Stream, flow);
-        let port = self.world.sockets.get(sock).port;
-        let ns = self.world.sockets.get_mut(new);
+        let port = self.stack.sockets.get(sock).port;
+        let ns = self.stack.sockets.get_mut(new);
         ns.conn = Some(conn);
         ns.port = port;
-        self.world.tcp_attach(conn, new);
-        let (addr, rport) = self.world.tcp_peer(conn);
+        self.stack.tcp_attach(conn, new);
+        let (addr, rport) = self.stack.tcp_peer(conn);
         self.trace_call(SocketCall::Accept {
             sock: sock.0,
             new: new.0,
@@ -137,15 +137,11 @@ impl Ctx<'_> {
         if s.listen.is_some() {
             return Err(SocketError::NotConnected);
         }
-        let remote_node = self
-            .world
-            .net
-            .node_by_address(to)
-            .ok_or(SocketError::HostUnreachable)?;
+        let remote_node = self.env.host(to).ok_or(SocketError::HostUnreachable)?;
         if s.port.is_none() {
             self.bind(sock, 0)?;
         }
-        let s = self.world.sockets.get(sock);
+        let s = self.stack.sockets.get(sock);
         let (local_port, config, flow) = (s.port.unwrap_or(0), s.tcp.clone(), s.flow);
         let config = config.unwrap_or_default();
         self.trace_call(SocketCall::Connect {
@@ -154,10 +150,11 @@ impl Ctx<'_> {
             port,
         });
         let node = self.node;
-        let now = self.world.now;
-        let isn = self.world.tcp_isn(node);
+        let now = self.env.now();
+        let isn = self.stack.tcp.isn(node);
         let conn = TcpConnection::connect(&config, local_port, port, isn, now);
-        let id = self.world.tcp_insert(
+        let id = self.stack.tcp_insert(
+            self.env,
             node,
             local_port,
             conn,
@@ -168,8 +165,8 @@ impl Ctx<'_> {
             None,
             flow,
         );
-        self.world.sockets.get_mut(sock).conn = Some(id);
-        self.world.tcp_service(id);
+        self.stack.sockets.get_mut(sock).conn = Some(id);
+        self.stack.tcp_service(self.env, id);
         Ok(())
     }
 
@@ -187,7 +184,7 @@ impl Ctx<'_> {
 
     fn send_flags(&mut self, sock: SocketId, len: u64, oob: bool) -> Result<u64, SocketError> {
         let conn = self.connection(sock)?;
-        let c = self.world.tcp_conn(conn);
+        let c = self.stack.tcp.conn(conn);
         let accepted = if oob {
             c.send_urgent(len)?
         } else {
@@ -199,7 +196,7 @@ impl Ctx<'_> {
             accepted,
             oob,
         });
-        self.world.tcp_service(conn);
+        self.stack.tcp_service(self.env, conn);
         Ok(accepted)
     }
 
@@ -208,7 +205,7 @@ impl Ctx<'_> {
     /// `Err(WouldBlock)` when nothing is waiting yet.
     pub fn recv(&mut self, sock: SocketId, max: u64) -> Result<u64, SocketError> {
         let conn = self.connection(sock)?;
-        let got = self.world.tcp_conn(conn).recv(max)?;
+        let got = self.stack.tcp.conn(conn).recv(max)?;
         if got > 0 {
             self.trace_call(SocketCall::Recv {
                 sock: sock.0,
@@ -216,7 +213,7 @@ impl Ctx<'_> {
                 oob: None,
             });
         }
-        self.world.tcp_service(conn);
+        self.stack.tcp_service(self.env, conn);
         Ok(got)
     }
 
@@ -226,7 +223,7 @@ impl Ctx<'_> {
     /// none to read or `oob_inline` keeps it in the stream.
     pub fn recv_urgent(&mut self, sock: SocketId) -> Result<u64, SocketError> {
         let conn = self.connection(sock)?;
-        let at = self.world.tcp_conn(conn).recv_urgent()?;
+        let at = self.stack.tcp.conn(conn).recv_urgent()?;
         self.trace_call(SocketCall::Recv {
             sock: sock.0,
             len: 1,
@@ -239,8 +236,8 @@ impl Ctx<'_> {
     pub fn shutdown(&mut self, sock: SocketId) -> Result<(), SocketError> {
         let conn = self.connection(sock)?;
         self.trace_call(SocketCall::Shutdown { sock: sock.0 });
-        self.world.tcp_conn(conn).shutdown_write();
-        self.world.tcp_service(conn);
+        self.stack.tcp.conn(conn).shutdown_write();
+        self.stack.tcp_service(self.env, conn);
         Ok(())
     }
 }

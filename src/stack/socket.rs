@@ -1,15 +1,10 @@
-//! The BSD-like socket layer: the socket table, port demultiplexing, and the
-//! calls applications make: `socket`, `bind`, `sendto`, `recvfrom`, `close`
-//! here; the stream calls (`listen`, `accept`, `connect`, `send`, `recv`,
-//! `shutdown`) in `stream`.
-//!
-//! The table owns socket state only. The calls live on `app::Ctx`, which gives
-//! them the network to send on and the trace to record them in.
+//! The BSD-like socket layer: the socket table, port allocation and UDP
+//! demultiplexing, and the calls applications make: `socket`, `bind`,
+//! `sendto`, `recvfrom`, `close` here; the stream calls (`listen`, `accept`,
+//! `connect`, `send`, `recv`, `shutdown`) in `stream`; the AF_UNIX ones in
+//! `local::calls`.
 
-pub mod local;
-pub mod stream;
-
-use crate::app::Ctx;
+use super::Ctx;
 use crate::net::packet::{Ecn, Packet, Transport};
 use crate::trace::SocketCall;
 use crate::wire::ipv4::Ipv4Addr;
@@ -92,23 +87,23 @@ pub struct Datagram {
 pub(crate) struct Socket {
     pub(crate) node: u32,
     pub(crate) app: u32,
-    ty: SocketType,
-    port: Option<u16>,
-    rx: VecDeque<Datagram>,
-    rx_bytes: u64,
-    open: bool,
+    pub(in crate::stack) ty: SocketType,
+    pub(in crate::stack) port: Option<u16>,
+    pub(in crate::stack) rx: VecDeque<Datagram>,
+    pub(in crate::stack) rx_bytes: u64,
+    pub(in crate::stack) open: bool,
     /// The flow the owning application sends for (statistics only).
     pub(crate) flow: u32,
     /// Stream sockets: the connection, once connecting or accepted.
     pub(crate) conn: Option<u32>,
     /// Stream sockets after `listen`.
-    pub(crate) listen: Option<stream::Listen>,
+    pub(crate) listen: Option<super::stream::Listen>,
     /// Stream sockets: the TCP parameters new connections get (setsockopt),
     /// shared with those connections.
     pub(crate) tcp: Option<std::sync::Arc<crate::transport::tcp::TcpConfig>>,
     /// A pending error (SO_ERROR), reported by the next call.
     pub(crate) error: Option<SocketError>,
-    /// AF_UNIX (state in `World::local`), not AF_INET.
+    /// AF_UNIX (state in `Stack::local`), not AF_INET.
     pub(crate) unix: bool,
 }
 
@@ -129,7 +124,7 @@ pub enum UdpDelivery {
 
 #[derive(Default)]
 pub struct SocketTable {
-    sockets: Vec<Socket>,
+    pub(in crate::stack) sockets: Vec<Socket>,
     udp_ports: BTreeMap<(u32, u16), SocketId>,
     /// Bound stream sockets (listeners, and clients that called `bind`).
     tcp_ports: BTreeMap<(u32, u16), SocketId>,
@@ -156,15 +151,29 @@ impl SocketTable {
             .filter(|s| self.get(*s).listen.is_some())
     }
 
-    fn open(&self, s: SocketId) -> Result<&Socket, SocketError> {
-        match self.sockets.get(s.0 as usize).filter(|s| s.open) {
+    /// Socket `s` of host `node`, open and AF_INET (another host's descriptor
+    /// means nothing here: EBADF).
+    pub(in crate::stack) fn open(&self, node: u32, s: SocketId) -> Result<&Socket, SocketError> {
+        match self
+            .sockets
+            .get(s.0 as usize)
+            .filter(|s| s.open && s.node == node)
+        {
             Some(s) if s.unix => Err(SocketError::WrongFamily),
             s => s.ok_or(SocketError::BadDescriptor),
         }
     }
 
-    fn open_mut(&mut self, s: SocketId) -> Result<&mut Socket, SocketError> {
-        match self.sockets.get_mut(s.0 as usize).filter(|s| s.open) {
+    pub(in crate::stack) fn open_mut(
+        &mut self,
+        node: u32,
+        s: SocketId,
+    ) -> Result<&mut Socket, SocketError> {
+        match self
+            .sockets
+            .get_mut(s.0 as usize)
+            .filter(|s| s.open && s.node == node)
+        {
             Some(s) if s.unix => Err(SocketError::WrongFamily),
             s => s.ok_or(SocketError::BadDescriptor),
         }
@@ -224,7 +233,13 @@ impl SocketTable {
         }
     }
 
-    fn new_socket(&mut self, node: u32, app: u32, ty: SocketType, flow: u32) -> SocketId {
+    pub(in crate::stack) fn new_socket(
+        &mut self,
+        node: u32,
+        app: u32,
+        ty: SocketType,
+        flow: u32,
+    ) -> SocketId {
         let id = SocketId(self.sockets.len() as u32);
         self.sockets.push(Socket {
             node,
@@ -249,11 +264,11 @@ impl Ctx<'_> {
     /// `socket(AF_INET, type, 0)`
     pub fn socket(&mut self, ty: SocketType) -> SocketId {
         let id = self
-            .world
+            .stack
             .sockets
             .new_socket(self.node, self.app, ty, self.flow);
         if ty == SocketType::Stream {
-            self.world.sockets.get_mut(id).tcp = Some(self.world.tcp_defaults.clone());
+            self.stack.sockets.get_mut(id).tcp = Some(self.stack.tcp_defaults.clone());
         }
         self.trace_call(SocketCall::Socket {
             sock: id.0,
@@ -265,8 +280,8 @@ impl Ctx<'_> {
     /// `bind(sock, {INADDR_ANY, port})`; port 0 picks an ephemeral port.
     pub fn bind(&mut self, sock: SocketId, port: u16) -> Result<u16, SocketError> {
         let node = self.node;
-        let t = &mut self.world.sockets;
-        let s = t.open(sock)?;
+        let t = &mut self.stack.sockets;
+        let s = t.open(node, sock)?;
         if s.port.is_some() {
             return Err(SocketError::AlreadyBound);
         }
@@ -283,7 +298,7 @@ impl Ctx<'_> {
             SocketType::Datagram => t.udp_ports.insert((node, port), sock),
             SocketType::Stream => t.tcp_ports.insert((node, port), sock),
         };
-        t.open_mut(sock)?.port = Some(port);
+        t.open_mut(node, sock)?.port = Some(port);
         self.trace_call(SocketCall::Bind { sock: sock.0, port });
         Ok(port)
     }
@@ -300,15 +315,11 @@ impl Ctx<'_> {
         if u64::from(len) > crate::wire::udp::MAX_UDP_PAYLOAD {
             return Err(SocketError::MessageTooLong);
         }
-        if self.world.sockets.open(sock)?.port.is_none() {
+        if self.stack.sockets.open(self.node, sock)?.port.is_none() {
             self.bind(sock, 0)?;
         }
-        let dst = self
-            .world
-            .net
-            .node_by_address(to)
-            .ok_or(SocketError::HostUnreachable)?;
-        let s = self.world.sockets.open(sock)?;
+        let dst = self.env.host(to).ok_or(SocketError::HostUnreachable)?;
+        let s = self.stack.sockets.open(self.node, sock)?;
         if s.ty != SocketType::Datagram {
             return Err(SocketError::WrongType);
         }
@@ -325,7 +336,7 @@ impl Ctx<'_> {
             uid: 0,
             src: node,
             dst,
-            src_addr: self.world.net.nodes[node as usize].addr,
+            src_addr: self.env.address(node),
             dst_addr: to,
             ttl: self.ttl,
             ecn: Ecn::NotEct,
@@ -336,16 +347,16 @@ impl Ctx<'_> {
             }),
             payload_origin: origin,
             flow,
-            sent_at: self.world.now,
+            sent_at: self.env.now(),
         };
-        self.world.stats.sent(flow, len);
-        self.world.send_from_host(node, packet);
+        self.env.stats().sent(flow, len);
+        self.env.send(packet);
         Ok(())
     }
 
     /// `recvfrom(sock)`: the oldest waiting datagram, or `None` (EWOULDBLOCK).
     pub fn recvfrom(&mut self, sock: SocketId) -> Result<Option<Datagram>, SocketError> {
-        let s = self.world.sockets.open_mut(sock)?;
+        let s = self.stack.sockets.open_mut(self.node, sock)?;
         let Some(d) = s.rx.pop_front() else {
             return Ok(None);
         };
@@ -363,12 +374,12 @@ impl Ctx<'_> {
     /// connection is closed (FIN after the data already sent; it lives on in the
     /// stack until it reaches CLOSED).
     pub fn close(&mut self, sock: SocketId) -> Result<(), SocketError> {
-        if self.world.sockets.is_unix(sock) {
+        if self.stack.sockets.is_unix(sock) {
             return self.close_unix(sock);
         }
         let node = self.node;
-        let t = &mut self.world.sockets;
-        let s = t.open_mut(sock)?;
+        let t = &mut self.stack.sockets;
+        let s = t.open_mut(node, sock)?;
         s.open = false;
         s.rx.clear();
         s.rx_bytes = 0;
@@ -378,7 +389,7 @@ impl Ctx<'_> {
             let ty = s.ty;
             t.release_port(node, ty, port);
         }
-        self.world.tcp_close(conn, listen);
+        self.stack.tcp_close(self.env, conn, listen);
         self.trace_call(SocketCall::Close { sock: sock.0 });
         Ok(())
     }

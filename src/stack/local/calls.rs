@@ -7,7 +7,7 @@
 //! `recvfrom_unix` for SOCK_DGRAM; and the shared `close`. An AF_INET call on a
 //! Unix-domain socket, or the reverse, fails with EAFNOSUPPORT.
 //!
-//! The model (see also `engine::local`):
+//! The model (see also `stack::local`):
 //! - A path exists only on its own host: a path bound on another host is not
 //!   found (ENOENT). Closing a bound socket removes its path, as if the program
 //!   also unlinked it.
@@ -30,9 +30,9 @@
 //!   larger than the buffer: EMSGSIZE. An unbound sender is unnamed (no reply
 //!   possible); `bind_unix(sock, "")` autobinds an abstract name ("@00000").
 
-use super::{SocketError, SocketId, SocketTable, SocketType};
-use crate::app::Ctx;
-use crate::engine::local::{Delivery, UnixListen, UnixSock};
+use super::{Delivery, UnixListen, UnixSock};
+use crate::stack::socket::SocketTable;
+use crate::stack::{Ctx, SocketError, SocketId, SocketType};
 
 pub use crate::wire::unix::{LOCAL_BUFFER, MAX_DATAGRAM, MAX_PATH};
 /// A datagram receiver refuses more while more than this many wait.
@@ -71,16 +71,16 @@ impl Ctx<'_> {
     /// The AF_UNIX state of an open socket of this application's host.
     fn unix(&self, sock: SocketId) -> Result<&UnixSock, SocketError> {
         let s = self
-            .world
+            .stack
             .sockets
             .sockets
             .get(sock.0 as usize)
-            .filter(|s| s.open)
+            .filter(|s| s.open && s.node == self.node)
             .ok_or(SocketError::BadDescriptor)?;
         if !s.unix {
             return Err(SocketError::WrongFamily);
         }
-        self.world
+        self.stack
             .local
             .socks
             .get(&sock)
@@ -89,7 +89,7 @@ impl Ctx<'_> {
 
     fn unix_mut(&mut self, sock: SocketId) -> Result<&mut UnixSock, SocketError> {
         self.unix(sock)?;
-        Ok(self.world.local.socks.get_mut(&sock).expect("checked"))
+        Ok(self.stack.local.socks.get_mut(&sock).expect("checked"))
     }
 
     fn unix_of(&self, sock: SocketId, ty: SocketType) -> Result<&UnixSock, SocketError> {
@@ -102,7 +102,7 @@ impl Ctx<'_> {
 
     fn note(&mut self, event: &str, detail: String) {
         let node = self.node;
-        self.world.local_note(node, event, &detail);
+        self.env.trace_note(node, event, &detail);
     }
 
     /// Traces a call that failed, and returns its error.
@@ -114,8 +114,8 @@ impl Ctx<'_> {
     /// `socket(AF_UNIX, type, 0)`
     pub fn socket_unix(&mut self, ty: SocketType) -> SocketId {
         let (node, app, flow) = (self.node, self.app, self.flow);
-        let id = self.world.sockets.new_unix(node, app, ty, flow);
-        self.world
+        let id = self.stack.sockets.new_unix(node, app, ty, flow);
+        self.stack
             .local
             .socks
             .insert(id, UnixSock::new(ty, LOCAL_BUFFER));
@@ -143,17 +143,17 @@ impl Ctx<'_> {
             return self.failed("bind", detail, SocketError::InvalidArgument);
         }
         let name = if path.is_empty() {
-            match self.world.local.autobind_name(node) {
+            match self.stack.local.autobind_name(node) {
                 Some(n) => n,
                 None => return self.failed("bind", detail, SocketError::AddressInUse),
             }
         } else {
             path.to_string()
         };
-        if self.world.local.paths.contains_key(&(node, name.clone())) {
+        if self.stack.local.paths.contains_key(&(node, name.clone())) {
             return self.failed("bind", detail, SocketError::AddressInUse);
         }
-        self.world.local.paths.insert((node, name.clone()), sock);
+        self.stack.local.paths.insert((node, name.clone()), sock);
         self.unix_mut(sock)?.path = Some(name.clone());
         self.note("bind", format!("sock={} path={name}", sock.0));
         Ok(name)
@@ -189,7 +189,7 @@ impl Ctx<'_> {
         else {
             return Ok(None);
         };
-        let end = self.world.local.socks.get_mut(&new).expect("a waiting end");
+        let end = self.stack.local.socks.get_mut(&new).expect("a waiting end");
         end.accepted = true;
         let ready = end.rx_bytes > 0 || end.eof;
         self.note(
@@ -197,7 +197,7 @@ impl Ctx<'_> {
             format!("sock={} new={} path={path}", sock.0, new.0),
         );
         if ready {
-            self.world.local_readable(new);
+            self.stack.local_readable(new);
         }
         Ok(Some(new))
     }
@@ -214,10 +214,10 @@ impl Ctx<'_> {
         if s.listen.is_some() {
             return self.failed("connect", detail, SocketError::InvalidArgument);
         }
-        let Some(&listener) = self.world.local.paths.get(&(node, path.to_string())) else {
+        let Some(&listener) = self.stack.local.paths.get(&(node, path.to_string())) else {
             return self.failed("connect", detail, SocketError::NoEntry);
         };
-        let l = &self.world.local.socks[&listener];
+        let l = &self.stack.local.socks[&listener];
         if l.ty != SocketType::Stream {
             return self.failed("connect", detail, SocketError::WrongProtocolType);
         }
@@ -228,7 +228,7 @@ impl Ctx<'_> {
             return self.failed("connect", detail, SocketError::WouldBlock);
         }
         if let Some(q) = self
-            .world
+            .stack
             .local
             .socks
             .get_mut(&listener)
@@ -238,7 +238,8 @@ impl Ctx<'_> {
         }
         self.unix_mut(sock)?.connecting = true;
         self.note("connect", detail);
-        self.world.local_deliver_later(
+        self.stack.local_deliver_later(
+            self.env,
             node,
             Delivery::Connect {
                 client: sock,
@@ -268,7 +269,8 @@ impl Ctx<'_> {
         s.unread += accepted;
         self.note("send", format!("{detail} accepted={accepted}"));
         if accepted > 0 {
-            self.world.local_deliver_later(
+            self.stack.local_deliver_later(
+                self.env,
                 node,
                 Delivery::Data {
                     to: peer,
@@ -299,7 +301,7 @@ impl Ctx<'_> {
         if got > 0 {
             self.note("recv", format!("sock={} path={path} len={got}", sock.0));
         }
-        self.world.local_consumed(writer, got);
+        self.stack.local_consumed(writer, got);
         Ok(got)
     }
 
@@ -317,7 +319,8 @@ impl Ctx<'_> {
         }
         self.unix_mut(sock)?.shut_write = true;
         self.note("shutdown", format!("sock={} path={path} how=write", sock.0));
-        self.world.local_deliver_later(
+        self.stack.local_deliver_later(
+            self.env,
             node,
             Delivery::Eof {
                 to: peer,
@@ -338,10 +341,10 @@ impl Ctx<'_> {
         if len > buffer {
             return self.failed("sendto", detail, SocketError::MessageTooLong);
         }
-        let Some(&to) = self.world.local.paths.get(&(node, path.to_string())) else {
+        let Some(&to) = self.stack.local.paths.get(&(node, path.to_string())) else {
             return self.failed("sendto", detail, SocketError::NoEntry);
         };
-        let target = self.world.local.socks.get_mut(&to).expect("a bound socket");
+        let target = self.stack.local.socks.get_mut(&to).expect("a bound socket");
         if target.ty != SocketType::Datagram {
             return self.failed("sendto", detail, SocketError::WrongProtocolType);
         }
@@ -353,7 +356,8 @@ impl Ctx<'_> {
         target.incoming.0 += 1;
         target.incoming.1 += len;
         self.note("sendto", detail);
-        self.world.local_deliver_later(
+        self.stack.local_deliver_later(
+            self.env,
             node,
             Delivery::Datagram {
                 to,
@@ -383,7 +387,7 @@ impl Ctx<'_> {
                 d.len
             ),
         );
-        self.world.local_wake_senders(sock);
+        self.stack.local_wake_senders(sock);
         Ok(Some(d))
     }
 
@@ -400,16 +404,17 @@ impl Ctx<'_> {
 
     fn release_unix(&mut self, sock: SocketId) {
         let node = self.node;
-        self.world.sockets.get_mut(sock).open = false;
-        let Some(s) = self.world.local.socks.remove(&sock) else {
+        self.stack.sockets.get_mut(sock).open = false;
+        let Some(s) = self.stack.local.socks.remove(&sock) else {
             return;
         };
         if let Some(p) = &s.path {
-            self.world.local.paths.remove(&(node, p.clone()));
+            self.stack.local.paths.remove(&(node, p.clone()));
         }
-        if let Some(peer) = s.peer.filter(|p| self.world.local.socks.contains_key(p)) {
+        if let Some(peer) = s.peer.filter(|p| self.stack.local.socks.contains_key(p)) {
             let path = s.shown_path().to_string();
-            self.world.local_deliver_later(
+            self.stack.local_deliver_later(
+                self.env,
                 node,
                 Delivery::Eof {
                     to: peer,
@@ -422,8 +427,8 @@ impl Ctx<'_> {
             self.release_unix(end);
         }
         for w in s.waiting_senders {
-            if self.world.local.socks.contains_key(&w) {
-                self.world.local_writable(w);
+            if self.stack.local.socks.contains_key(&w) {
+                self.stack.local_writable(w);
             }
         }
     }
