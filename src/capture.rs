@@ -19,7 +19,8 @@
 //! frame count and byte count (sum of IPv4 total lengths) equal the direction's
 //! `tx_packets` and `tx_bytes` in the statistics.
 //!
-//! Captures cost nothing unless enabled: the engine holds an `Option<Capture>`.
+//! `Capture` is a subscriber to the run's trace records (`TraceSink`), fed the
+//! `transmit` records; it costs nothing unless enabled.
 //! Records are buffered in memory per direction and appended to their file in
 //! large pieces, so no file stays open (a big topology needs no file descriptors
 //! per direction).
@@ -29,6 +30,7 @@ use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
+use crate::trace::{PacketEvent, SocketCall, TraceSink};
 use crate::wire::{Ipv4Repr, PcapWriter, emit_ipv4_tcp, emit_ipv4_udp};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -158,6 +160,21 @@ impl Capture {
         }
         Ok(())
     }
+}
+
+/// The captures subscribe to the packet records: each transmission is one
+/// packet in its direction's file.
+impl TraceSink for Capture {
+    #[inline]
+    fn packet(&mut self, now: SimTime, _node: u32, event: PacketEvent, p: &Packet, _net: &Network) {
+        if let PacketEvent::Transmit { channel } = event {
+            self.transmit(now, channel, p);
+        }
+    }
+
+    fn call(&mut self, _now: SimTime, _node: u32, _node_name: &str, _call: SocketCall) {}
+
+    fn note(&mut self, _now: SimTime, _subject: &str, _event: &str, _detail: &str) {}
 }
 
 /// The IPv4 packet `p` as it is on the wire: identification = the low 16 bits

@@ -1,8 +1,9 @@
 //! Named trace points and the text trace writer.
 //!
-//! Every observable thing the simulator does is one of these typed records. The
-//! statistics are computed from them (see `stats`), and `--trace` writes them as
-//! one line each, in a format that stays stable so traces can be snapshot-tested:
+//! Every observable thing the simulator does is one of these typed records,
+//! handed to the run's subscribers (`TraceSink`): the statistics (`stats`), the
+//! packet captures (`capture`), the viewer (`view`) and the text trace, which
+//! `--trace` writes as one line each, in a format that stays stable so traces can be snapshot-tested:
 //!
 //! ```text
 //! TIME        NODE EVENT    [CHANNEL] pkt=UID PROTO SRC:PORT>DST:PORT ttl=T size=WIRE_BYTES len=PAYLOAD ...
@@ -15,7 +16,7 @@ use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
-use crate::transport::tcp::TcpEvent;
+use crate::transport::tcp::{TcpConnection, TcpEvent};
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::TcpFlags;
 use std::io::{self, Write};
@@ -100,9 +101,27 @@ pub enum SocketCall {
     },
 }
 
+/// What an application did with its flow's bytes (the flow figures count
+/// these; the packets' own records count the network's side).
+#[derive(Clone, Copy, Debug)]
+pub enum FlowRecord {
+    /// One UDP or Unix-domain datagram of `bytes` handed to a socket.
+    DatagramSent { flow: u32, bytes: u32 },
+    /// `bytes` written into a stream socket.
+    StreamWritten { flow: u32, bytes: u64 },
+    /// `bytes` read from a stream socket (0: the end of the stream).
+    StreamRead { flow: u32, bytes: u64 },
+    /// One Unix-domain datagram of `bytes` read.
+    DatagramRead { flow: u32, bytes: u64 },
+}
+
 /// The connection a TCP trace record is about, named as the trace names it.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnRef<'a> {
+    /// The connection's number in the run: 0, 1, 2, … in the order they opened.
+    pub serial: u32,
+    /// The flow it carries (`NO_FLOW` for none).
+    pub flow: u32,
     pub node: u32,
     pub node_name: &'a str,
     pub local: Ipv4Addr,
@@ -121,10 +140,10 @@ impl std::fmt::Display for ConnRef<'_> {
     }
 }
 
-/// One subscriber to the run's trace records: the text trace, the viewer.
-/// (The statistics take the packet records directly, traced or not.)
-/// Records arrive in event order; the defaults ignore what a subscriber has no
-/// use for.
+/// One subscriber to the run's trace records: the statistics, the captures,
+/// the viewer, the text trace. Records arrive in event order; the defaults
+/// ignore what a subscriber has no use for (or, for the records that read as
+/// a line of text, hand it to `note`).
 pub trait TraceSink {
     fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network);
     fn call(&mut self, now: SimTime, node: u32, node_name: &str, call: SocketCall);
@@ -132,6 +151,24 @@ pub trait TraceSink {
     fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str);
     /// Something a TCP connection reported.
     fn tcp(&mut self, _now: SimTime, _conn: &ConnRef, _event: &TcpEvent) {}
+    /// A TCP connection was created (by `connect`, or by a SYN a listener took).
+    fn tcp_opened(&mut self, _now: SimTime, _conn: &ConnRef, _client: bool) {}
+    /// A TCP connection is gone (closed, or the run ended): its final state.
+    fn tcp_closed(&mut self, _now: SimTime, _conn: &ConnRef, _last: &TcpConnection) {}
+    /// An application moved bytes of its flow through a socket.
+    fn flow(&mut self, _now: SimTime, _record: FlowRecord) {}
+    /// `waiting` packets are queued on `channel` after an enqueue.
+    fn queue(&mut self, _now: SimTime, _channel: ChannelId, _waiting: usize) {}
+    /// A failure took `subject` (a `what`: "link", "node") down, or its repair
+    /// brought it up.
+    fn element(&mut self, now: SimTime, what: &str, subject: &str, down: bool) {
+        let event = format!("{what}-{}", if down { "down" } else { "up" });
+        self.note(now, subject, &event, "");
+    }
+    /// The routers switched to recomputed routes (`detail`: what is down).
+    fn routes_updated(&mut self, now: SimTime, detail: &str) {
+        self.note(now, "-", "routes-updated", detail);
+    }
     /// Link `link` (both directions) failed or came back.
     fn link_state(&mut self, _now: SimTime, _link: u32, _down: bool) {}
     /// Circuit switching: what link `link` has reserved now (`held`
@@ -177,6 +214,42 @@ impl TraceSink for Tracer {
     fn tcp(&mut self, now: SimTime, conn: &ConnRef, event: &TcpEvent) {
         for s in &mut self.sinks {
             s.tcp(now, conn, event);
+        }
+    }
+
+    fn tcp_opened(&mut self, now: SimTime, conn: &ConnRef, client: bool) {
+        for s in &mut self.sinks {
+            s.tcp_opened(now, conn, client);
+        }
+    }
+
+    fn tcp_closed(&mut self, now: SimTime, conn: &ConnRef, last: &TcpConnection) {
+        for s in &mut self.sinks {
+            s.tcp_closed(now, conn, last);
+        }
+    }
+
+    fn flow(&mut self, now: SimTime, record: FlowRecord) {
+        for s in &mut self.sinks {
+            s.flow(now, record);
+        }
+    }
+
+    fn queue(&mut self, now: SimTime, channel: ChannelId, waiting: usize) {
+        for s in &mut self.sinks {
+            s.queue(now, channel, waiting);
+        }
+    }
+
+    fn element(&mut self, now: SimTime, what: &str, subject: &str, down: bool) {
+        for s in &mut self.sinks {
+            s.element(now, what, subject, down);
+        }
+    }
+
+    fn routes_updated(&mut self, now: SimTime, detail: &str) {
+        for s in &mut self.sinks {
+            s.routes_updated(now, detail);
         }
     }
 

@@ -22,13 +22,18 @@ use crate::scenario::{Protocol, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
 use crate::stack::{Endpoint, Env, Notice, Stack, Timer};
 use crate::stats::{Collector, Report};
-use crate::trace::{ConnRef, DropReason, PacketEvent, SocketCall, TraceSink, TraceWriter, Tracer};
-use crate::transport::tcp::TcpEvent;
+use crate::trace::{
+    ConnRef, DropReason, FlowRecord, PacketEvent, SocketCall, TraceSink, TraceWriter, Tracer,
+};
+use crate::transport::tcp::{TcpConnection, TcpEvent};
 use crate::wire::ipv4::Ipv4Addr;
+use observe::Observers;
 use std::collections::BTreeMap;
 
 use crate::limits;
 use std::io::Write;
+
+mod observe;
 
 /// Everything that can happen. The engine matches on it in one place
 /// (`Simulation::run_until`).
@@ -57,16 +62,14 @@ pub struct World {
     pub now: SimTime,
     pub events: EventQueue<Event>,
     pub net: Network,
-    pub stats: Collector,
     /// Which links the scenario's failures hold down, and when they change.
     failures: LinkStates,
     /// Scratch: packets an AQM dropped or marked at a dequeue (kept to reuse
     /// its buffers).
     aqm_acted: Dequeued,
-    /// The trace's subscribers (text trace, viewer), if any.
-    trace: Option<Tracer>,
-    /// Packet captures (`Simulation::capture_pcap`), if enabled.
-    capture: Option<crate::capture::Capture>,
+    /// Every subscriber to the run's trace records: statistics, captures
+    /// (`Simulation::capture_pcap`), text trace, viewer.
+    obs: Observers,
 }
 
 impl Env for World {
@@ -116,50 +119,71 @@ impl Env for World {
     }
 
     #[inline]
-    fn stats(&mut self) -> &mut Collector {
-        &mut self.stats
+    fn tracing(&self) -> bool {
+        self.obs.tracing()
+    }
+
+    fn call(&mut self, node: u32, call: SocketCall) {
+        if self.obs.tracing() {
+            self.obs
+                .call(self.now, node, &self.net.nodes[node as usize].name, call);
+        }
     }
 
     #[inline]
-    fn tracing(&self) -> bool {
-        self.trace.is_some()
-    }
-
-    fn trace_call(&mut self, node: u32, call: SocketCall) {
-        if let Some(t) = &mut self.trace {
-            t.call(self.now, node, &self.net.nodes[node as usize].name, call);
+    fn tcp(&mut self, end: Endpoint, event: &TcpEvent) {
+        if !self.obs.wants_tcp(event) {
+            return;
         }
+        let conn = conn_ref(&self.net, end);
+        self.obs.tcp(self.now, &conn, event);
     }
 
-    fn trace_tcp(&mut self, end: Endpoint, event: &TcpEvent) {
-        if let Some(t) = &mut self.trace {
-            let n = &self.net.nodes[end.node as usize];
-            let conn = ConnRef {
-                node: end.node,
-                node_name: &n.name,
-                local: n.addr,
-                local_port: end.local_port,
-                remote: end.remote,
-                remote_port: end.remote_port,
-            };
-            t.tcp(self.now, &conn, event);
-        }
+    fn tcp_opened(&mut self, end: Endpoint, client: bool) {
+        let conn = conn_ref(&self.net, end);
+        self.obs.tcp_opened(self.now, &conn, client);
     }
 
-    fn trace_note(&mut self, node: u32, event: &str, detail: &str) {
-        if let Some(t) = &mut self.trace {
-            t.note(self.now, &self.net.nodes[node as usize].name, event, detail);
+    fn tcp_closed(&mut self, end: Endpoint, last: &TcpConnection) {
+        let conn = conn_ref(&self.net, end);
+        self.obs.tcp_closed(self.now, &conn, last);
+    }
+
+    fn flow(&mut self, record: FlowRecord) {
+        self.obs.flow(self.now, record);
+    }
+
+    fn note(&mut self, node: u32, event: &str, detail: &str) {
+        if self.obs.tracing() {
+            let name = &self.net.nodes[node as usize].name;
+            self.obs.note(self.now, name, event, detail);
         }
     }
 }
 
+/// A stack's connection end, named as the trace records name it.
+#[inline]
+fn conn_ref(net: &Network, end: Endpoint) -> ConnRef<'_> {
+    let n = &net.nodes[end.node as usize];
+    ConnRef {
+        serial: end.serial,
+        flow: end.flow,
+        node: end.node,
+        node_name: &n.name,
+        local: n.addr,
+        local_port: end.local_port,
+        remote: end.remote,
+        remote_port: end.remote_port,
+    }
+}
+
 impl World {
-    /// Feeds one trace point to the statistics and, if enabled, to the trace.
+    /// Feeds one packet record to the subscribers.
     #[inline]
     fn record(&mut self, node: u32, event: PacketEvent, packet: PacketId) {
-        // Untraced hops cost nothing: not even a call, nor a look at the
+        // Hops nobody reads cost nothing: not even a call, nor a look at the
         // packet, which on a large network is often a cache miss.
-        if self.trace.is_some() || Collector::counts(event) {
+        if self.obs.wants(event) {
             self.record_always(node, event, packet);
         }
     }
@@ -167,10 +191,7 @@ impl World {
     #[inline(never)]
     fn record_always(&mut self, node: u32, event: PacketEvent, packet: PacketId) {
         let p = self.net.packets.get(packet);
-        self.stats.packet(self.now, event, p);
-        if let Some(t) = &mut self.trace {
-            t.packet(self.now, node, event, p, &self.net);
-        }
+        self.obs.packet(self.now, node, event, p, &self.net);
     }
 
     fn drop_packet(
@@ -205,7 +226,7 @@ impl World {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
             Offer::Queued { evicted } => {
                 let waiting = c.queue_len().0;
-                self.stats.queue(self.now, channel, waiting);
+                self.obs.queue(self.now, channel, waiting);
                 if let Some(victim) = evicted {
                     self.drop_packet(node, Some(channel), DropReason::QueueOverflow, victim);
                 }
@@ -228,9 +249,6 @@ impl World {
         serialization: SimTime,
     ) {
         self.record(node, PacketEvent::Transmit { channel }, packet);
-        if let Some(c) = &mut self.capture {
-            c.transmit(self.now, channel, self.net.packets.get(packet));
-        }
         let epoch = self.net.channels[channel as usize].epoch;
         self.events
             .push(self.now + serialization, Event::TxDone { channel, epoch });
@@ -285,11 +303,8 @@ impl World {
     /// next change of a random failure process.
     fn on_failure(&mut self, sc: &Scenario, index: u32, down: bool) {
         let change = self.failures.apply(sc, index as usize, down);
-        if let Some(t) = &mut self.trace {
-            let event = format!("{}-{}", change.what, if down { "down" } else { "up" });
-            t.note(self.now, &change.subject, &event, "");
-        }
-        self.stats.element_changed(self.now, change.subject, down);
+        self.obs
+            .element(self.now, change.what, &change.subject, down);
         for l in change.changed {
             self.set_link(l, down);
             self.events.push(
@@ -310,9 +325,7 @@ impl World {
     /// Fails or restores both directions of link `l`; a failure loses every
     /// packet the link held.
     fn set_link(&mut self, l: u32, down: bool) {
-        if let Some(t) = &mut self.trace {
-            t.link_state(self.now, l, down);
-        }
+        self.obs.link_state(self.now, l, down);
         for channel in [l * 2, l * 2 + 1] {
             let c = &mut self.net.channels[channel as usize];
             if !down {
@@ -327,7 +340,7 @@ impl World {
     }
 
     fn on_detect(&mut self, sc: &Scenario, link: u32, down: bool) {
-        if let Some(t) = &mut self.trace {
+        if self.obs.tracing() {
             let l = &sc.links[link as usize];
             let detail = format!(
                 "{} {}",
@@ -335,7 +348,8 @@ impl World {
                 if down { "down" } else { "up" }
             );
             for n in [l.a, l.b] {
-                t.note(self.now, &sc.nodes[n].name, "detect", &detail);
+                self.obs
+                    .note(self.now, &sc.nodes[n].name, "detect", &detail);
             }
         }
     }
@@ -344,10 +358,11 @@ impl World {
         let failures = &self.failures;
         self.net
             .set_routes(Routes::compute_with(sc, |l| failures.is_up(l)));
-        self.stats.reconverged(self.now);
-        if let Some(t) = &mut self.trace {
-            t.note(self.now, "-", "routes-updated", &failures.routes_note(sc));
-        }
+        let detail = match self.obs.tracing() {
+            true => failures.routes_note(sc),
+            false => String::new(),
+        };
+        self.obs.routes_updated(self.now, &detail);
     }
 }
 
@@ -404,8 +419,7 @@ impl Simulation {
             }));
         }
         let net = Network::build(&scenario);
-        let stats = Collector::new(scenario.duration, scenario.flows.len(), net.channels.len());
-        let mut stats = stats;
+        let mut stats = Collector::new(scenario.duration, scenario.flows.len(), net.channels.len());
         let watched = match &options.watch_flow {
             Some(name) => scenario.flows.iter().position(|f| &f.name == name),
             None => scenario
@@ -464,18 +478,20 @@ impl Simulation {
             now: SimTime::ZERO,
             events: EventQueue::new(),
             net,
-            stats,
             failures: LinkStates::new(&scenario),
             aqm_acted: Dequeued::default(),
-            trace: Tracer::new(
-                options
-                    .trace
-                    .map(|w| Box::new(TraceWriter::new(w)) as Box<dyn TraceSink>)
-                    .into_iter()
-                    .chain(options.sinks)
-                    .collect(),
-            ),
-            capture: None,
+            obs: Observers {
+                stats,
+                capture: None,
+                trace: Tracer::new(
+                    options
+                        .trace
+                        .map(|w| Box::new(TraceWriter::new(w)) as Box<dyn TraceSink>)
+                        .into_iter()
+                        .chain(options.sinks)
+                        .collect(),
+                ),
+            },
         };
         let stack = Stack::new(
             scenario
@@ -509,7 +525,7 @@ impl Simulation {
                 "pcap capture enabled after the start".into(),
             ));
         }
-        self.world.capture = Some(crate::capture::Capture::create(dir, &self.world.net)?);
+        self.world.obs.capture = Some(crate::capture::Capture::create(dir, &self.world.net)?);
         Ok(())
     }
 
@@ -676,18 +692,20 @@ impl Simulation {
 
     /// Ends the run: flushes the trace and computes the report.
     pub fn finish(mut self) -> Result<Report> {
-        self.stack.finish(&mut self.world.stats);
-        if let Some(mut t) = self.world.trace.take() {
+        self.stack.finish(&mut self.world);
+        let Observers {
+            stats,
+            capture,
+            trace,
+        } = self.world.obs;
+        if let Some(mut t) = trace {
             t.finish()
                 .map_err(|e| Error::Internal(format!("writing the trace failed: {e}")))?;
         }
-        if let Some(c) = self.world.capture.take() {
+        if let Some(c) = capture {
             c.finish()?;
         }
-        Ok(self
-            .world
-            .stats
-            .report(&self.scenario, &self.world.net, self.processed))
+        Ok(stats.report(&self.scenario, &self.world.net, self.processed))
     }
 }
 

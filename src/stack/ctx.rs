@@ -3,7 +3,7 @@
 
 use super::{Env, Stack};
 use crate::sim::SimTime;
-use crate::trace::SocketCall;
+use crate::trace::{FlowRecord, SocketCall};
 
 /// An application's handle on its host's stack. The socket calls are methods
 /// on it (see `socket`, `stream`, `local::calls`).
@@ -51,32 +51,32 @@ impl<'a> Ctx<'a> {
     /// Statistics: this application offered `bytes` of its flow to the network.
     pub fn flow_sent(&mut self, bytes: u64) {
         let flow = self.flow;
-        self.env.stats().sent_stream(flow, bytes);
+        self.env.flow(FlowRecord::StreamWritten { flow, bytes });
     }
 
     /// Statistics: this application received `bytes` of its flow (the flow's
     /// goodput and completion time count these).
     pub fn flow_received(&mut self, bytes: u64) {
-        let (flow, now) = (self.flow, self.env.now());
-        self.env.stats().received_stream(flow, now, bytes);
+        let flow = self.flow;
+        self.env.flow(FlowRecord::StreamRead { flow, bytes });
     }
 
     /// Statistics: one datagram of `len` bytes of this application's flow
     /// sent (over a Unix-domain socket; UDP's `sendto` counts its own).
     pub fn flow_sent_datagram(&mut self, len: u64) {
-        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        let bytes = u32::try_from(len).unwrap_or(u32::MAX);
         let flow = self.flow;
-        self.env.stats().sent(flow, len);
+        self.env.flow(FlowRecord::DatagramSent { flow, bytes });
     }
 
     /// Statistics: one datagram of `len` bytes of this application's flow read.
     pub fn flow_received_datagram(&mut self, len: u64) {
-        let (flow, now) = (self.flow, self.env.now());
-        self.env.stats().received_datagram(flow, now, len);
+        let flow = self.flow;
+        self.env.flow(FlowRecord::DatagramRead { flow, bytes: len });
     }
 
     pub(super) fn trace_call(&mut self, call: SocketCall) {
-        self.env.trace_call(self.node, call);
+        self.env.call(self.node, call);
     }
 
     /// The stream offset of the next `len` bytes this application sends.

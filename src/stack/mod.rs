@@ -24,7 +24,9 @@
 //! - what applications must hear (a socket became readable, a connect ended)
 //!   queues up as `Notice`s, which the engine hands to the applications after
 //!   the event (`Stack::take_notices`);
-//! - observation: trace records and statistics go to `Env`'s subscribers.
+//! - observation: typed trace records (socket calls, TCP events, connections
+//!   opened and closed, flow bytes) go to `Env`, which hands them to the run's
+//!   subscribers; the statistics are one of those.
 //!
 //! Applications see none of this: `Ctx` gives them the socket calls, the
 //! clock and a timer.
@@ -41,9 +43,8 @@ pub use socket::{Datagram, SocketError, SocketId, SocketType};
 use crate::net::packet::{DropReason, Packet, PacketId, Transport};
 use crate::sim::SimTime;
 use crate::sim::rng::Rng;
-use crate::stats::Collector;
-use crate::trace::SocketCall;
-use crate::transport::tcp::{TcpConfig, TcpEvent};
+use crate::trace::{FlowRecord, SocketCall};
+use crate::transport::tcp::{TcpConfig, TcpConnection, TcpEvent};
 use crate::wire::ipv4::Ipv4Addr;
 use socket::{SocketTable, UdpDelivery};
 use std::sync::Arc;
@@ -83,6 +84,10 @@ pub enum Notice {
 /// One end of a TCP connection, as the trace names it.
 #[derive(Clone, Copy, Debug)]
 pub struct Endpoint {
+    /// The connection's number in the run (0, 1, 2, … in the order opened).
+    pub serial: u32,
+    /// The flow it carries.
+    pub flow: u32,
     pub node: u32,
     pub local_port: u16,
     pub remote: Ipv4Addr,
@@ -90,7 +95,8 @@ pub struct Endpoint {
 }
 
 /// What the stack needs from the engine under it: the clock, IP output,
-/// timers, the packet being delivered, and the observers.
+/// timers, the packet being delivered, and the run's trace records (the
+/// stack emits them; the engine names the nodes and feeds the subscribers).
 pub trait Env {
     fn now(&self) -> SimTime;
     /// IP output: `packet` leaves `packet.src`, the host that made it.
@@ -109,16 +115,21 @@ pub trait Env {
     fn host(&self, addr: Ipv4Addr) -> Option<u32>;
     /// The address of host `node`.
     fn address(&self, node: u32) -> Ipv4Addr;
-    fn stats(&mut self) -> &mut Collector;
-    /// Whether anybody subscribes to the trace (so that records are built only
-    /// when somebody reads them).
+    /// Whether anybody reads the trace-only records (socket calls, notes),
+    /// so that they are built only then.
     fn tracing(&self) -> bool;
-    /// Trace: a socket call made on `node`.
-    fn trace_call(&mut self, node: u32, call: SocketCall);
-    /// Trace: something a TCP connection did.
-    fn trace_tcp(&mut self, end: Endpoint, event: &TcpEvent);
-    /// Trace: a free-form line about `node` (Unix-domain sockets, errors).
-    fn trace_note(&mut self, node: u32, event: &str, detail: &str);
+    /// A socket call made on `node`.
+    fn call(&mut self, node: u32, call: SocketCall);
+    /// Something a TCP connection did.
+    fn tcp(&mut self, end: Endpoint, event: &TcpEvent);
+    /// A TCP connection was created: by `connect` (`client`) or by a SYN.
+    fn tcp_opened(&mut self, end: Endpoint, client: bool);
+    /// A TCP connection is gone, or the run ended: its final state.
+    fn tcp_closed(&mut self, end: Endpoint, last: &TcpConnection);
+    /// An application moved bytes of its flow through a socket.
+    fn flow(&mut self, record: FlowRecord);
+    /// A free-form line about `node` (Unix-domain sockets, socket errors).
+    fn note(&mut self, node: u32, event: &str, detail: &str);
 }
 
 /// The stacks of every host.
@@ -197,10 +208,10 @@ impl Stack {
         std::mem::swap(into, &mut self.notices);
     }
 
-    /// Ends the run: every connection still open goes into the statistics.
-    pub fn finish(&self, stats: &mut Collector) {
+    /// Ends the run: the final state of every connection still open.
+    pub fn finish<E: Env + ?Sized>(&self, env: &mut E) {
         for slot in self.tcp.live() {
-            stats.tcp_closed(slot.stats_id, &slot.conn);
+            env.tcp_closed(slot.endpoint(), &slot.conn);
         }
     }
 }

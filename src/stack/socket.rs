@@ -349,7 +349,8 @@ impl Ctx<'_> {
             flow,
             sent_at: self.env.now(),
         };
-        self.env.stats().sent(flow, len);
+        self.env
+            .flow(crate::trace::FlowRecord::DatagramSent { flow, bytes: len });
         self.env.send(packet);
         Ok(())
     }

@@ -41,8 +41,22 @@ pub(crate) struct ConnSlot {
     pub established_at: Option<SimTime>,
     /// The peer's FIN arrived (and reading past it returns end of stream).
     pub peer_closed: bool,
-    /// Index of this connection in the statistics.
-    pub stats_id: u32,
+    /// The connection's number in the run (0, 1, 2, … in the order opened).
+    pub serial: u32,
+}
+
+impl ConnSlot {
+    /// This end, as the trace records name it.
+    pub(crate) fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            serial: self.serial,
+            flow: self.flow,
+            node: self.node,
+            local_port: self.local_port,
+            remote: self.remote_addr,
+            remote_port: self.remote_port,
+        }
+    }
 }
 
 /// Every host's TCP connections.
@@ -56,6 +70,8 @@ pub(super) struct TcpTable {
     isn_rngs: Vec<Rng>,
     /// Scratch space for a connection's events (see `tcp_service`).
     events: Vec<TcpEvent>,
+    /// Connections opened so far (the next one's serial number).
+    opened: u32,
 }
 
 impl TcpTable {
@@ -101,8 +117,8 @@ impl Stack {
         listener: Option<SocketId>,
         flow: u32,
     ) -> u32 {
-        let now = env.now();
-        let stats_id = env.stats().tcp_opened(flow, socket.is_some(), now);
+        let serial = self.tcp.opened;
+        self.tcp.opened += 1;
         let slot = ConnSlot {
             conn,
             node,
@@ -117,8 +133,9 @@ impl Stack {
             timer_generation: 0,
             established_at: None,
             peer_closed: false,
-            stats_id,
+            serial,
         };
+        env.tcp_opened(slot.endpoint(), socket.is_some());
         let id = match self.tcp.free.pop() {
             Some(i) => {
                 self.tcp.conns[i as usize] = Some(slot);
@@ -296,7 +313,7 @@ impl Stack {
         if s.conn.state() == TcpState::Closed && s.socket.is_none() && s.listener.is_none() {
             let key = tuple_key(s.node, s.local_port, s.remote_addr, s.remote_port);
             let slot = self.tcp.conns[id as usize].take().expect("live");
-            env.stats().tcp_closed(slot.stats_id, &slot.conn);
+            env.tcp_closed(slot.endpoint(), &slot.conn);
             self.tcp.by_tuple.remove(&key);
             self.tcp.free.push(id);
         }
@@ -319,30 +336,17 @@ impl Stack {
     fn tcp_event<E: Env + ?Sized>(&mut self, env: &mut E, id: u32, event: TcpEvent) {
         let now = env.now();
         let s = self.tcp.slot(id);
-        let (node, socket, listener, stats_id) = (s.node, s.socket, s.listener, s.stats_id);
-        if env.tracing() {
-            let end = Endpoint {
-                node,
-                local_port: s.local_port,
-                remote: s.remote_addr,
-                remote_port: s.remote_port,
-            };
-            env.trace_tcp(end, &event);
-        }
+        let (node, socket, listener) = (s.node, s.socket, s.listener);
+        env.tcp(s.endpoint(), &event);
         let app_of = |st: &Stack, sock: SocketId| st.sockets.get(sock).app;
         match event {
-            TcpEvent::Congestion {
-                cwnd,
-                ssthresh,
-                rto,
-            } => env.stats().tcp_sample(stats_id, now, cwnd, ssthresh, rto),
-            TcpEvent::Retransmit { .. }
+            TcpEvent::Congestion { .. }
+            | TcpEvent::Retransmit { .. }
             | TcpEvent::TimerExpired { .. }
             | TcpEvent::StateChange { .. }
             | TcpEvent::RttSample { .. } => {}
             TcpEvent::Connected => {
                 self.tcp.slot(id).established_at = Some(now);
-                env.stats().tcp_established(stats_id, now);
                 if let Some(sock) = socket {
                     self.notices.push(Notice::Connected {
                         app: app_of(self, sock),
@@ -404,7 +408,7 @@ impl Stack {
                     let app = app_of(self, sock);
                     self.sockets.get_mut(sock).error = Some(error);
                     if env.tracing() {
-                        env.trace_note(node, "socket-error", &format!("sock={} {error}", sock.0));
+                        env.note(node, "socket-error", &format!("sock={} {error}", sock.0));
                     }
                     self.notices.push(if established {
                         Notice::Readable { app, sock }

@@ -1,7 +1,8 @@
 //! Statistics, computed from the trace points and nothing else.
 //!
-//! `Collector` is fed the same typed records the trace writer gets; at the end of
-//! a run `Collector::report` turns its counters into a `Report`: the figures of
+//! `Collector` is a subscriber to the run's typed trace records (`TraceSink`),
+//! like the trace writer, and sees nothing else; at the end of a run
+//! `Collector::report` turns its counters into a `Report`: the figures of
 //! `summary.txt`, `stats.json` and the CSV files. All figures are deterministic
 //! (integer nanoseconds internally; floats only in the final report).
 
@@ -10,7 +11,8 @@ use crate::net::link::ChannelId;
 use crate::net::packet::{NO_FLOW, Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::trace::{DropReason, PacketEvent};
+use crate::trace::{ConnRef, DropReason, FlowRecord, PacketEvent, SocketCall, TraceSink};
+use crate::transport::tcp::{TcpConnection, TcpEvent};
 use serde::Serialize;
 
 pub mod segments;
@@ -96,15 +98,8 @@ impl Collector {
         self.segments = segments::SegmentLog::watching(flow);
     }
 
-    /// The application of `flow` wrote `bytes` into a stream socket.
-    pub fn sent_stream(&mut self, flow: u32, bytes: u64) {
-        if let Some(f) = self.flows.get_mut(flow as usize) {
-            f.sent_bytes += bytes;
-        }
-    }
-
     /// The application of `flow` read `bytes` from a stream socket.
-    pub fn received_stream(&mut self, flow: u32, now: SimTime, bytes: u64) {
+    fn stream_read(&mut self, flow: u32, now: SimTime, bytes: u64) {
         // Reading nothing (an end of stream) is not a delivery: it must not
         // move the completion time.
         if bytes == 0 {
@@ -117,81 +112,21 @@ impl Collector {
         self.timeline.add_delivered(flow, now, bytes);
     }
 
-    /// The application of `flow` read one datagram of `bytes` from a
-    /// Unix-domain socket (counted like stream bytes, and as a packet).
-    pub fn received_datagram(&mut self, flow: u32, now: SimTime, bytes: u64) {
-        if let Some(f) = self.flows.get_mut(flow as usize) {
-            f.received_packets += 1;
-        }
-        self.received_stream(flow, now, bytes);
-    }
-
-    /// A TCP connection was created; returns its statistics id.
-    pub fn tcp_opened(&mut self, flow: u32, client: bool, now: SimTime) -> u32 {
-        self.connections.push(ConnRecord::new(flow, client, now));
-        (self.connections.len() - 1) as u32
-    }
-
-    pub fn tcp_established(&mut self, id: u32, now: SimTime) {
-        self.connections[id as usize].established = Some(now);
-    }
-
-    pub fn tcp_sample(&mut self, id: u32, now: SimTime, cwnd: u32, ssthresh: u32, rto: SimTime) {
-        self.connections[id as usize].sample(now, cwnd, ssthresh, rto);
-    }
-
-    /// A connection closed (or the run ended): keep its final counters.
-    pub fn tcp_closed(&mut self, id: u32, conn: &crate::transport::tcp::TcpConnection) {
-        self.connections[id as usize].close(conn);
-    }
-
-    /// `waiting` packets are queued on `channel` after an enqueue.
-    pub fn queue(&mut self, now: SimTime, channel: ChannelId, waiting: usize) {
-        let bin = self.timeline.bins.index(now);
-        let peak = &mut self.timeline.queue_peaks[channel as usize][bin];
-        *peak = (*peak).max(waiting as u32);
-    }
-
-    /// A failure took `element` down, or its repair brought it up.
-    pub fn element_changed(&mut self, now: SimTime, element: String, down: bool) {
-        let outages = &mut self.timeline.outages;
-        if down {
-            outages.push(Outage {
-                element,
-                down: now,
-                up: None,
-            });
-        } else if let Some(o) = outages
-            .iter_mut()
-            .rev()
-            .find(|o| o.element == element && o.up.is_none())
-        {
-            o.up = Some(now);
-        }
-    }
-
-    /// Routers switched to recomputed routes.
-    pub fn reconverged(&mut self, now: SimTime) {
-        self.timeline.reconvergences.push(now);
-    }
-
-    /// An application handed `payload` bytes of `flow` to its socket.
-    pub fn sent(&mut self, flow: u32, payload: u32) {
-        if let Some(f) = self.flows.get_mut(flow as usize) {
-            f.sent_packets += 1;
-            f.sent_bytes += u64::from(payload);
-        }
-    }
-
     /// Whether `packet` does anything with this kind of trace point (only
     /// deliveries and drops count; the hops between are the trace's).
     pub fn counts(event: PacketEvent) -> bool {
         matches!(event, PacketEvent::Deliver | PacketEvent::Drop { .. })
     }
 
-    pub fn packet(&mut self, now: SimTime, event: PacketEvent, p: &Packet) {
+    /// Whether a TCP record does anything here (cwnd/RTO samples and
+    /// handshakes; the rest is the trace's).
+    pub fn counts_tcp(event: &TcpEvent) -> bool {
+        matches!(event, TcpEvent::Congestion { .. } | TcpEvent::Connected)
+    }
+
+    fn count_packet(&mut self, now: SimTime, event: PacketEvent, p: &Packet) {
         match event {
-            // TCP flows count what their applications read (`received_stream`),
+            // TCP flows count what their applications read (`StreamRead`),
             // not segments.
             PacketEvent::Deliver if matches!(p.transport, Transport::Tcp(_)) => {
                 self.segments.record(p, Some(now));
@@ -358,6 +293,91 @@ impl Collector {
             segments: self.segments.sorted(),
             timeline: self.timeline,
         }
+    }
+}
+
+impl TraceSink for Collector {
+    #[inline]
+    fn packet(&mut self, now: SimTime, _node: u32, event: PacketEvent, p: &Packet, _net: &Network) {
+        self.count_packet(now, event, p);
+    }
+
+    fn call(&mut self, _now: SimTime, _node: u32, _node_name: &str, _call: SocketCall) {}
+
+    fn note(&mut self, _now: SimTime, _subject: &str, _event: &str, _detail: &str) {}
+
+    fn tcp(&mut self, now: SimTime, conn: &ConnRef, event: &TcpEvent) {
+        let record = &mut self.connections[conn.serial as usize];
+        match *event {
+            TcpEvent::Congestion {
+                cwnd,
+                ssthresh,
+                rto,
+            } => record.sample(now, cwnd, ssthresh, rto),
+            TcpEvent::Connected => record.established = Some(now),
+            _ => {}
+        }
+    }
+
+    fn tcp_opened(&mut self, now: SimTime, conn: &ConnRef, client: bool) {
+        debug_assert_eq!(conn.serial as usize, self.connections.len());
+        self.connections
+            .push(ConnRecord::new(conn.flow, client, now));
+    }
+
+    fn tcp_closed(&mut self, _now: SimTime, conn: &ConnRef, last: &TcpConnection) {
+        self.connections[conn.serial as usize].close(last);
+    }
+
+    fn flow(&mut self, now: SimTime, record: FlowRecord) {
+        match record {
+            FlowRecord::DatagramSent { flow, bytes } => {
+                if let Some(f) = self.flows.get_mut(flow as usize) {
+                    f.sent_packets += 1;
+                    f.sent_bytes += u64::from(bytes);
+                }
+            }
+            FlowRecord::StreamWritten { flow, bytes } => {
+                if let Some(f) = self.flows.get_mut(flow as usize) {
+                    f.sent_bytes += bytes;
+                }
+            }
+            FlowRecord::StreamRead { flow, bytes } => self.stream_read(flow, now, bytes),
+            // Counted like stream bytes, and as a packet.
+            FlowRecord::DatagramRead { flow, bytes } => {
+                if let Some(f) = self.flows.get_mut(flow as usize) {
+                    f.received_packets += 1;
+                }
+                self.stream_read(flow, now, bytes);
+            }
+        }
+    }
+
+    fn queue(&mut self, now: SimTime, channel: ChannelId, waiting: usize) {
+        let bin = self.timeline.bins.index(now);
+        let peak = &mut self.timeline.queue_peaks[channel as usize][bin];
+        *peak = (*peak).max(waiting as u32);
+    }
+
+    fn element(&mut self, now: SimTime, _what: &str, subject: &str, down: bool) {
+        let outages = &mut self.timeline.outages;
+        if down {
+            outages.push(Outage {
+                element: subject.to_string(),
+                down: now,
+                up: None,
+            });
+        } else if let Some(o) = outages
+            .iter_mut()
+            .rev()
+            .find(|o| o.element == subject && o.up.is_none())
+        {
+            o.up = Some(now);
+        }
+    }
+
+    fn routes_updated(&mut self, now: SimTime, _detail: &str) {
+        self.timeline.reconvergences.push(now);
     }
 }
 

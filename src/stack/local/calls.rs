@@ -102,7 +102,7 @@ impl Ctx<'_> {
 
     fn note(&mut self, event: &str, detail: String) {
         let node = self.node;
-        self.env.trace_note(node, event, &detail);
+        self.env.note(node, event, &detail);
     }
 
     /// Traces a call that failed, and returns its error.

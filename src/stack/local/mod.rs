@@ -237,12 +237,12 @@ impl Stack {
             Delivery::Data { to, len, path } => {
                 let Some(s) = self.local.socks.get_mut(&to) else {
                     let detail = format!("path={path} sock={} len={len} reason=closed", to.0);
-                    return env.trace_note(node, "local-drop", &detail);
+                    return env.note(node, "local-drop", &detail);
                 };
                 s.rx_bytes += len;
                 let accepted = s.accepted;
                 let detail = format!("path={path} sock={} len={len}", to.0);
-                env.trace_note(node, "local-deliver", &detail);
+                env.note(node, "local-deliver", &detail);
                 if accepted {
                     self.local_readable(to);
                 }
@@ -259,7 +259,7 @@ impl Stack {
                 }
                 let accepted = s.accepted;
                 let what = if hangup { "hangup" } else { "eof" };
-                env.trace_note(
+                env.note(
                     node,
                     "local-deliver",
                     &format!("path={path} sock={} {what}", to.0),
@@ -275,7 +275,7 @@ impl Stack {
                 let len = datagram.len;
                 let Some(s) = self.local.socks.get_mut(&to) else {
                     let detail = format!("path={path} sock={} len={len} reason=closed", to.0);
-                    return env.trace_note(node, "local-drop", &detail);
+                    return env.note(node, "local-drop", &detail);
                 };
                 s.incoming.0 -= 1;
                 s.incoming.1 -= len;
@@ -287,7 +287,7 @@ impl Stack {
                     to.0,
                     from.as_deref().unwrap_or("unnamed")
                 );
-                env.trace_note(node, "local-deliver", &detail);
+                env.note(node, "local-deliver", &detail);
                 self.local_readable(to);
             }
         }
@@ -322,7 +322,7 @@ impl Stack {
         }
         if !listening {
             let detail = format!("path={path} sock={} connect refused", client.0);
-            env.trace_note(node, "local-deliver", &detail);
+            env.note(node, "local-deliver", &detail);
             if let Some(c) = self.local.socks.get_mut(&client) {
                 c.connecting = false;
             }
@@ -353,7 +353,7 @@ impl Stack {
             l.ready.push_back(server);
         }
         let detail = format!("path={path} sock={} connect peer={}", listener.0, client.0);
-        env.trace_note(node, "local-deliver", &detail);
+        env.note(node, "local-deliver", &detail);
         self.local_readable(listener);
         self.local_connected(client, Ok(()));
     }
