@@ -83,6 +83,22 @@ fn unknown_recovery() {
 }
 
 #[test]
+fn unknown_cwnd_growth() {
+    rejects(
+        "tests/bad_input/unknown_cwnd_growth.toml",
+        "error: tests/bad_input/unknown_cwnd_growth.toml:3:15: unknown cwnd_growth `per-byte`; expected \"bytes\", \"per-ack\"\n",
+    );
+}
+
+#[test]
+fn per_ack_growth_with_cubic() {
+    rejects(
+        "tests/bad_input/cwnd_growth_with_cubic.toml",
+        "error: tests/bad_input/cwnd_growth_with_cubic.toml:17:22: cwnd_growth = \"per-ack\" is the congestion-avoidance rule of newreno and dctcp; expected congestion = \"newreno\" or \"dctcp\" with it, or cwnd_growth = \"bytes\" (congestion = \"cubic\" grows its own way)\n",
+    );
+}
+
+#[test]
 fn keepalive_probes_without_keepalive() {
     rejects(
         "tests/bad_input/keepalive_probes_alone.toml",

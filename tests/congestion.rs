@@ -180,3 +180,54 @@ fn bbr_and_cubic_share_a_bottleneck() {
     // Neither starves the other in a buffer of 2.8 BDP.
     assert!(b.goodput_mbps > 1.0 && c.goodput_mbps > 1.0);
 }
+
+#[test]
+fn cwnd_growth_reaches_the_reno_style_flows() {
+    use netsim::transport::tcp::{CongestionAlgorithm, CwndGrowth};
+    let flows = |tcp: &str, per_flow: &[&str]| {
+        let mut text = format!(
+            "[tcp]\n{tcp}\n[[node]]\nname = \"A\"\n[[node]]\nname = \"B\"\n\
+             [[link]]\nbetween = [\"A\", \"B\"]\n"
+        );
+        for t in per_flow {
+            text += &format!(
+                "[[flow]]\nprotocol = \"tcp\"\nfrom = \"A\"\nto = \"B:80\"\ntcp = {{ {t} }}\n"
+            );
+        }
+        netsim::scenario::parse("growth.toml", &text, "growth")
+    };
+    let sc = flows(
+        "cwnd_growth = \"per-ack\"",
+        &[
+            "",
+            "congestion = \"dctcp\"",
+            "congestion = \"cubic\", cwnd_growth = \"bytes\"",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<_> = sc
+        .flows
+        .iter()
+        .map(|f| (f.tcp.congestion, f.tcp.cwnd_growth))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (CongestionAlgorithm::NewReno, CwndGrowth::PerAck),
+            (CongestionAlgorithm::Dctcp, CwndGrowth::PerAck),
+            (CongestionAlgorithm::Cubic, CwndGrowth::Bytes),
+        ]
+    );
+    // The default is byte counting.
+    let sc = flows("", &[""]).unwrap();
+    assert_eq!(sc.flows[0].tcp.cwnd_growth, CwndGrowth::Bytes);
+    // CUBIC from [tcp], per-ACK growth asked for in the flow: refused at the
+    // flow's key.
+    let e = flows("congestion = \"cubic\"", &["cwnd_growth = \"per-ack\""])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("growth.toml:13:23: cwnd_growth = \"per-ack\" is the congestion-avoidance rule of newreno and dctcp"),
+        "{e}"
+    );
+}

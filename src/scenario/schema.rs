@@ -401,6 +401,8 @@ pub struct RawTcp {
     pub ecn: Option<bool>,
     /// "newreno", "cubic" or "dctcp".
     pub congestion: Option<Spanned<String>>,
+    /// "bytes" or "per-ack" (NewReno and DCTCP).
+    pub cwnd_growth: Option<Spanned<String>>,
     /// Nagle's algorithm (RFC 9293 §3.7.4; on by default).
     pub nagle: Option<bool>,
     /// SO_OOBINLINE: the peer's urgent byte stays in the stream.

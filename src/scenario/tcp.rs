@@ -6,8 +6,8 @@ use super::schema::{Protocol, RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
 use crate::transport::tcp::{
-    CongestionAlgorithm, KeepAlive, LossDetection, LossRecovery, RtoBackoff, RtoRestart,
-    SynLossWindow, TcpConfig,
+    CongestionAlgorithm, CwndGrowth, KeepAlive, LossDetection, LossRecovery, RtoBackoff,
+    RtoRestart, SynLossWindow, TcpConfig,
 };
 use crate::units::parse_duration;
 
@@ -115,6 +115,27 @@ impl Validator<'_> {
                     return self.err(v.span(), "congestion = \"dctcp\" reacts to ECN marks; expected ecn = true (or no ecn key) with it");
                 }
                 c.ecn = true;
+            }
+        }
+        if let Some(v) = &r.cwnd_growth {
+            c.cwnd_growth = self.choice(v, "cwnd_growth", &CwndGrowth::ALL, |g| g.name())?;
+        }
+        if !c.cwnd_growth.applies_to(c.congestion) {
+            // Either key may be the one set here (the other from `[tcp]`).
+            if let Some(span) = r
+                .cwnd_growth
+                .as_ref()
+                .or(r.congestion.as_ref())
+                .map(|v| v.span())
+            {
+                return self.err(
+                    span,
+                    format!(
+                        "cwnd_growth = \"{}\" is the congestion-avoidance rule of newreno and dctcp; expected congestion = \"newreno\" or \"dctcp\" with it, or cwnd_growth = \"bytes\" (congestion = \"{}\" grows its own way)",
+                        c.cwnd_growth.name(),
+                        c.congestion.name()
+                    ),
+                );
             }
         }
         if let Some(v) = &r.syn_loss_window {

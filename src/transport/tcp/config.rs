@@ -22,12 +22,15 @@ pub enum CongestionAlgorithm {
 
 impl CongestionAlgorithm {
     /// A fresh controller for a connection whose sender MSS is `smss` and
-    /// whose initial window is `iw` bytes.
-    pub fn build(self, smss: u32, iw: u32) -> Box<dyn CongestionControl> {
+    /// whose initial window is `iw` bytes. `growth` is the congestion-avoidance
+    /// rule of the Reno-style controllers (NewReno and DCTCP); CUBIC and BBR
+    /// have their own growth and ignore it (the scenario file refuses the
+    /// combination, see `CwndGrowth::applies_to`).
+    pub fn build(self, smss: u32, iw: u32, growth: CwndGrowth) -> Box<dyn CongestionControl> {
         match self {
-            CongestionAlgorithm::NewReno => Box::new(NewReno::new(smss, iw)),
+            CongestionAlgorithm::NewReno => Box::new(NewReno::with_growth(smss, iw, growth)),
             CongestionAlgorithm::Cubic => Box::new(Cubic::new(smss, iw)),
-            CongestionAlgorithm::Dctcp => Box::new(Dctcp::new(smss, iw)),
+            CongestionAlgorithm::Dctcp => Box::new(Dctcp::with_growth(smss, iw, growth)),
             CongestionAlgorithm::Bbr => Box::new(Bbr::new(smss, iw)),
         }
     }
@@ -48,6 +51,47 @@ impl CongestionAlgorithm {
             CongestionAlgorithm::Dctcp => "dctcp",
             CongestionAlgorithm::Bbr => "bbr",
         }
+    }
+}
+
+/// How a Reno-style window (NewReno, DCTCP) grows in congestion avoidance
+/// (cwnd >= ssthresh). Slow start is the same under both rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CwndGrowth {
+    /// Byte counting (RFC 5681 §3.1, the alternative to equation 3 that it
+    /// recommends; RFC 3465): one SMSS once a cwnd's worth of bytes has been
+    /// acknowledged, about one SMSS per round trip whatever the ACK ratio
+    /// (as Linux does).
+    #[default]
+    Bytes,
+    /// RFC 5681 §3.1 equation 3: cwnd += max(1, SMSS·SMSS/cwnd) bytes on every
+    /// ACK of new data, rounded down with no remainder kept. It counts ACKs,
+    /// not bytes, so with an ACK for every second segment the window grows
+    /// about half an SMSS per round trip (as ns-3's TcpNewReno does).
+    PerAck,
+}
+
+impl CwndGrowth {
+    pub const ALL: [CwndGrowth; 2] = [CwndGrowth::Bytes, CwndGrowth::PerAck];
+
+    /// The scenario file's word for it (`[tcp] cwnd_growth`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CwndGrowth::Bytes => "bytes",
+            CwndGrowth::PerAck => "per-ack",
+        }
+    }
+
+    /// Whether `congestion` grows its window by this rule: NewReno, and DCTCP,
+    /// whose growth is Reno's (RFC 8257 §3.5). CUBIC's Reno-friendly estimate
+    /// is defined per segment acknowledged (RFC 9438 §4.3) and BBR does not
+    /// grow a window this way, so only `Bytes` (the default) goes with them.
+    pub fn applies_to(self, congestion: CongestionAlgorithm) -> bool {
+        self == CwndGrowth::Bytes
+            || matches!(
+                congestion,
+                CongestionAlgorithm::NewReno | CongestionAlgorithm::Dctcp
+            )
     }
 }
 
@@ -293,6 +337,8 @@ pub struct TcpConfig {
     pub loss_detection: LossDetection,
     /// Congestion controller (default NewReno).
     pub congestion: CongestionAlgorithm,
+    /// Congestion-avoidance growth of NewReno and DCTCP (default byte counting).
+    pub cwnd_growth: CwndGrowth,
     /// Negotiate ECN (RFC 3168) and react to congestion marks (default off).
     pub ecn: bool,
     /// Keep-alive probing, or `None` (default: off, as RFC 9293 §3.8.4 requires).
@@ -328,6 +374,7 @@ impl Default for TcpConfig {
             recovery: LossRecovery::Rfc6675,
             loss_detection: LossDetection::DupThresh,
             congestion: CongestionAlgorithm::NewReno,
+            cwnd_growth: CwndGrowth::Bytes,
             ecn: false,
             keepalive: None,
         }

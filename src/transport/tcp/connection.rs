@@ -202,7 +202,9 @@ pub struct TcpConnection {
 impl TcpConnection {
     fn new(cfg: &Arc<TcpConfig>, local_port: u16, remote_port: u16, isn: SeqNum) -> Self {
         let smss = u32::from(cfg.mss).max(1);
-        let cc = cfg.congestion.build(smss, cfg.initial_window(smss));
+        let cc = cfg
+            .congestion
+            .build(smss, cfg.initial_window(smss), cfg.cwnd_growth);
         let (paced, sampled) = (cfg.pacing || cc.paces(), cc.wants_rate_samples());
         let rtt = RttEstimator::new(
             cfg.initial_rto,

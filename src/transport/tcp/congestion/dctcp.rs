@@ -15,6 +15,7 @@
 
 use crate::sim::SimTime;
 
+use super::super::config::CwndGrowth;
 use super::{AckSample, CongestionControl, EcnAck, NewReno};
 
 /// α = 1.0 in fixed point.
@@ -36,8 +37,13 @@ pub struct Dctcp {
 
 impl Dctcp {
     pub fn new(smss: u32, iw: u32) -> Self {
+        Self::with_growth(smss, iw, CwndGrowth::Bytes)
+    }
+
+    /// DCTCP growing as NewReno does under `growth` (RFC 8257 §3.5).
+    pub fn with_growth(smss: u32, iw: u32, growth: CwndGrowth) -> Self {
         Dctcp {
-            reno: NewReno::new(smss, iw),
+            reno: NewReno::with_growth(smss, iw, growth),
             alpha: ONE,
             acked: 0,
             marked: 0,
