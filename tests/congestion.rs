@@ -208,7 +208,10 @@ fn cwnd_growth_reaches_the_reno_style_flows() {
     let got: Vec<_> = sc
         .flows
         .iter()
-        .map(|f| (f.tcp.congestion, f.tcp.cwnd_growth))
+        .map(|f| {
+            let tcp = &f.stream().expect("a TCP flow").tcp;
+            (tcp.congestion, tcp.cwnd_growth)
+        })
         .collect();
     assert_eq!(
         got,
@@ -220,7 +223,10 @@ fn cwnd_growth_reaches_the_reno_style_flows() {
     );
     // The default is byte counting.
     let sc = flows("", &[""]).unwrap();
-    assert_eq!(sc.flows[0].tcp.cwnd_growth, CwndGrowth::Bytes);
+    assert_eq!(
+        sc.flows[0].stream().unwrap().tcp.cwnd_growth,
+        CwndGrowth::Bytes
+    );
     // CUBIC from [tcp], per-ACK growth asked for in the flow: refused at the
     // flow's key.
     let e = flows("congestion = \"cubic\"", &["cwnd_growth = \"per-ack\""])

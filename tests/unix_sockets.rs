@@ -383,7 +383,7 @@ fn local_latency_is_a_host_key() {
         netsim::sim::SimTime::from_micros(10)
     );
     // Without a path: /tmp/FLOW.sock.
-    assert_eq!(sc.flows[0].local.as_ref().unwrap().path, "/tmp/flow1.sock");
+    assert_eq!(sc.flows[0].local().unwrap().path, "/tmp/flow1.sock");
     let r = Simulation::new(sc, Default::default())
         .unwrap()
         .run()

@@ -12,7 +12,7 @@
 
 use super::exchange::{Exchange, Next, Peer};
 use super::{App, Ctx};
-use crate::scenario::{AppSpec, FlowSpec, LocalSocket};
+use crate::scenario::{AppSpec, FlowSpec, LocalFlow, LocalSocket};
 use crate::stack::{SocketError, SocketId, SocketType};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -29,11 +29,6 @@ fn drain(ctx: &mut Ctx, sock: SocketId) -> (u64, bool) {
     }
 }
 
-fn spec_path(spec: &FlowSpec) -> (String, LocalSocket) {
-    let l = spec.local.as_ref().expect("a local flow has a path");
-    (l.path.clone(), l.socket)
-}
-
 /// Timer tokens of the client.
 const START: u64 = 0;
 const THINK_OVER: u64 = 1;
@@ -42,21 +37,18 @@ const STOP: u64 = 2;
 /// The client side of a local flow.
 pub struct LocalClient {
     spec: FlowSpec,
-    path: String,
-    socket: LocalSocket,
+    local: LocalFlow,
     sock: Option<SocketId>,
     exchange: Exchange,
     closed: bool,
 }
 
 impl LocalClient {
-    pub fn new(spec: FlowSpec) -> Self {
-        let (path, socket) = spec_path(&spec);
+    pub fn new(spec: FlowSpec, local: LocalFlow) -> Self {
         LocalClient {
-            exchange: Exchange::new(spec.app),
+            exchange: Exchange::new(local.app),
             spec,
-            path,
-            socket,
+            local,
             sock: None,
             closed: false,
         }
@@ -66,7 +58,7 @@ impl LocalClient {
     /// datagram (a whole request; otherwise at most `size`).
     fn next_len(&self) -> u64 {
         let (unlimited, to_send) = (self.exchange.unlimited(), self.exchange.to_send);
-        match (self.socket, self.spec.app) {
+        match (self.local.socket, self.local.app) {
             (LocalSocket::Stream, _) if unlimited => 1 << 20,
             (LocalSocket::Stream, _) => to_send,
             (LocalSocket::Datagram, AppSpec::RequestResponse { .. }) => to_send,
@@ -82,14 +74,16 @@ impl LocalClient {
         while (self.exchange.to_send > 0 || unlimited) && ctx.now() < self.spec.stop && !self.closed
         {
             let want = self.next_len();
-            let sent = match self.socket {
+            let sent = match self.local.socket {
                 LocalSocket::Stream => ctx.send_unix(sock, want),
-                LocalSocket::Datagram => ctx.sendto_unix(sock, want, &self.path).map(|()| want),
+                LocalSocket::Datagram => {
+                    ctx.sendto_unix(sock, want, &self.local.path).map(|()| want)
+                }
             };
             match sent {
                 Ok(0) | Err(SocketError::WouldBlock) => return, // wait for writable
                 Ok(n) => {
-                    match self.socket {
+                    match self.local.socket {
                         LocalSocket::Stream => ctx.flow_sent(n),
                         LocalSocket::Datagram => ctx.flow_sent_datagram(n),
                     }
@@ -136,11 +130,11 @@ impl App for LocalClient {
 
     fn wake(&mut self, ctx: &mut Ctx, token: u64) {
         match token {
-            START => match self.socket {
+            START => match self.local.socket {
                 LocalSocket::Stream => {
                     let sock = ctx.socket_unix(SocketType::Stream);
                     self.sock = Some(sock);
-                    if ctx.connect_unix(sock, &self.path).is_err() {
+                    if ctx.connect_unix(sock, &self.local.path).is_err() {
                         self.close(ctx);
                     }
                 }
@@ -148,7 +142,7 @@ impl App for LocalClient {
                     let sock = ctx.socket_unix(SocketType::Datagram);
                     self.sock = Some(sock);
                     // Answers need a name to come back to.
-                    if !matches!(self.spec.app, AppSpec::Bulk { .. })
+                    if !matches!(self.local.app, AppSpec::Bulk { .. })
                         && ctx.bind_unix(sock, "").is_err()
                     {
                         return self.close(ctx);
@@ -179,7 +173,7 @@ impl App for LocalClient {
         if self.closed {
             return;
         }
-        if self.socket == LocalSocket::Datagram {
+        if self.local.socket == LocalSocket::Datagram {
             // One datagram is one whole response (or a piece of the echo).
             while let Ok(Some(d)) = ctx.recvfrom_unix(sock) {
                 ctx.flow_received_datagram(d.len);
@@ -205,9 +199,7 @@ impl App for LocalClient {
 /// The server side: bound to the flow's path; serves every connection (stream)
 /// or every sender (datagram).
 pub struct LocalServer {
-    spec: FlowSpec,
-    path: String,
-    socket: LocalSocket,
+    local: LocalFlow,
     sock: Option<SocketId>,
     peers: BTreeMap<SocketId, Peer>,
     /// Datagram answers not sent yet (the receiver was full): (to, len).
@@ -215,12 +207,9 @@ pub struct LocalServer {
 }
 
 impl LocalServer {
-    pub fn new(spec: FlowSpec) -> Self {
-        let (path, socket) = spec_path(&spec);
+    pub fn new(local: LocalFlow) -> Self {
         LocalServer {
-            spec,
-            path,
-            socket,
+            local,
             sock: None,
             peers: BTreeMap::new(),
             replies: VecDeque::new(),
@@ -259,7 +248,7 @@ impl LocalServer {
 
     fn datagrams(&mut self, ctx: &mut Ctx, sock: SocketId) {
         while let Ok(Some(d)) = ctx.recvfrom_unix(sock) {
-            let answer = match self.spec.app {
+            let answer = match self.local.app {
                 AppSpec::Bulk { .. } => {
                     ctx.flow_received_datagram(d.len);
                     None
@@ -277,22 +266,23 @@ impl LocalServer {
 
 impl App for LocalServer {
     fn start(&mut self, ctx: &mut Ctx) {
-        let ty = match self.socket {
+        let ty = match self.local.socket {
             LocalSocket::Stream => SocketType::Stream,
             LocalSocket::Datagram => SocketType::Datagram,
         };
         let s = ctx.socket_unix(ty);
         // One server per host and path, started before any client.
-        ctx.bind_unix(s, &self.path).expect("the path is free");
+        ctx.bind_unix(s, &self.local.path)
+            .expect("the path is free");
         if ty == SocketType::Stream {
-            ctx.listen_unix(s, self.spec.backlog as usize)
+            ctx.listen_unix(s, self.local.backlog as usize)
                 .expect("a bound stream socket listens");
         }
         self.sock = Some(s);
     }
 
     fn readable(&mut self, ctx: &mut Ctx, sock: SocketId) {
-        if self.socket == LocalSocket::Datagram {
+        if self.local.socket == LocalSocket::Datagram {
             return self.datagrams(ctx, sock);
         }
         if Some(sock) == self.sock {
@@ -302,7 +292,7 @@ impl App for LocalServer {
             return;
         }
         let (got, eof) = drain(ctx, sock);
-        let app = self.spec.app;
+        let app = self.local.app;
         let Some(peer) = self.peers.get_mut(&sock) else {
             return;
         };
@@ -312,7 +302,7 @@ impl App for LocalServer {
     }
 
     fn writable(&mut self, ctx: &mut Ctx, sock: SocketId) {
-        match self.socket {
+        match self.local.socket {
             LocalSocket::Stream => self.serve(ctx, sock),
             LocalSocket::Datagram => self.answer(ctx),
         }

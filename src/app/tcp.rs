@@ -6,7 +6,7 @@
 
 use super::exchange::{Exchange, Next, Peer};
 use super::{App, Ctx};
-use crate::scenario::{AppSpec, FlowSpec};
+use crate::scenario::{AppSpec, FlowSpec, StreamFlow};
 use crate::sim::SimTime;
 use crate::stack::{SocketError, SocketId, SocketType};
 use crate::transport::tcp::TcpConfig;
@@ -30,7 +30,8 @@ fn drain(ctx: &mut Ctx, sock: SocketId) -> (u64, bool) {
 /// The client side of a TCP flow.
 pub struct TcpClient {
     spec: FlowSpec,
-    /// `spec.tcp`, shared with the socket and connection it makes.
+    stream: StreamFlow,
+    /// `stream.tcp`, shared with the socket and connection it makes.
     tcp: Arc<TcpConfig>,
     to: Ipv4Addr,
     sock: Option<SocketId>,
@@ -41,11 +42,12 @@ pub struct TcpClient {
 }
 
 impl TcpClient {
-    pub fn new(spec: FlowSpec, to: Ipv4Addr) -> Self {
+    pub fn new(spec: FlowSpec, stream: StreamFlow, to: Ipv4Addr) -> Self {
         TcpClient {
-            exchange: Exchange::new(spec.app),
-            tcp: Arc::new(spec.tcp),
+            exchange: Exchange::new(stream.app),
+            tcp: Arc::new(stream.tcp),
             spec,
+            stream,
             to,
             sock: None,
             written: 0,
@@ -64,8 +66,8 @@ impl TcpClient {
             } else {
                 self.exchange.to_send
             };
-            let urgent = self.spec.urgent_at == Some(self.written);
-            if let Some(at) = self.spec.urgent_at.filter(|&at| at > self.written) {
+            let urgent = self.stream.urgent_at == Some(self.written);
+            if let Some(at) = self.stream.urgent_at.filter(|&at| at > self.written) {
                 want = want.min(at - self.written);
             }
             let sent = if urgent {
@@ -83,7 +85,8 @@ impl TcpClient {
             }
         }
         // With `close_at`, both ends close at that time instead.
-        if self.spec.close_at.is_none() && self.exchange.bulk_finished(ctx.now() >= self.spec.stop)
+        if self.stream.close_at.is_none()
+            && self.exchange.bulk_finished(ctx.now() >= self.spec.stop)
         {
             self.close(ctx);
         }
@@ -118,10 +121,10 @@ const READ: u64 = 4;
 impl App for TcpClient {
     fn start(&mut self, ctx: &mut Ctx) {
         ctx.wake_at(self.spec.start, START);
-        if matches!(self.spec.app, AppSpec::Bulk { bytes: None }) {
+        if matches!(self.stream.app, AppSpec::Bulk { bytes: None }) {
             ctx.wake_at(self.spec.stop, STOP);
         }
-        if let Some(t) = self.spec.close_at {
+        if let Some(t) = self.stream.close_at {
             ctx.wake_at(t, CLOSE);
         }
     }
@@ -172,17 +175,19 @@ impl App for TcpClient {
 /// The server side: accepts every connection on its port and serves it.
 pub struct TcpServer {
     spec: FlowSpec,
-    /// `spec.tcp`, shared with the listener and every connection it accepts.
+    stream: StreamFlow,
+    /// `stream.tcp`, shared with the listener and every connection it accepts.
     tcp: Arc<TcpConfig>,
     listener: Option<SocketId>,
     peers: BTreeMap<SocketId, Peer>,
 }
 
 impl TcpServer {
-    pub fn new(spec: FlowSpec) -> Self {
+    pub fn new(spec: FlowSpec, stream: StreamFlow) -> Self {
         TcpServer {
-            tcp: Arc::new(spec.tcp),
+            tcp: Arc::new(stream.tcp),
             spec,
+            stream,
             listener: None,
             peers: BTreeMap::new(),
         }
@@ -191,8 +196,8 @@ impl TcpServer {
     /// Reads the urgent byte if one is set aside (recv with MSG_OOB): it
     /// counts as received like the rest of the stream.
     fn read_urgent(&mut self, ctx: &mut Ctx, sock: SocketId) {
-        if self.spec.urgent_at.is_some()
-            && ctx.now() >= self.spec.read_after
+        if self.stream.urgent_at.is_some()
+            && ctx.now() >= self.stream.read_after
             && ctx.recv_urgent(sock).is_ok()
         {
             ctx.flow_received(1);
@@ -223,12 +228,12 @@ impl App for TcpServer {
         // Ports are checked for conflicts when the scenario is validated.
         ctx.bind(s, self.spec.dst_port)
             .expect("server port is free");
-        ctx.listen(s, self.spec.backlog as usize)
+        ctx.listen(s, self.stream.backlog as usize)
             .expect("a bound stream socket listens");
-        if self.spec.read_after > SimTime::ZERO {
-            ctx.wake_at(self.spec.read_after, READ);
+        if self.stream.read_after > SimTime::ZERO {
+            ctx.wake_at(self.stream.read_after, READ);
         }
-        if let Some(t) = self.spec.close_at {
+        if let Some(t) = self.stream.close_at {
             ctx.wake_at(t, CLOSE);
         }
         self.listener = Some(s);
@@ -254,12 +259,12 @@ impl App for TcpServer {
             }
             return;
         }
-        if ctx.now() < self.spec.read_after {
+        if ctx.now() < self.stream.read_after {
             return; // a slow reader: the data waits in the receive buffer
         }
         self.read_urgent(ctx, sock);
         let (got, eof) = drain(ctx, sock);
-        let app = self.spec.app;
+        let app = self.stream.app;
         let Some(peer) = self.peers.get_mut(&sock) else {
             return;
         };

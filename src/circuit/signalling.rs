@@ -193,7 +193,7 @@ impl<'a> Sim<'a> {
             self.events.push(at, Ev::Failure { index, down });
         }
         for (i, f) in self.sc.flows.iter().enumerate() {
-            if f.local.is_some() {
+            if f.local().is_some() {
                 continue; // Unix-domain IPC stays on its host: no network, no circuit
             }
             let flow = i as u32;

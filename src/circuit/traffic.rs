@@ -222,7 +222,7 @@ fn datagrams_in_period(length: SimTime, flow: &FlowSpec) -> u64 {
 /// A TCP flow of a fixed size, carried over a circuit: how long its bytes take
 /// at the flow's `rate`. `None` for every other flow.
 pub(super) fn transfer_time(flow: &FlowSpec) -> Option<SimTime> {
-    if flow.protocol != crate::scenario::Protocol::Tcp {
+    if flow.protocol() != crate::scenario::Protocol::Tcp {
         return None;
     }
     let bytes = flow.bytes?;

@@ -5,7 +5,7 @@
 //! fires; later ones never do.
 
 use crate::app::calls::CallSource;
-use crate::app::local::LocalServer;
+use crate::app::local::{LocalClient, LocalServer};
 use crate::app::sink::UdpSink;
 use crate::app::tcp::{TcpClient, TcpServer};
 use crate::app::udp_source::UdpSource;
@@ -18,7 +18,7 @@ use crate::net::packet::{Ecn, NO_FLOW, Packet, PacketId};
 use crate::net::queue::Dequeued;
 use crate::net::routing::Routes;
 use crate::net::{Arrival, Forward, Network};
-use crate::scenario::{Protocol, Scenario, TrafficPattern};
+use crate::scenario::{FlowKind, LocalFlow, Protocol, Scenario, TrafficPattern};
 use crate::sim::{EventQueue, SimTime, rng};
 use crate::stack::{Endpoint, Env, Notice, Stack, Timer};
 use crate::stats::{Collector, Report};
@@ -425,7 +425,7 @@ impl Simulation {
             None => scenario
                 .flows
                 .iter()
-                .position(|f| f.protocol == Protocol::Tcp),
+                .position(|f| f.protocol() == Protocol::Tcp),
         };
         stats.watch_segments(watched.map(|i| i as u32));
         let mut apps: Vec<AppSlot> = Vec::new();
@@ -434,19 +434,21 @@ impl Simulation {
         // the way the first flow to it asks.
         let mut receivers: BTreeMap<(usize, Protocol, u16), usize> = BTreeMap::new();
         let sinks = scenario.flows.iter().enumerate();
-        for (i, f) in sinks.filter(|(_, f)| f.sink && f.protocol != Protocol::Local) {
-            receivers.entry((f.to, f.protocol, f.dst_port)).or_insert(i);
+        for (i, f) in sinks.filter(|(_, f)| f.sink && f.protocol() != Protocol::Local) {
+            receivers
+                .entry((f.to, f.protocol(), f.dst_port))
+                .or_insert(i);
         }
-        for (&(node, protocol, port), &i) in &receivers {
-            let app: Box<dyn App> = match protocol {
-                Protocol::Udp => Box::new(UdpSink::new(port)),
-                Protocol::Tcp => Box::new(TcpServer::new(scenario.flows[i].clone())),
-                Protocol::Local => unreachable!("local flows have their own servers"),
-            };
-            let flow = if protocol == Protocol::Tcp {
-                i as u32
-            } else {
-                NO_FLOW
+        for (&(node, _, port), &i) in &receivers {
+            let f = &scenario.flows[i];
+            let (app, flow): (Box<dyn App>, u32) = match &f.kind {
+                FlowKind::Tcp(stream) => (
+                    Box::new(TcpServer::new(f.clone(), stream.clone())),
+                    i as u32,
+                ),
+                FlowKind::Udp => (Box::new(UdpSink::new(port)), NO_FLOW),
+                // Local flows have their own servers (`local_servers`).
+                FlowKind::Local(_) => continue,
             };
             apps.push(AppSlot {
                 app,
@@ -459,13 +461,15 @@ impl Simulation {
         for (i, f) in scenario.flows.iter().enumerate() {
             let rng = rng::stream(scenario.seed, &format!("flow:{}", f.name));
             let to = scenario.nodes[f.to].address;
-            let app: Box<dyn App> = match (f.protocol, f.pattern) {
-                (Protocol::Tcp, _) => Box::new(TcpClient::new(f.clone(), to)),
-                (Protocol::Local, _) => Box::new(crate::app::local::LocalClient::new(f.clone())),
-                (Protocol::Udp, TrafficPattern::Calls { .. }) => {
+            let app: Box<dyn App> = match (&f.kind, f.pattern) {
+                (FlowKind::Tcp(stream), _) => {
+                    Box::new(TcpClient::new(f.clone(), stream.clone(), to))
+                }
+                (FlowKind::Local(local), _) => Box::new(LocalClient::new(f.clone(), local.clone())),
+                (FlowKind::Udp, TrafficPattern::Calls { .. }) => {
                     Box::new(CallSource::new(f.clone(), to, rng))
                 }
-                (Protocol::Udp, _) => Box::new(UdpSource::new(f.clone(), to, rng)),
+                (FlowKind::Udp, _) => Box::new(UdpSource::new(f.clone(), to, rng)),
             };
             apps.push(AppSlot {
                 app,
@@ -712,16 +716,16 @@ impl Simulation {
 /// The server applications of local flows: one per host and path, serving it
 /// the way the first flow to it asks (flows with `sink = false` start none).
 fn local_servers(sc: &Scenario) -> Vec<AppSlot> {
-    let mut first: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    let mut first: BTreeMap<(usize, &str), (usize, &LocalFlow)> = BTreeMap::new();
     for (i, f) in sc.flows.iter().enumerate().filter(|(_, f)| f.sink) {
-        if let Some(l) = &f.local {
-            first.entry((f.to, l.path.as_str())).or_insert(i);
+        if let Some(l) = f.local() {
+            first.entry((f.to, l.path.as_str())).or_insert((i, l));
         }
     }
     first
         .into_iter()
-        .map(|((node, _), i)| AppSlot {
-            app: Box::new(LocalServer::new(sc.flows[i].clone())),
+        .map(|((node, _), (i, local))| AppSlot {
+            app: Box::new(LocalServer::new(local.clone())),
             node: node as u32,
             flow: i as u32,
             ttl: 64,

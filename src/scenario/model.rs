@@ -178,51 +178,96 @@ pub struct LinkSpec {
     pub ecn: bool,
 }
 
+/// One flow: who sends to whom and when, the load it offers, and what its
+/// protocol adds (`kind`).
 #[derive(Clone, Debug)]
 pub struct FlowSpec {
     pub name: String,
-    pub protocol: Protocol,
     pub from: usize,
     pub to: usize,
     pub src_port: u16,
     pub dst_port: u16,
+    pub start: SimTime,
+    pub stop: SimTime,
+    pub ttl: u8,
+    /// Whether a receiver listens at the destination (false: every datagram
+    /// is dropped as port-unreachable, every SYN answered with RST).
+    pub sink: bool,
+    /// The offered load: how a UDP source sends, and, in circuit mode, what a
+    /// circuit of any flow reserves and carries.
     pub pattern: TrafficPattern,
     /// Mean payload bit rate while sending.
     pub rate: Bandwidth,
     /// Mean payload size of one datagram, bytes.
     pub size: u64,
     pub size_distribution: Distribution,
-    pub start: SimTime,
-    pub stop: SimTime,
-    pub ttl: u8,
-    /// Whether a sink listens on the destination port (false: every datagram
-    /// is dropped as port-unreachable).
-    pub sink: bool,
-    /// TCP flows: what the applications do, and the TCP parameters.
-    pub app: AppSpec,
-    pub tcp: crate::transport::tcp::TcpConfig,
-    pub backlog: u32,
     /// The size of a fixed transfer, if any (for its completion time).
     pub bytes: Option<u64>,
-    /// TCP: the server reads nothing before this time.
-    pub read_after: SimTime,
-    /// TCP: both ends close at this time.
-    pub close_at: Option<SimTime>,
-    /// TCP bulk: the client sends the byte at this stream offset as urgent data.
-    pub urgent_at: Option<u64>,
-    /// `protocol = "local"` flows: the socket path and type.
-    pub local: Option<LocalSpec>,
     /// How routers forward this flow over equal-cost next hops, whatever
     /// their own setting (`None`: each router's).
     pub multipath: Option<Multipath>,
+    pub kind: FlowKind,
 }
 
-/// The Unix-domain end of a `protocol = "local"` flow (on its `to` host, which
-/// is its `from` host).
+/// What a flow's protocol adds to it.
+#[derive(Clone, Debug)]
+pub enum FlowKind {
+    /// Datagrams from a source application to a sink: the offered load is all.
+    Udp,
+    Tcp(StreamFlow),
+    Local(LocalFlow),
+}
+
+/// A TCP flow: what its applications do, and its TCP parameters.
+#[derive(Clone, Debug)]
+pub struct StreamFlow {
+    pub app: AppSpec,
+    pub tcp: crate::transport::tcp::TcpConfig,
+    /// The server's `listen` backlog.
+    pub backlog: u32,
+    /// The server reads nothing before this time.
+    pub read_after: SimTime,
+    /// Both ends close at this time.
+    pub close_at: Option<SimTime>,
+    /// Bulk: the client sends the byte at this stream offset as urgent data.
+    pub urgent_at: Option<u64>,
+}
+
+/// A `protocol = "local"` flow: two applications on one host (its `from`,
+/// which is its `to`) over a Unix-domain socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LocalSpec {
+pub struct LocalFlow {
     pub path: String,
     pub socket: LocalSocket,
+    pub app: AppSpec,
+    /// The server's `listen` backlog (stream sockets).
+    pub backlog: u32,
+}
+
+impl FlowSpec {
+    pub fn protocol(&self) -> Protocol {
+        match self.kind {
+            FlowKind::Udp => Protocol::Udp,
+            FlowKind::Tcp(_) => Protocol::Tcp,
+            FlowKind::Local(_) => Protocol::Local,
+        }
+    }
+
+    /// The TCP part of a TCP flow.
+    pub fn stream(&self) -> Option<&StreamFlow> {
+        match &self.kind {
+            FlowKind::Tcp(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The Unix-domain part of a local flow.
+    pub fn local(&self) -> Option<&LocalFlow> {
+        match &self.kind {
+            FlowKind::Local(l) => Some(l),
+            _ => None,
+        }
+    }
 }
 
 /// A host's Unix-domain socket latency unless its `local_latency` says otherwise.

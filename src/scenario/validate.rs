@@ -527,9 +527,47 @@ impl Validator<'_> {
             if let (Some(m), Some(_)) = (&f.multipath, &local) {
                 return self.err(m.span(), "`multipath` applies to flows that cross links; a protocol = \"local\" flow never leaves its host, so expected no `multipath` key here");
             }
+            let bytes = match app {
+                AppSpec::Bulk { bytes } => bytes,
+                AppSpec::Echo { bytes } => Some(bytes),
+                AppSpec::RequestResponse {
+                    requests,
+                    response_size,
+                    ..
+                } => requests.checked_mul(response_size),
+            };
+            let tcp = self.tcp_config(sc.tcp, f.tcp.as_ref())?;
+            let backlog = f
+                .tcp
+                .as_ref()
+                .and_then(|t| t.backlog)
+                .unwrap_or(sc.tcp_backlog);
+            let close_at = match &f.close_at {
+                Some(t) if t.get_ref().0 > sc.duration => {
+                    return self.err(t.span(), format!("close_at {} is past the end of the simulation; expected a time from 0s to {}", t.get_ref(), Duration(sc.duration)));
+                }
+                Some(t) => Some(t.get_ref().0),
+                None => None,
+            };
+            let kind = match (protocol, local) {
+                (Protocol::Local, Some(LocalEnd { path, socket })) => FlowKind::Local(LocalFlow {
+                    path,
+                    socket,
+                    app,
+                    backlog,
+                }),
+                (Protocol::Tcp, _) => FlowKind::Tcp(StreamFlow {
+                    app,
+                    tcp,
+                    backlog,
+                    read_after: f.read_after.map_or(SimTime::ZERO, |t| t.0),
+                    close_at,
+                    urgent_at,
+                }),
+                _ => FlowKind::Udp,
+            };
             out.push(FlowSpec {
                 name,
-                protocol,
                 from,
                 to,
                 src_port,
@@ -542,33 +580,9 @@ impl Validator<'_> {
                 stop,
                 ttl,
                 sink: f.sink.unwrap_or(true),
-                app,
-                tcp: self.tcp_config(sc.tcp, f.tcp.as_ref())?,
-                backlog: f
-                    .tcp
-                    .as_ref()
-                    .and_then(|t| t.backlog)
-                    .unwrap_or(sc.tcp_backlog),
-                read_after: f.read_after.map_or(SimTime::ZERO, |t| t.0),
-                urgent_at,
+                bytes,
                 multipath: f.multipath.as_ref().map(|m| *m.get_ref()),
-                close_at: match &f.close_at {
-                    Some(t) if t.get_ref().0 > sc.duration => {
-                        return self.err(t.span(), format!("close_at {} is past the end of the simulation; expected a time from 0s to {}", t.get_ref(), Duration(sc.duration)));
-                    }
-                    Some(t) => Some(t.get_ref().0),
-                    None => None,
-                },
-                bytes: match app {
-                    AppSpec::Bulk { bytes } => bytes,
-                    AppSpec::Echo { bytes } => Some(bytes),
-                    AppSpec::RequestResponse {
-                        requests,
-                        response_size,
-                        ..
-                    } => requests.checked_mul(response_size),
-                },
-                local,
+                kind,
             });
         }
         Ok(out)
@@ -587,7 +601,7 @@ impl Validator<'_> {
     }
 
     /// A local flow's "A:/tmp/app.sock", or "A" for the path "/tmp/FLOW.sock".
-    pub(super) fn local_endpoint(&self, f: &RawFlow, flow: &str) -> Result<(String, LocalSpec)> {
+    pub(super) fn local_endpoint(&self, f: &RawFlow, flow: &str) -> Result<(String, LocalEnd)> {
         let socket = f
             .socket
             .as_ref()
@@ -600,22 +614,21 @@ impl Validator<'_> {
         if !(path.starts_with('/') || path.starts_with('@')) || path.len() > max {
             return self.err(f.to.span(), format!("`{path}` is not a Unix-domain socket path; expected \"NODE:/PATH\" with a path of at most {max} bytes, e.g. \"A:/tmp/app.sock\""));
         }
-        Ok((node, LocalSpec { path, socket }))
+        Ok((node, LocalEnd { path, socket }))
     }
 
     /// One socket type per path and host; datagrams within the largest one.
     pub(super) fn check_local(
         &self,
         f: &RawFlow,
-        l: &LocalSpec,
+        l: &LocalEnd,
         app: AppSpec,
         earlier: &[FlowSpec],
         host: usize,
     ) -> Result<()> {
         let clash = earlier.iter().find(|e| {
             e.to == host
-                && e.local
-                    .as_ref()
+                && e.local()
                     .is_some_and(|o| o.path == l.path && o.socket != l.socket)
         });
         if let Some(e) = clash {
@@ -627,7 +640,7 @@ impl Validator<'_> {
                 }
             };
             let span = f.socket.as_ref().map_or(f.to.span(), |s| s.span());
-            return self.err(span, format!("path `{}` is already used by {} flow `{}`; expected one socket type per path on a host", l.path, kind(e.local.as_ref().map_or(l.socket, |o| o.socket)), e.name));
+            return self.err(span, format!("path `{}` is already used by {} flow `{}`; expected one socket type per path on a host", l.path, kind(e.local().map_or(l.socket, |o| o.socket)), e.name));
         }
         let max = crate::wire::unix::MAX_DATAGRAM;
         if let (
@@ -705,4 +718,10 @@ pub(super) fn sanitize(s: &str) -> String {
     } else {
         cleaned
     }
+}
+
+/// Where a local flow's server listens, before the flow is built.
+pub(super) struct LocalEnd {
+    path: String,
+    socket: LocalSocket,
 }

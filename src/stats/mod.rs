@@ -204,10 +204,10 @@ impl Collector {
                 };
                 FlowReport {
                     name: spec.name.clone(),
-                    protocol: spec.protocol.name().into(),
+                    protocol: spec.protocol().name().into(),
                     completion_s,
                     from: sc.nodes[spec.from].name.clone(),
-                    to: match &spec.local {
+                    to: match spec.local() {
                         Some(l) => format!("{}:{}", sc.nodes[spec.to].name, l.path),
                         None => format!("{}:{}", sc.nodes[spec.to].name, spec.dst_port),
                     },

@@ -377,7 +377,7 @@ impl ViewRecorder {
         let tcp_ends = 2 * sc
             .flows
             .iter()
-            .filter(|f| f.protocol == crate::scenario::Protocol::Tcp)
+            .filter(|f| f.protocol() == crate::scenario::Protocol::Tcp)
             .count() as u64;
         let cwnd_bin = bin.max(duration.saturating_mul(tcp_ends) / caps.cwnd_samples.max(1) as u64);
         let logs = sc
