@@ -64,7 +64,7 @@ pub fn file_names(net: &Network) -> Vec<String> {
     let mut used = BTreeSet::new();
     (0..net.channels.len())
         .map(|c| {
-            let stem = file_stem(net.channel_name(c as ChannelId));
+            let stem = file_stem(net.channel_name(ChannelId(c as u32)));
             let mut name = format!("{stem}.pcap");
             if used.contains(&name) {
                 name = format!("{stem}~{c}.pcap");
@@ -144,7 +144,7 @@ impl Capture {
             return;
         }
         let bytes = packet_bytes(p);
-        let w = &mut self.writers[channel as usize];
+        let w = &mut self.writers[channel.index()];
         if let Err(e) = w.write_packet(now.as_nanos(), &bytes) {
             self.error = Some(Error::io(&w.get_ref().path, e));
         }

@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | 0 | `sim` | simulated time (integer ns), the event queue, seeded ChaCha streams |
 //! | 0 | `wire` | header formats (IPv4, UDP, TCP, AF_UNIX limits), the Internet checksum, pcap |
+//! | 0 | `ids` | typed ids: nodes, links, link directions, connections, applications |
 //! | 0 | `plot` | charts as PNG and SVG from plain data; knows nothing of the simulator |
 //! | 1 | `units` | "10Mbps", "1.5s", "64KB", "100p" |
 //! | 1 | `limits` | caps on a run (`[limits]`) and which cap stopped it |
@@ -46,6 +47,7 @@ pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod html;
+pub mod ids;
 pub mod limits;
 pub mod net;
 pub mod output;

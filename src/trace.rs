@@ -312,7 +312,7 @@ impl TraceSink for TraceWriter {
         let _ = write!(l, "{now} {} ", net.node_name(node));
         let _ = match event {
             PacketEvent::Enqueue { channel } => {
-                let (pk, by) = net.channels[channel as usize].queue_len();
+                let (pk, by) = net.channels[channel.index()].queue_len();
                 write!(l, "enqueue {} q={pk}p/{by}B ", net.channel_name(channel))
             }
             PacketEvent::Transmit { channel } => {

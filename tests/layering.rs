@@ -14,7 +14,7 @@ use std::path::Path;
 /// Floors, bottom first. A module imports only from floors below its own.
 const LAYERS: &[&[&str]] = &[
     // Leaves: time and randomness, header formats, drawing.
-    &["sim", "wire", "plot"],
+    &["sim", "wire", "plot", "ids"],
     &["units", "limits"],
     &["error", "transport"],
     // The checked model of a scenario.

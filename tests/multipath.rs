@@ -13,12 +13,6 @@ fn sc(text: &str) -> Scenario {
     parse("t.toml", text, "t").unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The node a channel (`link * 2 + direction`) leads to.
-fn channel_to(s: &Scenario, c: u32) -> usize {
-    let l = &s.links[c as usize / 2];
-    if c % 2 == 0 { l.b } else { l.a }
-}
-
 /// The number of distinct equal-cost shortest paths from every node to `dst`.
 fn path_counts(s: &Scenario, r: &Routes, dst: usize) -> Vec<u64> {
     fn count(s: &Scenario, r: &Routes, v: usize, dst: usize, memo: &mut Vec<Option<u64>>) -> u64 {
@@ -31,7 +25,7 @@ fn path_counts(s: &Scenario, r: &Routes, dst: usize) -> Vec<u64> {
         let n = r
             .next_hops(v, dst)
             .iter()
-            .map(|&c| count(s, r, channel_to(s, c), dst, memo))
+            .map(|&c| count(s, r, s.channel_ends(c).1, dst, memo))
             .sum();
         memo[v] = Some(n);
         n

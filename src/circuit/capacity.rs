@@ -6,6 +6,7 @@
 //! actually carried ("used") differs between the two directions.
 
 use super::report::LinkDirectionReport;
+use crate::ids::ChannelId;
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
 use crate::stats::human_rate;
@@ -162,8 +163,8 @@ impl Links {
     }
 
     /// Data used `amount` of direction `channel`'s capacity for `ns`.
-    pub fn add_used(&mut self, channel: u32, amount: u64, ns: u64) {
-        self.used[channel as usize] += u128::from(amount) * u128::from(ns);
+    pub fn add_used(&mut self, channel: ChannelId, amount: u64, ns: u64) {
+        self.used[channel.index()] += u128::from(amount) * u128::from(ns);
     }
 
     /// One row per link direction, utilisations as fractions of `duration`.

@@ -5,6 +5,7 @@
 use super::capacity::{Holder, Links, Refusal};
 use super::report::{Cause, CircuitReport, FlowHead, FlowTally, OutageTally, Outcome, SERIES_BINS};
 use super::traffic::{CallArrivals, Offer};
+use crate::ids::ChannelId;
 use crate::net::failures::LinkStates;
 use crate::net::routing::Routes;
 use crate::scenario::{Scenario, TrafficPattern};
@@ -72,7 +73,7 @@ struct Call {
     /// When the current SETUP left the caller.
     sent_at: SimTime,
     /// The current attempt's path (channels), and how many of its links it holds.
-    path: Vec<u32>,
+    path: Vec<ChannelId>,
     reserved: usize,
     /// The failure that broke it, while the outcome is open: (outage, row).
     outage: Option<(usize, usize)>,
@@ -214,14 +215,8 @@ impl<'a> Sim<'a> {
         self.sc.circuit.hop_processing
     }
 
-    fn delay(&self, channel: u32) -> SimTime {
-        self.sc.links[channel as usize / 2].delay
-    }
-
-    /// The node at the far end of `channel` (`link * 2 + direction`, direction 0 is a->b).
-    fn channel_to(sc: &Scenario, channel: u32) -> usize {
-        let l = &sc.links[channel as usize / 2];
-        if channel % 2 == 0 { l.b } else { l.a }
+    fn delay(&self, channel: ChannelId) -> SimTime {
+        self.sc.links[channel.link().index()].delay
     }
 
     /// The node at which the `hop`-th link of `call`'s path starts.
@@ -229,7 +224,7 @@ impl<'a> Sim<'a> {
         let c = &self.calls[call as usize];
         match hop {
             0 => self.sc.flows[c.flow as usize].from,
-            h => Self::channel_to(self.sc, c.path[h - 1]),
+            h => self.sc.channel_ends(c.path[h - 1]).1,
         }
     }
 
@@ -244,7 +239,7 @@ impl<'a> Sim<'a> {
         names.extend(
             c.path
                 .iter()
-                .map(|&ch| self.sc.nodes[Self::channel_to(self.sc, ch)].name.as_str()),
+                .map(|&ch| self.sc.nodes[self.sc.channel_ends(ch).1].name.as_str()),
         );
         names.join("-")
     }
@@ -291,8 +286,8 @@ impl<'a> Sim<'a> {
         (call, self.calls[call as usize].epoch)
     }
 
-    fn free_at(&mut self, at: SimTime, channel: u32, (call, epoch): Holder) {
-        let link = channel / 2;
+    fn free_at(&mut self, at: SimTime, channel: ChannelId, (call, epoch): Holder) {
+        let link = channel.link().0;
         self.events.push(at, Ev::Free { link, call, epoch });
     }
 
@@ -320,7 +315,7 @@ impl<'a> Sim<'a> {
         let on = flow.offer.on_between(since, until);
         let rate = flow.offer.rate();
         for ch in path {
-            let amount = self.links.amount(ch as usize / 2, rate);
+            let amount = self.links.amount(ch.link().index(), rate);
             self.links.add_used(ch, amount, on);
         }
         self.calls[call as usize].delivered += delivered;
@@ -345,7 +340,7 @@ impl<'a> Sim<'a> {
     fn release_forward(&mut self, call: u32) {
         let holder = self.holder(call);
         let c = &self.calls[call as usize];
-        let path: Vec<u32> = c.path[..c.reserved].to_vec();
+        let path: Vec<ChannelId> = c.path[..c.reserved].to_vec();
         let mut t = self.now;
         for ch in path {
             t += self.p();
@@ -404,10 +399,7 @@ impl<'a> Sim<'a> {
         let c = &self.calls[call as usize];
         let f = &self.sc.flows[c.flow as usize];
         let sc = self.sc;
-        let Some(path) = self
-            .routes
-            .path(f.from, f.to, |ch| Self::channel_to(sc, ch))
-        else {
+        let Some(path) = self.routes.path(f.from, f.to, |ch| sc.channel_ends(ch).1) else {
             return self.refuse(call, 0, None);
         };
         let c = &mut self.calls[call as usize];
@@ -443,7 +435,7 @@ impl<'a> Sim<'a> {
         let c = &self.calls[call as usize];
         let channel = c.path[hop];
         let rate = self.flows[c.flow as usize].offer.rate();
-        let link = channel as usize / 2;
+        let link = channel.link().index();
         if let Err(why) = self.links.reserve(self.now, link, (call, epoch), rate) {
             return self.refuse(call, hop, Some((link, why)));
         }
@@ -470,7 +462,7 @@ impl<'a> Sim<'a> {
     fn refuse(&mut self, call: u32, hop: usize, link: Option<(usize, Refusal)>) {
         let holder = self.holder(call);
         let c = &self.calls[call as usize];
-        let path: Vec<u32> = c.path[..c.reserved].to_vec();
+        let path: Vec<ChannelId> = c.path[..c.reserved].to_vec();
         let mut t = self.now;
         for (j, &ch) in path.iter().enumerate().rev() {
             self.free_at(t, ch, holder);
@@ -727,9 +719,9 @@ impl<'a> Sim<'a> {
     fn break_circuit(&mut self, call: u32, outage: usize) {
         let holder = self.holder(call);
         let c = &self.calls[call as usize];
-        let held: Vec<u32> = c.path[..c.reserved].to_vec();
+        let held: Vec<ChannelId> = c.path[..c.reserved].to_vec();
         let failed: Vec<usize> = (0..held.len())
-            .filter(|&j| !self.links.is_up(held[j] as usize / 2))
+            .filter(|&j| !self.links.is_up(held[j].link().index()))
             .collect();
         let (near, far) = (failed[0], failed[failed.len() - 1]);
         let detected = self.now + self.sc.routing.detection;
@@ -780,7 +772,7 @@ impl<'a> Sim<'a> {
         };
         let c = &mut self.calls[call as usize];
         c.phase = Phase::Broken { cause };
-        c.broken_link = held[near] as usize / 2;
+        c.broken_link = held[near].link().index();
         c.teardown_lost = lost;
         c.epoch += 1;
         c.reserved = 0;

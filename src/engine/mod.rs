@@ -11,6 +11,7 @@ use crate::app::tcp::{TcpClient, TcpServer};
 use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
+use crate::ids::LinkId;
 use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::multipath::flow_hash;
@@ -220,7 +221,7 @@ impl World {
         self.record(node, PacketEvent::Enqueue { channel }, packet);
         let p = self.net.packets.get(packet);
         let (len, ect) = (p.wire_len(), p.ecn.capable());
-        let c = &mut self.net.channels[channel as usize];
+        let c = &mut self.net.channels[channel.index()];
         let hash = if c.classifies() { flow_hash(0, p) } else { 0 };
         match c.offer(self.now, packet, len, ect, hash) {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
@@ -237,7 +238,7 @@ impl World {
     /// An AQM on `channel` marks `packet` CE instead of dropping it (RFC 3168 §5).
     fn mark(&mut self, node: u32, channel: ChannelId, packet: PacketId) {
         self.net.packets.get_mut(packet).ecn = Ecn::Ce;
-        self.net.channels[channel as usize].counters.ecn_marks += 1;
+        self.net.channels[channel.index()].counters.ecn_marks += 1;
         self.record(node, PacketEvent::Mark { channel }, packet);
     }
 
@@ -249,13 +250,13 @@ impl World {
         serialization: SimTime,
     ) {
         self.record(node, PacketEvent::Transmit { channel }, packet);
-        let epoch = self.net.channels[channel as usize].epoch;
+        let epoch = self.net.channels[channel.index()].epoch;
         self.events
             .push(self.now + serialization, Event::TxDone { channel, epoch });
     }
 
     fn on_tx_done(&mut self, channel: ChannelId, epoch: u32) {
-        let c = &mut self.net.channels[channel as usize];
+        let c = &mut self.net.channels[channel.index()];
         if c.epoch != epoch {
             return; // the link failed meanwhile; the packet is already counted lost
         }
@@ -279,7 +280,7 @@ impl World {
     }
 
     fn on_arrive(&mut self, stack: &mut Stack, channel: ChannelId, epoch: u32) {
-        let c = &mut self.net.channels[channel as usize];
+        let c = &mut self.net.channels[channel.index()];
         if c.epoch != epoch {
             return;
         }
@@ -326,8 +327,8 @@ impl World {
     /// packet the link held.
     fn set_link(&mut self, l: u32, down: bool) {
         self.obs.link_state(self.now, l, down);
-        for channel in [l * 2, l * 2 + 1] {
-            let c = &mut self.net.channels[channel as usize];
+        for channel in LinkId(l).channels() {
+            let c = &mut self.net.channels[channel.index()];
             if !down {
                 c.up = true;
                 continue;

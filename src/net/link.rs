@@ -15,7 +15,7 @@ use crate::units::{Bandwidth, QueueCapacity};
 use std::collections::VecDeque;
 
 /// Index of a link direction: `link * 2` is a→b, `link * 2 + 1` is b→a.
-pub type ChannelId = u32;
+pub use crate::ids::ChannelId;
 
 /// Per-direction counters, kept by the channel itself because they are its state.
 #[derive(Clone, Debug, Default)]

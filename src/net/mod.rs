@@ -133,7 +133,7 @@ impl Network {
         };
         let p = self.packets.get(packet);
         let (len, ect) = (p.wire_len(), p.ecn.capable());
-        match self.channels[channel as usize].admit(now, len, ect) {
+        match self.channels[channel.index()].admit(now, len, ect) {
             Verdict::Accept => Forward::Enqueue(channel),
             Verdict::Mark => Forward::EnqueueMarked(channel),
             Verdict::Drop(reason) => Forward::Drop(Some(channel), reason),
@@ -171,7 +171,7 @@ impl Network {
 
     /// "A->R1"
     pub fn channel_name(&self, c: ChannelId) -> &str {
-        &self.channel_names[c as usize]
+        &self.channel_names[c.index()]
     }
 
     pub fn node_name(&self, n: u32) -> &str {
@@ -220,14 +220,14 @@ mod tests {
         let p = packet(&mut net, a, b, 64);
         assert_eq!(
             net.forward(SimTime::ZERO, a, p),
-            Forward::Enqueue(0),
+            Forward::Enqueue(ChannelId(0)),
             "A->R1 is channel 0"
         );
         assert_eq!(net.on_receive(r1, p), Arrival::Forward);
         assert_eq!(net.packets.get(p).ttl, 63, "the router decrements the TTL");
         assert_eq!(
             net.forward(SimTime::ZERO, r1, p),
-            Forward::Enqueue(2),
+            Forward::Enqueue(ChannelId(2)),
             "R1->B is channel 2"
         );
         assert_eq!(net.on_receive(b, p), Arrival::Deliver);
@@ -248,7 +248,7 @@ mod tests {
         net.channels[2].up = false;
         assert_eq!(
             net.forward(SimTime::ZERO, r1, p),
-            Forward::Drop(Some(2), DropReason::LinkDown),
+            Forward::Drop(Some(ChannelId(2)), DropReason::LinkDown),
             "routes still point into the failed link"
         );
     }

@@ -9,6 +9,7 @@
 //! Round-robin spraying keeps one turn counter per group; a new routing table
 //! (after a failure or repair) starts every counter again at the first member.
 
+use super::link::ChannelId;
 use super::packet::{NO_FLOW, Packet, Transport};
 use super::routing::GroupId;
 use crate::scenario::{Multipath, Scenario};
@@ -64,10 +65,10 @@ impl MultipathState {
         &mut self,
         node: u32,
         group: GroupId,
-        members: &[u32],
+        members: &[ChannelId],
         packet: &Packet,
         node_name: &str,
-    ) -> u32 {
+    ) -> ChannelId {
         let n = members.len();
         if n == 1 {
             return members[0];

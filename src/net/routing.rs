@@ -15,6 +15,7 @@
 //! fat-tree (8,192 hosts, 1,280 switches) needs 1,280 Dijkstra runs and a
 //! 1,280 × 1,280 table instead of 9,472 of each.
 
+use crate::ids::ChannelId;
 use crate::scenario::{NodeKind, Scenario};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -50,7 +51,7 @@ pub struct Routes {
     next: Vec<u32>,
     /// Group `g` is `members[start[g]..start[g + 1]]` (channels).
     start: Vec<u32>,
-    members: Vec<u32>,
+    members: Vec<ChannelId>,
     /// The group made of channel `c` alone.
     single: Vec<u32>,
 }
@@ -150,7 +151,7 @@ impl Routes {
             core,
             next,
             start,
-            members,
+            members: members.into_iter().map(ChannelId).collect(),
             single,
         }
     }
@@ -186,7 +187,7 @@ impl Routes {
 
     /// The channels of a group, in their fixed order.
     #[inline]
-    pub fn members(&self, g: GroupId) -> &[u32] {
+    pub fn members(&self, g: GroupId) -> &[ChannelId] {
         let i = g.0 as usize;
         &self.members[self.start[i] as usize..self.start[i + 1] as usize]
     }
@@ -198,12 +199,12 @@ impl Routes {
 
     /// The channel `src` sends on to reach `dst` over the single path.
     #[inline]
-    pub fn next_channel(&self, src: usize, dst: usize) -> Option<u32> {
+    pub fn next_channel(&self, src: usize, dst: usize) -> Option<ChannelId> {
         self.group(src, dst).map(|g| self.members(g)[0])
     }
 
     /// The equal-cost next hops of `src` towards `dst` (empty without a route).
-    pub fn next_hops(&self, src: usize, dst: usize) -> &[u32] {
+    pub fn next_hops(&self, src: usize, dst: usize) -> &[ChannelId] {
         self.group(src, dst).map_or(&[], |g| self.members(g))
     }
 
@@ -213,8 +214,8 @@ impl Routes {
         &self,
         src: usize,
         dst: usize,
-        channel_to: impl Fn(u32) -> usize,
-    ) -> Option<Vec<u32>> {
+        channel_to: impl Fn(ChannelId) -> usize,
+    ) -> Option<Vec<ChannelId>> {
         let mut path = Vec::new();
         let mut at = src;
         while at != dst {
@@ -353,6 +354,11 @@ fn distances_to(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Channel ids from their numbers.
+    fn ids(channels: &[u32]) -> Vec<ChannelId> {
+        channels.iter().map(|&c| ChannelId(c)).collect()
+    }
     use crate::scenario::parse;
 
     fn scenario(links: &str) -> Scenario {
@@ -370,9 +376,13 @@ mod tests {
              [[link]]\nbetween=[\"A\",\"R2\"]\ndelay=\"2ms\"\n[[link]]\nbetween=[\"R2\",\"B\"]\ndelay=\"2ms\"\n",
         );
         let r = Routes::compute(&sc);
-        assert_eq!(r.next_channel(0, 1), Some(0)); // A -> R1 on link 0, direction a->b
-        assert_eq!(r.next_channel(1, 0), Some(3)); // B -> R1 on link 1, direction b->a
-        assert_eq!(r.next_hops(0, 1), &[0], "the longer path is not equal-cost");
+        assert_eq!(r.next_channel(0, 1), Some(ChannelId(0))); // A -> R1 on link 0, direction a->b
+        assert_eq!(r.next_channel(1, 0), Some(ChannelId(3))); // B -> R1 on link 1, direction b->a
+        assert_eq!(
+            r.next_hops(0, 1),
+            ids(&[0]),
+            "the longer path is not equal-cost"
+        );
     }
 
     /// Validation answers reachability without a routing table
@@ -440,16 +450,16 @@ mod tests {
              [[link]]\nbetween=[\"A\",\"R2\"]\n[[link]]\nbetween=[\"R2\",\"B\"]\n",
         );
         let r = Routes::compute(&sc);
-        assert_eq!(r.next_hops(0, 1), &[0, 4]);
-        assert_eq!(r.next_hops(1, 0), &[3, 7]);
+        assert_eq!(r.next_hops(0, 1), ids(&[0, 4]));
+        assert_eq!(r.next_hops(1, 0), ids(&[3, 7]));
         assert_eq!(
             r.next_channel(0, 1),
-            Some(0),
+            Some(ChannelId(0)),
             "single path: the first member"
         );
         // Without link A-R1 the group shrinks to the other member.
         let r = Routes::compute_with(&sc, |l| l != 0);
-        assert_eq!(r.next_hops(0, 1), &[4]);
+        assert_eq!(r.next_hops(0, 1), ids(&[4]));
     }
 
     #[test]
@@ -466,9 +476,8 @@ mod tests {
         let sc = parse("t.toml", &text, "t").unwrap();
         let r = Routes::compute(&sc);
         let idx = |n: &str| sc.nodes.iter().position(|x| x.name == n).unwrap();
-        let name = |c: u32| {
-            let l = &sc.links[c as usize / 2];
-            let (f, t) = if c % 2 == 0 { (l.a, l.b) } else { (l.b, l.a) };
+        let name = |c: ChannelId| {
+            let (f, t) = sc.channel_ends(c);
             format!("{}->{}", sc.nodes[f].name, sc.nodes[t].name)
         };
         let hops = |s: &str, d: &str| -> Vec<String> {

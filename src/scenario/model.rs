@@ -1,6 +1,7 @@
 //! The checked model of a scenario: what `load` returns and the engine runs.
 
 use super::*;
+use crate::ids::ChannelId;
 
 /// A checked scenario, ready to simulate.
 #[derive(Clone, Debug)]
@@ -31,6 +32,12 @@ impl FailureSpec {
 }
 
 impl Scenario {
+    /// The nodes link direction `c` leads from and to.
+    pub fn channel_ends(&self, c: ChannelId) -> (usize, usize) {
+        let l = &self.links[c.link().index()];
+        if c.0 % 2 == 0 { (l.a, l.b) } else { (l.b, l.a) }
+    }
+
     /// "R2-R4": link `l` named by its ends.
     pub fn link_label(&self, l: usize) -> String {
         let link = &self.links[l];

@@ -157,7 +157,7 @@ impl Collector {
                     losses.push((now, p.payload_len()));
                 }
                 match channel {
-                    Some(c) => self.channel_drops[c as usize].by_reason[reason.index()] += 1,
+                    Some(c) => self.channel_drops[c.index()].by_reason[reason.index()] += 1,
                     None => self.node_drops[reason.index()] += 1,
                 }
                 if let Some(f) = self.flow(p) {
@@ -246,7 +246,7 @@ impl Collector {
             .map(|(i, c)| {
                 let drops = &self.channel_drops[i].by_reason;
                 LinkReport {
-                    name: net.channel_name(i as ChannelId).to_string(),
+                    name: net.channel_name(ChannelId(i as u32)).to_string(),
                     bandwidth_bps: c.bandwidth.0,
                     delay_ms: c.delay.as_nanos() as f64 / 1e6,
                     tx_packets: c.counters.tx_packets,
@@ -355,7 +355,7 @@ impl TraceSink for Collector {
 
     fn queue(&mut self, now: SimTime, channel: ChannelId, waiting: usize) {
         let bin = self.timeline.bins.index(now);
-        let peak = &mut self.timeline.queue_peaks[channel as usize][bin];
+        let peak = &mut self.timeline.queue_peaks[channel.index()][bin];
         *peak = (*peak).max(waiting as u32);
     }
 

@@ -218,7 +218,7 @@ impl Recording {
     fn sample_queue(&mut self, now: u64, channel: ChannelId, waiting: u32) {
         let bin = self.bin_of(now);
         let window = self.in_window();
-        let c = &mut self.channels[channel as usize];
+        let c = &mut self.channels[channel.index()];
         c.queue_max[bin] = c.queue_max[bin].max(waiting);
         if window && c.queue.last().is_none_or(|&(_, q)| q != waiting) {
             c.queue.push((now, waiting));
@@ -227,7 +227,7 @@ impl Recording {
     }
 
     fn begin_hop(&mut self, now: u64, channel: ChannelId, p: &Packet) {
-        let ser = self.channels[channel as usize]
+        let ser = self.channels[channel.index()]
             .bandwidth
             .transmit_time(u64::from(p.wire_len()))
             .as_nanos();
@@ -237,8 +237,8 @@ impl Recording {
             let bin = self.bin_of(t);
             let bin_end = ((bin as u64 + 1) * self.bin).max(t + 1);
             let until = end.min(bin_end);
-            self.channels[channel as usize].busy[bin] += until - t;
-            if bin + 1 >= self.channels[channel as usize].busy.len() {
+            self.channels[channel.index()].busy[bin] += until - t;
+            if bin + 1 >= self.channels[channel.index()].busy.len() {
                 break;
             }
             t = until;
@@ -253,7 +253,7 @@ impl Recording {
         }
         self.bytes += HOP_BYTES;
         let index = self.packet_index(p);
-        self.channels[channel as usize].open.push_back((index, now));
+        self.channels[channel.index()].open.push_back((index, now));
     }
 
     /// Ends the open hop of `uid` on `channel`, if it is being recorded.
@@ -261,7 +261,7 @@ impl Recording {
         let Some(&index) = self.by_uid.get(&uid) else {
             return;
         };
-        let open = &mut self.channels[channel as usize].open;
+        let open = &mut self.channels[channel.index()].open;
         let Some(at) = open.iter().position(|&(i, _)| i == index) else {
             return;
         };
@@ -302,7 +302,7 @@ impl Recording {
                 let ser = c.bandwidth.transmit_time(u64::from(h.wire_len)).as_nanos();
                 self.hops.push(Hop {
                     packet: index,
-                    channel: channel as ChannelId,
+                    channel: ChannelId(channel as u32),
                     t0,
                     t1: t0 + ser + net_delay[channel],
                     end: HopEnd::Unfinished,
@@ -441,13 +441,13 @@ impl TraceSink for ViewRecorder {
         let mut r = self.rec.borrow_mut();
         match event {
             PacketEvent::Enqueue { channel } => {
-                let c = &net.channels[channel as usize];
+                let c = &net.channels[channel.index()];
                 // Recorded before it joins: it waits only behind a busy transmitter.
                 let waiting = c.queue_len().0 as u32 + u32::from(c.transmitting.is_some());
                 r.sample_queue(now, channel, waiting);
             }
             PacketEvent::Transmit { channel } => {
-                let waiting = net.channels[channel as usize].queue_len().0 as u32;
+                let waiting = net.channels[channel.index()].queue_len().0 as u32;
                 r.sample_queue(now, channel, waiting);
                 r.begin_hop(now, channel, p);
             }
@@ -464,7 +464,7 @@ impl TraceSink for ViewRecorder {
                         _ => HopEnd::LostAtEnd,
                     };
                     r.end_hop(now, c, p.uid, end);
-                    let waiting = net.channels[c as usize].queue_len().0 as u32;
+                    let waiting = net.channels[c.index()].queue_len().0 as u32;
                     r.sample_queue(now, c, waiting);
                 }
                 if r.in_window() {
