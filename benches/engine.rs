@@ -22,7 +22,7 @@ fn hold_model(c: &mut Criterion) {
             q.push(
                 t,
                 Event::AppWake {
-                    app: i as u32,
+                    app: netsim::ids::AppId(i as u32),
                     token: 0,
                 },
             );

@@ -42,7 +42,7 @@ pub fn hold_model(pending: usize, steps: u64) -> BenchRow {
         q.push(
             SimTime(r.random_range(0..2 * MEAN)),
             Event::AppWake {
-                app: i as u32,
+                app: crate::ids::AppId(i as u32),
                 token: 0,
             },
         );

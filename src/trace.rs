@@ -12,6 +12,7 @@
 //! TIME is seconds with nanosecond precision. Socket calls appear as events named
 //! after the call (`socket`, `bind`, `sendto`, `recvfrom`, `close`).
 
+use crate::ids::LinkId;
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
@@ -170,7 +171,7 @@ pub trait TraceSink {
         self.note(now, "-", "routes-updated", detail);
     }
     /// Link `link` (both directions) failed or came back.
-    fn link_state(&mut self, _now: SimTime, _link: u32, _down: bool) {}
+    fn link_state(&mut self, _now: SimTime, _link: LinkId, _down: bool) {}
     /// Circuit switching: what link `link` has reserved now (`held`
     /// circuits, `reserved` of `limit` channels or bit/s).
     fn reservation(&mut self, _now: SimTime, _link: u32, _held: u32, _reserved: u64, _limit: u64) {}
@@ -253,7 +254,7 @@ impl TraceSink for Tracer {
         }
     }
 
-    fn link_state(&mut self, now: SimTime, link: u32, down: bool) {
+    fn link_state(&mut self, now: SimTime, link: LinkId, down: bool) {
         for s in &mut self.sinks {
             s.link_state(now, link, down);
         }

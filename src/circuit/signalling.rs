@@ -669,7 +669,7 @@ impl<'a> Sim<'a> {
             if let Some(t) = &mut self.trace {
                 t.link_state(self.now, l, down);
             }
-            let l = l as usize;
+            let l = l.index();
             let at = self.now + self.sc.routing.detection + self.sc.routing.convergence;
             if self.reconverge_at != Some(at) {
                 self.reconverge_at = Some(at);

@@ -11,7 +11,7 @@ use crate::app::tcp::{TcpClient, TcpServer};
 use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
-use crate::ids::LinkId;
+use crate::ids::{AppId, LinkId};
 use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::multipath::flow_hash;
@@ -46,11 +46,11 @@ pub enum Event {
     /// The oldest packet propagating on `channel` reaches its far end.
     Arrive { channel: ChannelId, epoch: u32 },
     /// An application's timer.
-    AppWake { app: u32, token: u64 },
+    AppWake { app: AppId, token: u64 },
     /// `Scenario::failures[index]` takes its element down or brings it up.
     Failure { index: u32, down: bool },
     /// The routers at the ends of `link` notice it changed state (trace only).
-    Detect { link: u32, down: bool },
+    Detect { link: LinkId, down: bool },
     /// Every router switches to routes recomputed from the links now up.
     Reconverge,
     /// A timer of the hosts' stacks (TCP, Unix-domain deliveries).
@@ -91,7 +91,7 @@ impl Env for World {
         self.events.push(at, Event::Stack(timer));
     }
 
-    fn wake_app(&mut self, at: SimTime, app: u32, token: u64) {
+    fn wake_app(&mut self, at: SimTime, app: AppId, token: u64) {
         self.events.push(at, Event::AppWake { app, token });
     }
 
@@ -325,9 +325,9 @@ impl World {
 
     /// Fails or restores both directions of link `l`; a failure loses every
     /// packet the link held.
-    fn set_link(&mut self, l: u32, down: bool) {
+    fn set_link(&mut self, l: LinkId, down: bool) {
         self.obs.link_state(self.now, l, down);
-        for channel in LinkId(l).channels() {
+        for channel in l.channels() {
             let c = &mut self.net.channels[channel.index()];
             if !down {
                 c.up = true;
@@ -340,12 +340,12 @@ impl World {
         }
     }
 
-    fn on_detect(&mut self, sc: &Scenario, link: u32, down: bool) {
+    fn on_detect(&mut self, sc: &Scenario, link: LinkId, down: bool) {
         if self.obs.tracing() {
-            let l = &sc.links[link as usize];
+            let l = &sc.links[link.index()];
             let detail = format!(
                 "{} {}",
-                sc.link_label(link as usize),
+                sc.link_label(link.index()),
                 if down { "down" } else { "up" }
             );
             for n in [l.a, l.b] {
@@ -547,8 +547,8 @@ impl Simulation {
         self.world.now
     }
 
-    fn with_app(&mut self, app: u32, f: impl FnOnce(&mut dyn App, &mut Ctx)) {
-        let slot = &mut self.apps[app as usize];
+    fn with_app(&mut self, app: AppId, f: impl FnOnce(&mut dyn App, &mut Ctx)) {
+        let slot = &mut self.apps[app.index()];
         let mut ctx = Ctx::new(
             &mut self.stack,
             &mut self.world,
@@ -566,7 +566,7 @@ impl Simulation {
             self.world.events.push(at, Event::Failure { index, down });
         }
         for i in 0..self.apps.len() as u32 {
-            self.with_app(i, |app, ctx| app.start(ctx));
+            self.with_app(AppId(i), |app, ctx| app.start(ctx));
             self.dispatch_notices();
         }
     }

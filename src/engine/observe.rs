@@ -4,6 +4,7 @@
 //! trace, viewer) when enabled. No figure has another way in.
 
 use crate::capture::Capture;
+use crate::ids::LinkId;
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::Packet;
@@ -115,7 +116,7 @@ impl TraceSink for Observers {
         }
     }
 
-    fn link_state(&mut self, now: SimTime, link: u32, down: bool) {
+    fn link_state(&mut self, now: SimTime, link: LinkId, down: bool) {
         if let Some(t) = &mut self.trace {
             t.link_state(now, link, down);
         }

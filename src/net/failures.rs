@@ -7,6 +7,7 @@
 //! own way (lose queued packets, break circuits); what changes, and when, is
 //! decided here once.
 
+use crate::ids::LinkId;
 use crate::scenario::{Element, FailureSpec, Scenario};
 use crate::sim::{SimTime, rng};
 
@@ -26,7 +27,7 @@ pub struct Transition {
     /// "R2-R4" for a link, the node's name for a node.
     pub subject: String,
     /// The links whose state flipped (up to down, or down to up).
-    pub changed: Vec<u32>,
+    pub changed: Vec<LinkId>,
     /// For a random failure: how long until its next change.
     pub next_change: Option<SimTime>,
 }
@@ -95,7 +96,7 @@ impl LinkStates {
                 *causes == 0
             };
             if flipped {
-                changed.push(l);
+                changed.push(LinkId(l));
             }
         }
         let next_change = match spec {

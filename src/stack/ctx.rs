@@ -2,6 +2,7 @@
 //! of its own host, the clock and a timer. Nothing else of the world.
 
 use super::{Env, Stack};
+use crate::ids::AppId;
 use crate::sim::SimTime;
 use crate::trace::{FlowRecord, SocketCall};
 
@@ -10,7 +11,7 @@ use crate::trace::{FlowRecord, SocketCall};
 pub struct Ctx<'a> {
     pub(super) stack: &'a mut Stack,
     pub(super) env: &'a mut dyn Env,
-    pub(super) app: u32,
+    pub(super) app: AppId,
     pub(super) node: u32,
     /// The flow this application's sockets send for (statistics only).
     pub(super) flow: u32,
@@ -23,7 +24,7 @@ impl<'a> Ctx<'a> {
     pub fn new(
         stack: &'a mut Stack,
         env: &'a mut dyn Env,
-        app: u32,
+        app: AppId,
         node: u32,
         flow: u32,
         ttl: u8,
@@ -81,7 +82,7 @@ impl<'a> Ctx<'a> {
 
     /// The stream offset of the next `len` bytes this application sends.
     pub(super) fn next_payload_origin(&mut self, len: u64) -> u64 {
-        let offset = &mut self.stack.stream_offsets[self.app as usize];
+        let offset = &mut self.stack.stream_offsets[self.app.index()];
         let origin = *offset;
         *offset += len;
         origin

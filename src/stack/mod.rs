@@ -40,6 +40,7 @@ mod tcp;
 pub use ctx::Ctx;
 pub use socket::{Datagram, SocketError, SocketId, SocketType};
 
+use crate::ids::{AppId, ConnId};
 use crate::net::packet::{DropReason, Packet, PacketId, Transport};
 use crate::sim::SimTime;
 use crate::sim::rng::Rng;
@@ -53,7 +54,7 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug)]
 pub enum Timer {
     /// A TCP connection's timer (stale unless `generation` is the current one).
-    Tcp { conn: u32, generation: u32 },
+    Tcp { conn: ConnId, generation: u32 },
     /// A Unix-domain socket hand-over arrives (see `local`).
     LocalDeliver { delivery: u32 },
 }
@@ -62,20 +63,20 @@ pub enum Timer {
 #[derive(Clone, Copy, Debug)]
 pub enum Notice {
     Readable {
-        app: u32,
+        app: AppId,
         sock: SocketId,
     },
     Writable {
-        app: u32,
+        app: AppId,
         sock: SocketId,
     },
     /// The peer announced urgent data (SIGURG).
     Urgent {
-        app: u32,
+        app: AppId,
         sock: SocketId,
     },
     Connected {
-        app: u32,
+        app: AppId,
         sock: SocketId,
         result: Result<(), SocketError>,
     },
@@ -104,7 +105,7 @@ pub trait Env {
     /// Calls `Stack::on_timer(timer)` at `at` (not before now).
     fn schedule(&mut self, at: SimTime, timer: Timer);
     /// Calls the application's `wake(token)` at `at` (not before now).
-    fn wake_app(&mut self, at: SimTime, app: u32, token: u64);
+    fn wake_app(&mut self, at: SimTime, app: AppId, token: u64);
     /// The packet `Stack::receive` was given.
     fn packet(&self, id: PacketId) -> &Packet;
     /// The stack took packet `id` at `node`: it leaves the network.

@@ -5,6 +5,7 @@
 //! `local::calls`.
 
 use super::Ctx;
+use crate::ids::AppId;
 use crate::net::packet::{Ecn, Packet, Transport};
 use crate::trace::SocketCall;
 use crate::wire::ipv4::Ipv4Addr;
@@ -86,7 +87,7 @@ pub struct Datagram {
 
 pub(crate) struct Socket {
     pub(crate) node: u32,
-    pub(crate) app: u32,
+    pub(crate) app: AppId,
     pub(in crate::stack) ty: SocketType,
     pub(in crate::stack) port: Option<u16>,
     pub(in crate::stack) rx: VecDeque<Datagram>,
@@ -95,7 +96,7 @@ pub(crate) struct Socket {
     /// The flow the owning application sends for (statistics only).
     pub(crate) flow: u32,
     /// Stream sockets: the connection, once connecting or accepted.
-    pub(crate) conn: Option<u32>,
+    pub(crate) conn: Option<crate::ids::ConnId>,
     /// Stream sockets after `listen`.
     pub(crate) listen: Option<super::stream::Listen>,
     /// Stream sockets: the TCP parameters new connections get (setsockopt),
@@ -115,7 +116,7 @@ const EPHEMERAL: std::ops::RangeInclusive<u16> = 49_152..=65_535;
 pub enum UdpDelivery {
     /// Queued on a socket; its owner should be told it is readable.
     Queued {
-        app: u32,
+        app: AppId,
         sock: SocketId,
     },
     PortUnreachable,
@@ -236,7 +237,7 @@ impl SocketTable {
     pub(in crate::stack) fn new_socket(
         &mut self,
         node: u32,
-        app: u32,
+        app: AppId,
         ty: SocketType,
         flow: u32,
     ) -> SocketId {

@@ -8,6 +8,7 @@
 
 use super::Ctx;
 use super::{SocketError, SocketId, SocketType};
+use crate::ids::ConnId;
 use crate::trace::SocketCall;
 use crate::transport::tcp::{TcpConfig, TcpConnection, TcpError};
 use crate::wire::ipv4::Ipv4Addr;
@@ -21,7 +22,7 @@ pub struct Listen {
     /// handshakes in progress, may not exceed it.
     pub backlog: usize,
     /// Connections that completed the handshake, oldest first.
-    pub ready: VecDeque<u32>,
+    pub ready: VecDeque<crate::ids::ConnId>,
     /// Handshakes in progress (SYN-RECEIVED).
     pub half_open: usize,
 }
@@ -54,7 +55,7 @@ impl Ctx<'_> {
         Ok(s)
     }
 
-    fn connection(&self, sock: SocketId) -> Result<u32, SocketError> {
+    fn connection(&self, sock: SocketId) -> Result<ConnId, SocketError> {
         let s = self.stream(sock)?;
         if let Some(e) = s.error {
             return Err(e);

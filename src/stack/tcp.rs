@@ -4,6 +4,7 @@
 
 use super::stream::Listen;
 use super::{Endpoint, Env, Notice, SocketError, SocketId, Stack, Timer};
+use crate::ids::ConnId;
 use crate::net::packet::{DropReason, Ecn, Packet, PacketId, Transport};
 use crate::sim::SimTime;
 use crate::sim::hash::LookupMap;
@@ -63,9 +64,9 @@ impl ConnSlot {
 #[derive(Default)]
 pub(super) struct TcpTable {
     conns: Vec<Option<ConnSlot>>,
-    free: Vec<u32>,
+    free: Vec<ConnId>,
     /// Connections by `tuple_key` (looked up for every segment).
-    by_tuple: LookupMap<u128, u32>,
+    by_tuple: LookupMap<u128, ConnId>,
     /// Per node: the stream ISNs are drawn from.
     isn_rngs: Vec<Rng>,
     /// Scratch space for a connection's events (see `tcp_service`).
@@ -82,8 +83,8 @@ impl TcpTable {
         }
     }
 
-    pub(crate) fn slot(&mut self, id: u32) -> &mut ConnSlot {
-        self.conns[id as usize].as_mut().expect("live connection")
+    pub(crate) fn slot(&mut self, id: ConnId) -> &mut ConnSlot {
+        self.conns[id.index()].as_mut().expect("live connection")
     }
 
     /// Live connections, in table order (for end-of-run accounting).
@@ -97,7 +98,7 @@ impl TcpTable {
         SeqNum(self.isn_rngs[node as usize].random())
     }
 
-    pub(crate) fn conn(&mut self, id: u32) -> &mut TcpConnection {
+    pub(crate) fn conn(&mut self, id: ConnId) -> &mut TcpConnection {
         &mut self.slot(id).conn
     }
 }
@@ -116,7 +117,7 @@ impl Stack {
         socket: Option<SocketId>,
         listener: Option<SocketId>,
         flow: u32,
-    ) -> u32 {
+    ) -> ConnId {
         let serial = self.tcp.opened;
         self.tcp.opened += 1;
         let slot = ConnSlot {
@@ -138,12 +139,12 @@ impl Stack {
         env.tcp_opened(slot.endpoint(), socket.is_some());
         let id = match self.tcp.free.pop() {
             Some(i) => {
-                self.tcp.conns[i as usize] = Some(slot);
+                self.tcp.conns[i.index()] = Some(slot);
                 i
             }
             None => {
                 self.tcp.conns.push(Some(slot));
-                (self.tcp.conns.len() - 1) as u32
+                ConnId((self.tcp.conns.len() - 1) as u32)
             }
         };
         self.tcp
@@ -152,13 +153,13 @@ impl Stack {
         id
     }
 
-    pub(crate) fn tcp_peer(&mut self, id: u32) -> (Ipv4Addr, u16) {
+    pub(crate) fn tcp_peer(&mut self, id: ConnId) -> (Ipv4Addr, u16) {
         let s = self.tcp.slot(id);
         (s.remote_addr, s.remote_port)
     }
 
     /// `accept` handed connection `id` to socket `sock`.
-    pub(crate) fn tcp_attach(&mut self, id: u32, sock: SocketId) {
+    pub(crate) fn tcp_attach(&mut self, id: ConnId, sock: SocketId) {
         let s = self.tcp.slot(id);
         s.socket = Some(sock);
         s.listener = None;
@@ -174,7 +175,7 @@ impl Stack {
     pub(crate) fn tcp_close<E: Env + ?Sized>(
         &mut self,
         env: &mut E,
-        conn: Option<u32>,
+        conn: Option<ConnId>,
         listen: Option<Listen>,
     ) {
         if let Some(id) = conn {
@@ -184,10 +185,11 @@ impl Stack {
             self.tcp_service(env, id);
         }
         if let Some(l) = listen {
-            let pending: Vec<u32> = (0..self.tcp.conns.len() as u32)
+            let pending: Vec<ConnId> = (0..self.tcp.conns.len() as u32)
+                .map(ConnId)
                 .filter(|&i| {
                     l.ready.contains(&i)
-                        || self.tcp.conns[i as usize].as_ref().is_some_and(|s| {
+                        || self.tcp.conns[i.index()].as_ref().is_some_and(|s| {
                             s.listener.is_some()
                                 && s.socket.is_none()
                                 && s.conn.state() == TcpState::SynReceived
@@ -279,7 +281,7 @@ impl Stack {
     /// After anything happened to connection `id`: send what it wants to send,
     /// report what it did, tell the application, re-arm its timer, and forget
     /// it once it is closed and nobody holds it.
-    pub(crate) fn tcp_service<E: Env + ?Sized>(&mut self, env: &mut E, id: u32) {
+    pub(crate) fn tcp_service<E: Env + ?Sized>(&mut self, env: &mut E, id: ConnId) {
         while let Some(out) = self.tcp.slot(id).conn.poll_transmit(env.now()) {
             let s = self.tcp.slot(id);
             let (node, dst, addr, flow) = (s.node, s.remote_node, s.remote_addr, s.flow);
@@ -312,15 +314,20 @@ impl Stack {
         let s = self.tcp.slot(id);
         if s.conn.state() == TcpState::Closed && s.socket.is_none() && s.listener.is_none() {
             let key = tuple_key(s.node, s.local_port, s.remote_addr, s.remote_port);
-            let slot = self.tcp.conns[id as usize].take().expect("live");
+            let slot = self.tcp.conns[id.index()].take().expect("live");
             env.tcp_closed(slot.endpoint(), &slot.conn);
             self.tcp.by_tuple.remove(&key);
             self.tcp.free.push(id);
         }
     }
 
-    pub(super) fn on_tcp_timer<E: Env + ?Sized>(&mut self, env: &mut E, id: u32, generation: u32) {
-        let Some(s) = self.tcp.conns.get_mut(id as usize).and_then(Option::as_mut) else {
+    pub(super) fn on_tcp_timer<E: Env + ?Sized>(
+        &mut self,
+        env: &mut E,
+        id: ConnId,
+        generation: u32,
+    ) {
+        let Some(s) = self.tcp.conns.get_mut(id.index()).and_then(Option::as_mut) else {
             return;
         };
         if s.timer_generation != generation {
@@ -333,7 +340,7 @@ impl Stack {
 
     /// One thing a connection reported: into the trace, the statistics and,
     /// where the application must know, a notice.
-    fn tcp_event<E: Env + ?Sized>(&mut self, env: &mut E, id: u32, event: TcpEvent) {
+    fn tcp_event<E: Env + ?Sized>(&mut self, env: &mut E, id: ConnId, event: TcpEvent) {
         let now = env.now();
         let s = self.tcp.slot(id);
         let (node, socket, listener) = (s.node, s.socket, s.listener);

@@ -10,6 +10,7 @@
 
 use super::Caps;
 use crate::capture::packet_bytes;
+use crate::ids::LinkId;
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
@@ -551,11 +552,11 @@ impl TraceSink for ViewRecorder {
         r.bytes += bytes;
     }
 
-    fn link_state(&mut self, now: SimTime, link: u32, down: bool) {
+    fn link_state(&mut self, now: SimTime, link: LinkId, down: bool) {
         self.rec
             .borrow_mut()
             .link_events
-            .push((now.as_nanos(), link, down));
+            .push((now.as_nanos(), link.0, down));
     }
 
     fn reservation(&mut self, now: SimTime, link: u32, held: u32, reserved: u64, limit: u64) {

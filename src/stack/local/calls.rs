@@ -31,6 +31,7 @@
 //!   possible); `bind_unix(sock, "")` autobinds an abstract name ("@00000").
 
 use super::{Delivery, UnixListen, UnixSock};
+use crate::ids::AppId;
 use crate::stack::socket::SocketTable;
 use crate::stack::{Ctx, SocketError, SocketId, SocketType};
 
@@ -51,7 +52,13 @@ impl SocketTable {
         self.sockets.get(s.0 as usize).is_some_and(|s| s.unix)
     }
 
-    pub(crate) fn new_unix(&mut self, node: u32, app: u32, ty: SocketType, flow: u32) -> SocketId {
+    pub(crate) fn new_unix(
+        &mut self,
+        node: u32,
+        app: AppId,
+        ty: SocketType,
+        flow: u32,
+    ) -> SocketId {
         let id = self.new_socket(node, app, ty, flow);
         self.get_mut(id).unix = true;
         id
