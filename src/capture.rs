@@ -26,6 +26,7 @@
 //! per direction).
 
 use crate::error::{Error, Result};
+use crate::ids::NodeId;
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
@@ -166,13 +167,20 @@ impl Capture {
 /// packet in its direction's file.
 impl TraceSink for Capture {
     #[inline]
-    fn packet(&mut self, now: SimTime, _node: u32, event: PacketEvent, p: &Packet, _net: &Network) {
+    fn packet(
+        &mut self,
+        now: SimTime,
+        _node: NodeId,
+        event: PacketEvent,
+        p: &Packet,
+        _net: &Network,
+    ) {
         if let PacketEvent::Transmit { channel } = event {
             self.transmit(now, channel, p);
         }
     }
 
-    fn call(&mut self, _now: SimTime, _node: u32, _node_name: &str, _call: SocketCall) {}
+    fn call(&mut self, _now: SimTime, _node: NodeId, _node_name: &str, _call: SocketCall) {}
 
     fn note(&mut self, _now: SimTime, _subject: &str, _event: &str, _detail: &str) {}
 }

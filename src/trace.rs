@@ -12,7 +12,7 @@
 //! TIME is seconds with nanosecond precision. Socket calls appear as events named
 //! after the call (`socket`, `bind`, `sendto`, `recvfrom`, `close`).
 
-use crate::ids::LinkId;
+use crate::ids::{LinkId, NodeId};
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
@@ -123,7 +123,7 @@ pub struct ConnRef<'a> {
     pub serial: u32,
     /// The flow it carries (`NO_FLOW` for none).
     pub flow: u32,
-    pub node: u32,
+    pub node: NodeId,
     pub node_name: &'a str,
     pub local: Ipv4Addr,
     pub local_port: u16,
@@ -146,8 +146,8 @@ impl std::fmt::Display for ConnRef<'_> {
 /// ignore what a subscriber has no use for (or, for the records that read as
 /// a line of text, hand it to `note`).
 pub trait TraceSink {
-    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network);
-    fn call(&mut self, now: SimTime, node: u32, node_name: &str, call: SocketCall);
+    fn packet(&mut self, now: SimTime, node: NodeId, event: PacketEvent, p: &Packet, net: &Network);
+    fn call(&mut self, now: SimTime, node: NodeId, node_name: &str, call: SocketCall);
     /// Anything without a typed record of its own: `TIME SUBJECT EVENT DETAIL`.
     fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str);
     /// Something a TCP connection reported.
@@ -194,13 +194,20 @@ impl Tracer {
 }
 
 impl TraceSink for Tracer {
-    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
+    fn packet(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        event: PacketEvent,
+        p: &Packet,
+        net: &Network,
+    ) {
         for s in &mut self.sinks {
             s.packet(now, node, event, p, net);
         }
     }
 
-    fn call(&mut self, now: SimTime, node: u32, node_name: &str, call: SocketCall) {
+    fn call(&mut self, now: SimTime, node: NodeId, node_name: &str, call: SocketCall) {
         for s in &mut self.sinks {
             s.call(now, node, node_name, call);
         }
@@ -306,7 +313,14 @@ impl TraceWriter {
 }
 
 impl TraceSink for TraceWriter {
-    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
+    fn packet(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        event: PacketEvent,
+        p: &Packet,
+        net: &Network,
+    ) {
         use std::fmt::Write as _;
         let l = &mut self.line;
         l.clear();
@@ -339,7 +353,7 @@ impl TraceSink for TraceWriter {
         self.flush_line();
     }
 
-    fn call(&mut self, now: SimTime, _node: u32, node: &str, call: SocketCall) {
+    fn call(&mut self, now: SimTime, _node: NodeId, node: &str, call: SocketCall) {
         use std::fmt::Write as _;
         let l = &mut self.line;
         l.clear();

@@ -11,7 +11,7 @@ use crate::app::tcp::{TcpClient, TcpServer};
 use crate::app::udp_source::UdpSource;
 use crate::app::{App, Ctx};
 use crate::error::{Error, Result};
-use crate::ids::{AppId, LinkId};
+use crate::ids::{AppId, LinkId, NodeId};
 use crate::net::failures::LinkStates;
 use crate::net::link::{ChannelId, Offer};
 use crate::net::multipath::flow_hash;
@@ -101,22 +101,22 @@ impl Env for World {
     }
 
     #[inline]
-    fn delivered(&mut self, node: u32, id: PacketId) -> Packet {
+    fn delivered(&mut self, node: NodeId, id: PacketId) -> Packet {
         self.record(node, PacketEvent::Deliver, id);
         self.net.packets.remove(id)
     }
 
-    fn refused(&mut self, node: u32, id: PacketId, reason: DropReason) {
+    fn refused(&mut self, node: NodeId, id: PacketId, reason: DropReason) {
         self.drop_packet(node, None, reason, id);
     }
 
-    fn host(&self, addr: Ipv4Addr) -> Option<u32> {
+    fn host(&self, addr: Ipv4Addr) -> Option<NodeId> {
         self.net.node_by_address(addr)
     }
 
     #[inline]
-    fn address(&self, node: u32) -> Ipv4Addr {
-        self.net.nodes[node as usize].addr
+    fn address(&self, node: NodeId) -> Ipv4Addr {
+        self.net.nodes[node.index()].addr
     }
 
     #[inline]
@@ -124,10 +124,10 @@ impl Env for World {
         self.obs.tracing()
     }
 
-    fn call(&mut self, node: u32, call: SocketCall) {
+    fn call(&mut self, node: NodeId, call: SocketCall) {
         if self.obs.tracing() {
             self.obs
-                .call(self.now, node, &self.net.nodes[node as usize].name, call);
+                .call(self.now, node, &self.net.nodes[node.index()].name, call);
         }
     }
 
@@ -154,9 +154,9 @@ impl Env for World {
         self.obs.flow(self.now, record);
     }
 
-    fn note(&mut self, node: u32, event: &str, detail: &str) {
+    fn note(&mut self, node: NodeId, event: &str, detail: &str) {
         if self.obs.tracing() {
-            let name = &self.net.nodes[node as usize].name;
+            let name = &self.net.nodes[node.index()].name;
             self.obs.note(self.now, name, event, detail);
         }
     }
@@ -165,7 +165,7 @@ impl Env for World {
 /// A stack's connection end, named as the trace records name it.
 #[inline]
 fn conn_ref(net: &Network, end: Endpoint) -> ConnRef<'_> {
-    let n = &net.nodes[end.node as usize];
+    let n = &net.nodes[end.node.index()];
     ConnRef {
         serial: end.serial,
         flow: end.flow,
@@ -181,7 +181,7 @@ fn conn_ref(net: &Network, end: Endpoint) -> ConnRef<'_> {
 impl World {
     /// Feeds one packet record to the subscribers.
     #[inline]
-    fn record(&mut self, node: u32, event: PacketEvent, packet: PacketId) {
+    fn record(&mut self, node: NodeId, event: PacketEvent, packet: PacketId) {
         // Hops nobody reads cost nothing: not even a call, nor a look at the
         // packet, which on a large network is often a cache miss.
         if self.obs.wants(event) {
@@ -190,14 +190,14 @@ impl World {
     }
 
     #[inline(never)]
-    fn record_always(&mut self, node: u32, event: PacketEvent, packet: PacketId) {
+    fn record_always(&mut self, node: NodeId, event: PacketEvent, packet: PacketId) {
         let p = self.net.packets.get(packet);
         self.obs.packet(self.now, node, event, p, &self.net);
     }
 
     fn drop_packet(
         &mut self,
-        node: u32,
+        node: NodeId,
         channel: Option<ChannelId>,
         reason: DropReason,
         packet: PacketId,
@@ -207,7 +207,7 @@ impl World {
     }
 
     /// Queues the packet on the channel the IP layer chooses at `node`.
-    fn forward(&mut self, node: u32, packet: PacketId) {
+    fn forward(&mut self, node: NodeId, packet: PacketId) {
         let channel = match self.net.forward(self.now, node, packet) {
             Forward::Enqueue(channel) => channel,
             Forward::EnqueueMarked(channel) => {
@@ -236,7 +236,7 @@ impl World {
     }
 
     /// An AQM on `channel` marks `packet` CE instead of dropping it (RFC 3168 §5).
-    fn mark(&mut self, node: u32, channel: ChannelId, packet: PacketId) {
+    fn mark(&mut self, node: NodeId, channel: ChannelId, packet: PacketId) {
         self.net.packets.get_mut(packet).ecn = Ecn::Ce;
         self.net.channels[channel.index()].counters.ecn_marks += 1;
         self.record(node, PacketEvent::Mark { channel }, packet);
@@ -244,7 +244,7 @@ impl World {
 
     fn start_transmit(
         &mut self,
-        node: u32,
+        node: NodeId,
         channel: ChannelId,
         packet: PacketId,
         serialization: SimTime,
@@ -369,7 +369,7 @@ impl World {
 
 struct AppSlot {
     app: Box<dyn App>,
-    node: u32,
+    node: NodeId,
     flow: u32,
     ttl: u8,
 }
@@ -453,7 +453,7 @@ impl Simulation {
             };
             apps.push(AppSlot {
                 app,
-                node: node as u32,
+                node: NodeId(node as u32),
                 flow,
                 ttl: 64,
             });
@@ -474,7 +474,7 @@ impl Simulation {
             };
             apps.push(AppSlot {
                 app,
-                node: f.from as u32,
+                node: NodeId(f.from as u32),
                 flow: i as u32,
                 ttl: f.ttl,
             });
@@ -727,7 +727,7 @@ fn local_servers(sc: &Scenario) -> Vec<AppSlot> {
         .into_iter()
         .map(|((node, _), (i, local))| AppSlot {
             app: Box::new(LocalServer::new(local.clone())),
-            node: node as u32,
+            node: NodeId(node as u32),
             flow: i as u32,
             ttl: 64,
         })
@@ -750,7 +750,7 @@ impl Simulation {
         };
         self.apps.push(AppSlot {
             app,
-            node: node as u32,
+            node: NodeId(node as u32),
             flow: NO_FLOW,
             ttl: 64,
         });

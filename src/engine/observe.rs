@@ -4,7 +4,7 @@
 //! trace, viewer) when enabled. No figure has another way in.
 
 use crate::capture::Capture;
-use crate::ids::LinkId;
+use crate::ids::{LinkId, NodeId};
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::Packet;
@@ -45,7 +45,14 @@ impl Observers {
 }
 
 impl TraceSink for Observers {
-    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
+    fn packet(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        event: PacketEvent,
+        p: &Packet,
+        net: &Network,
+    ) {
         self.stats.packet(now, node, event, p, net);
         if let Some(c) = &mut self.capture {
             c.packet(now, node, event, p, net);
@@ -55,7 +62,7 @@ impl TraceSink for Observers {
         }
     }
 
-    fn call(&mut self, now: SimTime, node: u32, node_name: &str, call: SocketCall) {
+    fn call(&mut self, now: SimTime, node: NodeId, node_name: &str, call: SocketCall) {
         if let Some(t) = &mut self.trace {
             t.call(now, node, node_name, call);
         }

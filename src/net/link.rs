@@ -9,6 +9,7 @@
 
 use super::packet::{DropReason, PacketId};
 use super::queue::{Dequeued, Entry, Queue, Verdict};
+use crate::ids::NodeId;
 use crate::sim::SimTime;
 use crate::sim::rng::{self, Rng};
 use crate::units::{Bandwidth, QueueCapacity};
@@ -36,8 +37,8 @@ pub struct ChannelCounters {
 
 pub struct Channel {
     pub link: u32,
-    pub from: u32,
-    pub to: u32,
+    pub from: NodeId,
+    pub to: NodeId,
     pub bandwidth: Bandwidth,
     pub delay: SimTime,
     pub capacity: QueueCapacity,
@@ -78,8 +79,8 @@ impl Channel {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         link: u32,
-        from: u32,
-        to: u32,
+        from: NodeId,
+        to: NodeId,
         bandwidth: Bandwidth,
         delay: SimTime,
         capacity: QueueCapacity,

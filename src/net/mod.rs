@@ -12,6 +12,7 @@ pub mod packet;
 pub mod queue;
 pub mod routing;
 
+use crate::ids::NodeId;
 use crate::scenario::{NodeKind, Scenario};
 use crate::sim::{SimTime, rng};
 use crate::wire::ipv4::Ipv4Addr;
@@ -56,7 +57,7 @@ pub struct Network {
     pub routes: Routes,
     multipath: MultipathState,
     pub packets: PacketArena,
-    by_address: BTreeMap<Ipv4Addr, u32>,
+    by_address: BTreeMap<Ipv4Addr, NodeId>,
     channel_names: Vec<String>,
 }
 
@@ -83,8 +84,8 @@ impl Network {
                 let queue = Queue::new(l.queue, &l.aqm, l.ecn, sc.seed, name);
                 channels.push(Channel::new(
                     i as u32,
-                    from as u32,
-                    to as u32,
+                    NodeId(from as u32),
+                    NodeId(to as u32),
                     l.bandwidth,
                     l.delay,
                     l.queue,
@@ -98,7 +99,7 @@ impl Network {
         let by_address = nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.addr, i as u32))
+            .map(|(i, n)| (n.addr, NodeId(i as u32)))
             .collect();
         let routes = Routes::compute(sc);
         Network {
@@ -114,11 +115,11 @@ impl Network {
 
     /// The channel `node` forwards `packet` on towards its destination
     /// (`None`: no route), choosing among equal-cost next hops as configured.
-    pub fn next_hop(&mut self, node: u32, packet: PacketId) -> Option<ChannelId> {
+    pub fn next_hop(&mut self, node: NodeId, packet: PacketId) -> Option<ChannelId> {
         let p = self.packets.get(packet);
-        let group = self.routes.group(node as usize, p.dst as usize)?;
+        let group = self.routes.group(node.index(), p.dst.index())?;
         let members = self.routes.members(group);
-        let name = &self.nodes[node as usize].name;
+        let name = &self.nodes[node.index()].name;
         Some(self.multipath.choose(node, group, members, p, name))
     }
 
@@ -127,7 +128,7 @@ impl Network {
     /// point into a failed link until the routers reconverge; the queue is
     /// full or its AQM drops it).
     #[inline]
-    pub fn forward(&mut self, now: SimTime, node: u32, packet: PacketId) -> Forward {
+    pub fn forward(&mut self, now: SimTime, node: NodeId, packet: PacketId) -> Forward {
         let Some(channel) = self.next_hop(node, packet) else {
             return Forward::Drop(None, DropReason::NoRoute);
         };
@@ -143,11 +144,11 @@ impl Network {
     /// `packet` has arrived at `node`: delivered here, or forwarded on (a
     /// router, its TTL decremented), or dropped.
     #[inline]
-    pub fn on_receive(&mut self, node: u32, packet: PacketId) -> Arrival {
+    pub fn on_receive(&mut self, node: NodeId, packet: PacketId) -> Arrival {
         if self.packets.get(packet).dst == node {
             return Arrival::Deliver;
         }
-        if self.nodes[node as usize].kind != NodeKind::Router {
+        if self.nodes[node.index()].kind != NodeKind::Router {
             // Routes never send transit traffic through a host.
             return Arrival::Drop(DropReason::NoRoute);
         }
@@ -165,7 +166,7 @@ impl Network {
         self.routes = routes;
     }
 
-    pub fn node_by_address(&self, addr: Ipv4Addr) -> Option<u32> {
+    pub fn node_by_address(&self, addr: Ipv4Addr) -> Option<NodeId> {
         self.by_address.get(&addr).copied()
     }
 
@@ -174,8 +175,8 @@ impl Network {
         &self.channel_names[c.index()]
     }
 
-    pub fn node_name(&self, n: u32) -> &str {
-        &self.nodes[n as usize].name
+    pub fn node_name(&self, n: NodeId) -> &str {
+        &self.nodes[n.index()].name
     }
 }
 
@@ -193,13 +194,13 @@ mod tests {
         Network::build(&parse("t.toml", text, "t").unwrap())
     }
 
-    fn packet(net: &mut Network, src: u32, dst: u32, ttl: u8) -> PacketId {
+    fn packet(net: &mut Network, src: NodeId, dst: NodeId, ttl: u8) -> PacketId {
         net.packets.insert(Packet {
             uid: 0,
             src,
             dst,
-            src_addr: net.nodes[src as usize].addr,
-            dst_addr: net.nodes[dst as usize].addr,
+            src_addr: net.nodes[src.index()].addr,
+            dst_addr: net.nodes[dst.index()].addr,
             ttl,
             ecn: Default::default(),
             transport: Transport::Udp(UdpRepr {
@@ -216,7 +217,7 @@ mod tests {
     #[test]
     fn forwarding_decisions_need_no_engine() {
         let mut net = network();
-        let (a, b, r1) = (0, 1, 2);
+        let (a, b, r1) = (NodeId(0), NodeId(1), NodeId(2));
         let p = packet(&mut net, a, b, 64);
         assert_eq!(
             net.forward(SimTime::ZERO, a, p),

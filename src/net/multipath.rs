@@ -12,6 +12,7 @@
 use super::link::ChannelId;
 use super::packet::{NO_FLOW, Packet, Transport};
 use super::routing::GroupId;
+use crate::ids::NodeId;
 use crate::scenario::{Multipath, Scenario};
 use crate::sim::hash::mix;
 use crate::sim::rng::{self, Rng};
@@ -63,7 +64,7 @@ impl MultipathState {
     /// Which of `members` (group `group`, at node `node`) `packet` leaves on.
     pub fn choose(
         &mut self,
-        node: u32,
+        node: NodeId,
         group: GroupId,
         members: &[ChannelId],
         packet: &Packet,
@@ -77,10 +78,10 @@ impl MultipathState {
             NO_FLOW => None,
             f => self.flow_mode[f as usize],
         }
-        .unwrap_or(self.node_mode[node as usize]);
+        .unwrap_or(self.node_mode[node.index()]);
         let i = match mode {
             Multipath::Single => 0,
-            Multipath::Ecmp => (flow_hash(self.salt[node as usize], packet) % n as u64) as usize,
+            Multipath::Ecmp => (flow_hash(self.salt[node.index()], packet) % n as u64) as usize,
             Multipath::SprayRoundRobin => {
                 let turn = &mut self.turn[group.0 as usize];
                 let i = *turn as usize % n;
@@ -89,7 +90,7 @@ impl MultipathState {
             }
             Multipath::SprayRandom => {
                 let seed = self.seed;
-                self.spray[node as usize]
+                self.spray[node.index()]
                     .get_or_insert_with(|| {
                         Box::new(rng::stream(seed, &format!("spray:{node_name}")))
                     })

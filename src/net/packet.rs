@@ -4,6 +4,7 @@
 //! and a payload *length*; its payload bytes are `wire::stream_byte(payload_origin + i)`
 //! and are produced only where bytes are needed (pcap).
 
+use crate::ids::NodeId;
 use crate::sim::SimTime;
 use crate::wire::ipv4::{Ipv4Addr, Ipv4Repr};
 use crate::wire::tcp::TcpRepr;
@@ -60,8 +61,8 @@ pub struct Packet {
     /// Unique per run, in order of creation: names the packet in the trace.
     pub uid: u64,
     /// Source and destination node indices (what the simulator routes on).
-    pub src: u32,
-    pub dst: u32,
+    pub src: NodeId,
+    pub dst: NodeId,
     pub src_addr: Ipv4Addr,
     pub dst_addr: Ipv4Addr,
     pub ttl: u8,

@@ -2,7 +2,7 @@
 //! of its own host, the clock and a timer. Nothing else of the world.
 
 use super::{Env, Stack};
-use crate::ids::AppId;
+use crate::ids::{AppId, NodeId};
 use crate::sim::SimTime;
 use crate::trace::{FlowRecord, SocketCall};
 
@@ -12,7 +12,7 @@ pub struct Ctx<'a> {
     pub(super) stack: &'a mut Stack,
     pub(super) env: &'a mut dyn Env,
     pub(super) app: AppId,
-    pub(super) node: u32,
+    pub(super) node: NodeId,
     /// The flow this application's sockets send for (statistics only).
     pub(super) flow: u32,
     /// IP TTL of the datagrams it sends.
@@ -25,7 +25,7 @@ impl<'a> Ctx<'a> {
         stack: &'a mut Stack,
         env: &'a mut dyn Env,
         app: AppId,
-        node: u32,
+        node: NodeId,
         flow: u32,
         ttl: u8,
     ) -> Self {

@@ -40,7 +40,7 @@ mod tcp;
 pub use ctx::Ctx;
 pub use socket::{Datagram, SocketError, SocketId, SocketType};
 
-use crate::ids::{AppId, ConnId};
+use crate::ids::{AppId, ConnId, NodeId};
 use crate::net::packet::{DropReason, Packet, PacketId, Transport};
 use crate::sim::SimTime;
 use crate::sim::rng::Rng;
@@ -89,7 +89,7 @@ pub struct Endpoint {
     pub serial: u32,
     /// The flow it carries.
     pub flow: u32,
-    pub node: u32,
+    pub node: NodeId,
     pub local_port: u16,
     pub remote: Ipv4Addr,
     pub remote_port: u16,
@@ -109,18 +109,18 @@ pub trait Env {
     /// The packet `Stack::receive` was given.
     fn packet(&self, id: PacketId) -> &Packet;
     /// The stack took packet `id` at `node`: it leaves the network.
-    fn delivered(&mut self, node: u32, id: PacketId) -> Packet;
+    fn delivered(&mut self, node: NodeId, id: PacketId) -> Packet;
     /// The stack refused packet `id` at `node`.
-    fn refused(&mut self, node: u32, id: PacketId, reason: DropReason);
+    fn refused(&mut self, node: NodeId, id: PacketId, reason: DropReason);
     /// The host with address `addr`, if any.
-    fn host(&self, addr: Ipv4Addr) -> Option<u32>;
+    fn host(&self, addr: Ipv4Addr) -> Option<NodeId>;
     /// The address of host `node`.
-    fn address(&self, node: u32) -> Ipv4Addr;
+    fn address(&self, node: NodeId) -> Ipv4Addr;
     /// Whether anybody reads the trace-only records (socket calls, notes),
     /// so that they are built only then.
     fn tracing(&self) -> bool;
     /// A socket call made on `node`.
-    fn call(&mut self, node: u32, call: SocketCall);
+    fn call(&mut self, node: NodeId, call: SocketCall);
     /// Something a TCP connection did.
     fn tcp(&mut self, end: Endpoint, event: &TcpEvent);
     /// A TCP connection was created: by `connect` (`client`) or by a SYN.
@@ -130,7 +130,7 @@ pub trait Env {
     /// An application moved bytes of its flow through a socket.
     fn flow(&mut self, record: FlowRecord);
     /// A free-form line about `node` (Unix-domain sockets, socket errors).
-    fn note(&mut self, node: u32, event: &str, detail: &str);
+    fn note(&mut self, node: NodeId, event: &str, detail: &str);
 }
 
 /// The stacks of every host.
@@ -172,7 +172,7 @@ impl Stack {
 
     /// A packet IP delivered to host `node`: to its transport layer.
     #[inline]
-    pub fn receive<E: Env + ?Sized>(&mut self, env: &mut E, node: u32, packet: PacketId) {
+    pub fn receive<E: Env + ?Sized>(&mut self, env: &mut E, node: NodeId, packet: PacketId) {
         let p = env.packet(packet);
         match p.transport {
             Transport::Udp(udp) => match self.sockets.deliver_udp(node, p, &udp) {

@@ -5,7 +5,7 @@
 //! `local::calls`.
 
 use super::Ctx;
-use crate::ids::AppId;
+use crate::ids::{AppId, NodeId};
 use crate::net::packet::{Ecn, Packet, Transport};
 use crate::trace::SocketCall;
 use crate::wire::ipv4::Ipv4Addr;
@@ -86,7 +86,7 @@ pub struct Datagram {
 }
 
 pub(crate) struct Socket {
-    pub(crate) node: u32,
+    pub(crate) node: NodeId,
     pub(crate) app: AppId,
     pub(in crate::stack) ty: SocketType,
     pub(in crate::stack) port: Option<u16>,
@@ -126,13 +126,13 @@ pub enum UdpDelivery {
 #[derive(Default)]
 pub struct SocketTable {
     pub(in crate::stack) sockets: Vec<Socket>,
-    udp_ports: BTreeMap<(u32, u16), SocketId>,
+    udp_ports: BTreeMap<(NodeId, u16), SocketId>,
     /// Bound stream sockets (listeners, and clients that called `bind`).
-    tcp_ports: BTreeMap<(u32, u16), SocketId>,
+    tcp_ports: BTreeMap<(NodeId, u16), SocketId>,
     /// Per (node, type): every ephemeral port below this one is bound, so the
     /// search for the lowest free one starts here (thousands of clients on one
     /// host would otherwise make each bind scan them all).
-    ephemeral_floor: BTreeMap<(u32, bool), u16>,
+    ephemeral_floor: BTreeMap<(NodeId, bool), u16>,
 }
 
 impl SocketTable {
@@ -145,7 +145,7 @@ impl SocketTable {
     }
 
     /// The listening socket bound to `port` on `node`, if any.
-    pub(crate) fn listener(&self, node: u32, port: u16) -> Option<SocketId> {
+    pub(crate) fn listener(&self, node: NodeId, port: u16) -> Option<SocketId> {
         self.tcp_ports
             .get(&(node, port))
             .copied()
@@ -154,7 +154,7 @@ impl SocketTable {
 
     /// Socket `s` of host `node`, open and AF_INET (another host's descriptor
     /// means nothing here: EBADF).
-    pub(in crate::stack) fn open(&self, node: u32, s: SocketId) -> Result<&Socket, SocketError> {
+    pub(in crate::stack) fn open(&self, node: NodeId, s: SocketId) -> Result<&Socket, SocketError> {
         match self
             .sockets
             .get(s.0 as usize)
@@ -167,7 +167,7 @@ impl SocketTable {
 
     pub(in crate::stack) fn open_mut(
         &mut self,
-        node: u32,
+        node: NodeId,
         s: SocketId,
     ) -> Result<&mut Socket, SocketError> {
         match self
@@ -181,7 +181,7 @@ impl SocketTable {
     }
 
     /// Hands a UDP datagram that reached `node` to the socket bound to its port.
-    pub fn deliver_udp(&mut self, node: u32, p: &Packet, udp: &UdpRepr) -> UdpDelivery {
+    pub fn deliver_udp(&mut self, node: NodeId, p: &Packet, udp: &UdpRepr) -> UdpDelivery {
         let Some(&sock) = self.udp_ports.get(&(node, udp.dst_port)) else {
             return UdpDelivery::PortUnreachable;
         };
@@ -199,7 +199,7 @@ impl SocketTable {
         UdpDelivery::Queued { app: s.app, sock }
     }
 
-    fn ports(&self, ty: SocketType) -> &BTreeMap<(u32, u16), SocketId> {
+    fn ports(&self, ty: SocketType) -> &BTreeMap<(NodeId, u16), SocketId> {
         match ty {
             SocketType::Datagram => &self.udp_ports,
             SocketType::Stream => &self.tcp_ports,
@@ -207,7 +207,7 @@ impl SocketTable {
     }
 
     /// The lowest ephemeral port free on `node`.
-    fn free_port(&mut self, node: u32, ty: SocketType) -> Option<u16> {
+    fn free_port(&mut self, node: NodeId, ty: SocketType) -> Option<u16> {
         let key = (node, ty == SocketType::Stream);
         let floor = self
             .ephemeral_floor
@@ -221,7 +221,7 @@ impl SocketTable {
     }
 
     /// `port` on `node` is free again.
-    fn release_port(&mut self, node: u32, ty: SocketType, port: u16) {
+    fn release_port(&mut self, node: NodeId, ty: SocketType, port: u16) {
         match ty {
             SocketType::Datagram => self.udp_ports.remove(&(node, port)),
             SocketType::Stream => self.tcp_ports.remove(&(node, port)),
@@ -236,7 +236,7 @@ impl SocketTable {
 
     pub(in crate::stack) fn new_socket(
         &mut self,
-        node: u32,
+        node: NodeId,
         app: AppId,
         ty: SocketType,
         flow: u32,

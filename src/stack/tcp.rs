@@ -4,7 +4,7 @@
 
 use super::stream::Listen;
 use super::{Endpoint, Env, Notice, SocketError, SocketId, Stack, Timer};
-use crate::ids::ConnId;
+use crate::ids::{ConnId, NodeId};
 use crate::net::packet::{DropReason, Ecn, Packet, PacketId, Transport};
 use crate::sim::SimTime;
 use crate::sim::hash::LookupMap;
@@ -15,8 +15,8 @@ use crate::wire::tcp::{SeqNum, TcpFlags};
 use rand::RngExt;
 
 /// The demultiplexing key: (node, local port, remote address, remote port).
-fn tuple_key(node: u32, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> u128 {
-    (u128::from(node) << 64)
+fn tuple_key(node: NodeId, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> u128 {
+    (u128::from(node.0) << 64)
         | (u128::from(local_port) << 48)
         | (u128::from(u32::from_be_bytes(remote.0)) << 16)
         | u128::from(remote_port)
@@ -25,11 +25,11 @@ fn tuple_key(node: u32, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> 
 /// One connection and where it belongs.
 pub(crate) struct ConnSlot {
     pub conn: TcpConnection,
-    pub node: u32,
+    pub node: NodeId,
     pub local_port: u16,
     pub remote_addr: Ipv4Addr,
     pub remote_port: u16,
-    pub remote_node: u32,
+    pub remote_node: NodeId,
     /// The socket the application uses; `None` while waiting in an accept
     /// queue, and after the application closed it.
     pub socket: Option<SocketId>,
@@ -94,8 +94,8 @@ impl TcpTable {
 
     /// An initial sequence number from `node`'s own stream (RFC 9293 §3.4.1
     /// asks for unpredictable ISNs; a seeded stream gives that, reproducibly).
-    pub(crate) fn isn(&mut self, node: u32) -> SeqNum {
-        SeqNum(self.isn_rngs[node as usize].random())
+    pub(crate) fn isn(&mut self, node: NodeId) -> SeqNum {
+        SeqNum(self.isn_rngs[node.index()].random())
     }
 
     pub(crate) fn conn(&mut self, id: ConnId) -> &mut TcpConnection {
@@ -108,12 +108,12 @@ impl Stack {
     pub(crate) fn tcp_insert<E: Env + ?Sized>(
         &mut self,
         env: &mut E,
-        node: u32,
+        node: NodeId,
         local_port: u16,
         conn: TcpConnection,
         remote_addr: Ipv4Addr,
         remote_port: u16,
-        remote_node: u32,
+        remote_node: NodeId,
         socket: Option<SocketId>,
         listener: Option<SocketId>,
         flow: u32,
@@ -208,7 +208,7 @@ impl Stack {
     pub(super) fn receive_tcp<E: Env + ?Sized>(
         &mut self,
         env: &mut E,
-        node: u32,
+        node: NodeId,
         packet: PacketId,
     ) {
         let p = env.packet(packet);
@@ -438,8 +438,8 @@ impl Stack {
 #[inline]
 fn emit<E: Env + ?Sized>(
     env: &mut E,
-    node: u32,
-    dst: u32,
+    node: NodeId,
+    dst: NodeId,
     dst_addr: Ipv4Addr,
     out: Outgoing,
     flow: u32,

@@ -6,6 +6,7 @@
 //! `summary.txt`, `stats.json` and the CSV files. All figures are deterministic
 //! (integer nanoseconds internally; floats only in the final report).
 
+use crate::ids::NodeId;
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{NO_FLOW, Packet, Transport};
@@ -298,11 +299,18 @@ impl Collector {
 
 impl TraceSink for Collector {
     #[inline]
-    fn packet(&mut self, now: SimTime, _node: u32, event: PacketEvent, p: &Packet, _net: &Network) {
+    fn packet(
+        &mut self,
+        now: SimTime,
+        _node: NodeId,
+        event: PacketEvent,
+        p: &Packet,
+        _net: &Network,
+    ) {
         self.count_packet(now, event, p);
     }
 
-    fn call(&mut self, _now: SimTime, _node: u32, _node_name: &str, _call: SocketCall) {}
+    fn call(&mut self, _now: SimTime, _node: NodeId, _node_name: &str, _call: SocketCall) {}
 
     fn note(&mut self, _now: SimTime, _subject: &str, _event: &str, _detail: &str) {}
 

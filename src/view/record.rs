@@ -10,7 +10,7 @@
 
 use super::Caps;
 use crate::capture::packet_bytes;
-use crate::ids::LinkId;
+use crate::ids::{LinkId, NodeId};
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
@@ -277,12 +277,12 @@ impl Recording {
     }
 
     fn connection(&mut self, c: &ConnRef, now: u64) -> usize {
-        let key = (c.node, c.local_port, c.remote, c.remote_port);
+        let key = (c.node.0, c.local_port, c.remote, c.remote_port);
         let next = self.connections.len();
         let i = *self.by_conn.entry(key).or_insert(next);
         if i == next {
             self.connections.push(Connection {
-                node: c.node,
+                node: c.node.0,
                 local: c.local,
                 local_port: c.local_port,
                 remote: c.remote,
@@ -349,8 +349,8 @@ fn header(p: &Packet) -> Header {
     };
     Header {
         uid: p.uid,
-        src_node: p.src,
-        dst_node: p.dst,
+        src_node: p.src.0,
+        dst_node: p.dst.0,
         wire_len: p.wire_len(),
         ttl: bytes[8],
         ecn: bytes[1] & 0b11,
@@ -437,7 +437,14 @@ impl ViewRecorder {
 }
 
 impl TraceSink for ViewRecorder {
-    fn packet(&mut self, now: SimTime, node: u32, event: PacketEvent, p: &Packet, net: &Network) {
+    fn packet(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        event: PacketEvent,
+        p: &Packet,
+        net: &Network,
+    ) {
         let now = now.as_nanos();
         let mut r = self.rec.borrow_mut();
         match event {
@@ -473,7 +480,7 @@ impl TraceSink for ViewRecorder {
                     let index = r.by_uid.get(&p.uid).copied();
                     r.drops.push(DropMark {
                         time: now,
-                        node,
+                        node: node.0,
                         channel,
                         reason,
                         packet: index,
@@ -483,13 +490,13 @@ impl TraceSink for ViewRecorder {
         }
     }
 
-    fn call(&mut self, now: SimTime, node: u32, _node_name: &str, call: SocketCall) {
+    fn call(&mut self, now: SimTime, node: NodeId, _node_name: &str, call: SocketCall) {
         let mut r = self.rec.borrow_mut();
         if r.in_window() && r.calls.len() < r.caps.notes {
             let mut text = String::new();
             crate::trace::write_call(&mut text, call);
             r.bytes += TEXT_BYTES + text.len() as u64;
-            r.calls.push((now.as_nanos(), node, text));
+            r.calls.push((now.as_nanos(), node.0, text));
         }
     }
 

@@ -31,7 +31,7 @@
 //!   possible); `bind_unix(sock, "")` autobinds an abstract name ("@00000").
 
 use super::{Delivery, UnixListen, UnixSock};
-use crate::ids::AppId;
+use crate::ids::{AppId, NodeId};
 use crate::stack::socket::SocketTable;
 use crate::stack::{Ctx, SocketError, SocketId, SocketType};
 
@@ -54,7 +54,7 @@ impl SocketTable {
 
     pub(crate) fn new_unix(
         &mut self,
-        node: u32,
+        node: NodeId,
         app: AppId,
         ty: SocketType,
         flow: u32,

@@ -13,6 +13,7 @@
 pub mod calls;
 
 use super::{Env, Notice, SocketError, SocketId, SocketType, Stack, Timer};
+use crate::ids::NodeId;
 use crate::sim::SimTime;
 pub use calls::{MAX_DGRAM_QUEUE, UnixDatagram};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -126,8 +127,8 @@ pub(crate) enum Delivery {
 pub(super) struct LocalTable {
     pub(crate) socks: BTreeMap<SocketId, UnixSock>,
     /// Bound names: (host, path) → socket.
-    pub(crate) paths: BTreeMap<(u32, String), SocketId>,
-    deliveries: Vec<Option<(u32, Delivery)>>,
+    pub(crate) paths: BTreeMap<(NodeId, String), SocketId>,
+    deliveries: Vec<Option<(NodeId, Delivery)>>,
     free: Vec<u32>,
     /// Per host: the latency of one delivery.
     latency: Vec<SimTime>,
@@ -146,8 +147,8 @@ impl LocalTable {
 
     /// A free abstract name on `node`, as Linux's autobind makes them
     /// (`@` and five hex digits).
-    pub(crate) fn autobind_name(&mut self, node: u32) -> Option<String> {
-        let next = &mut self.autobind[node as usize];
+    pub(crate) fn autobind_name(&mut self, node: NodeId) -> Option<String> {
+        let next = &mut self.autobind[node.index()];
         for _ in 0..=0xfffff {
             let name = format!("@{:05x}", *next);
             *next = (*next + 1) & 0xfffff;
@@ -164,10 +165,10 @@ impl Stack {
     pub(crate) fn local_deliver_later<E: Env + ?Sized>(
         &mut self,
         env: &mut E,
-        node: u32,
+        node: NodeId,
         d: Delivery,
     ) {
-        let at = env.now() + self.local.latency[node as usize];
+        let at = env.now() + self.local.latency[node.index()];
         let slot = Some((node, d));
         let id = match self.local.free.pop() {
             Some(i) => {
@@ -299,7 +300,7 @@ impl Stack {
     fn local_connect_arrives<E: Env + ?Sized>(
         &mut self,
         env: &mut E,
-        node: u32,
+        node: NodeId,
         client: SocketId,
         listener: SocketId,
         path: String,
