@@ -62,7 +62,9 @@ impl ConnSlot {
 /// Every host's TCP connections.
 #[derive(Default)]
 pub(super) struct TcpTable {
-    conns: Vec<Option<ConnSlot>>,
+    /// Boxed, so that growing the table moves pointers, not connections, and
+    /// leaves no half-size copy of them behind in the allocator.
+    conns: Vec<Option<Box<ConnSlot>>>,
     free: Vec<u32>,
     /// Connections by `tuple_key` (looked up for every segment).
     by_tuple: LookupMap<u128, u32>,
@@ -88,7 +90,7 @@ impl TcpTable {
 
     /// Live connections, in table order (for end-of-run accounting).
     pub(crate) fn live(&self) -> impl Iterator<Item = &ConnSlot> {
-        self.conns.iter().flatten()
+        self.conns.iter().flatten().map(|s| &**s)
     }
 
     /// An initial sequence number from `node`'s own stream (RFC 9293 §3.4.1
@@ -119,7 +121,7 @@ impl Stack {
     ) -> u32 {
         let serial = self.tcp.opened;
         self.tcp.opened += 1;
-        let slot = ConnSlot {
+        let slot = Box::new(ConnSlot {
             conn,
             node,
             local_port,
@@ -134,7 +136,7 @@ impl Stack {
             established_at: None,
             peer_closed: false,
             serial,
-        };
+        });
         env.tcp_opened(slot.endpoint(), socket.is_some());
         let id = match self.tcp.free.pop() {
             Some(i) => {
