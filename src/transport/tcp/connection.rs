@@ -35,7 +35,7 @@ use super::config::{
     TcpConfig,
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
-use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
 use super::pacing::{self, Pacer};
 use super::prr::Prr;
 use super::rack::{self, ProbeOutcome, Rack};
@@ -195,7 +195,7 @@ pub struct TcpConnection {
     pending_ack: Option<Box<Outgoing>>,
     error: Option<TcpError>,
     events: Vec<TcpEvent>,
-    stats: TcpStats,
+    stats: Counters,
     reported: (u32, u32, SimTime),
 }
 
@@ -289,7 +289,7 @@ impl TcpConnection {
             pending_ack: None,
             error: None,
             events: Vec::new(),
-            stats: TcpStats::default(),
+            stats: Counters::default(),
             reported,
         }
     }
@@ -341,8 +341,9 @@ impl TcpConnection {
         self.remote_port
     }
 
-    pub fn stats(&self) -> &TcpStats {
-        &self.stats
+    /// The counters so far (assembled: they are kept in two parts).
+    pub fn stats(&self) -> TcpStats {
+        self.stats.to_stats()
     }
 
     pub fn cwnd(&self) -> u32 {
@@ -705,7 +706,7 @@ impl TcpConnection {
     fn on_rto(&mut self, now: SimTime) {
         match self.state {
             TcpState::SynSent | TcpState::SynReceived => {
-                self.stats.rto_expiries += 1;
+                self.stats.rare().rto_expiries += 1;
                 self.rtx_retries += 1;
                 if self.rtx_retries > self.cfg.syn_retries {
                     self.time_out();
@@ -721,7 +722,7 @@ impl TcpConnection {
                 if self.snd_una >= self.snd_max {
                     return;
                 }
-                self.stats.rto_expiries += 1;
+                self.stats.rare().rto_expiries += 1;
                 self.rtx_retries += 1;
                 if self.rtx_retries > self.cfg.data_retries {
                     self.time_out();
@@ -845,7 +846,7 @@ impl TcpConnection {
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Outgoing> {
         if let Some(rst) = self.pending_rst.take() {
             self.stats.segments_sent += 1;
-            self.stats.resets_sent += 1;
+            self.stats.rare().resets_sent += 1;
             return Some(Outgoing {
                 repr: rst,
                 payload_origin: 0,
@@ -930,7 +931,7 @@ impl TcpConnection {
             self.rtt_timing = None;
             self.syn_retransmitted = true;
             self.syn_retransmissions += 1;
-            self.stats.segments_retransmitted += 1;
+            self.stats.rare().segments_retransmitted += 1;
             self.push(TcpEvent::Retransmit {
                 seq: self.iss,
                 len: 0,
@@ -1233,7 +1234,7 @@ impl TcpConnection {
         rack.probe_due = false;
         let (out, is_retrans) = out?;
         rack.on_probe_sent(end, is_retrans);
-        self.stats.loss_probes += 1;
+        self.stats.rare().loss_probes += 1;
         self.rtx_at = Some(now + self.rtt.rto());
         Some(out)
     }
@@ -1271,7 +1272,7 @@ impl TcpConnection {
         };
         let reo_wnd = rack.reo_wnd(in_recovery, dupthresh_sacked, srtt);
         let marked = rack.detect_loss(now, reo_wnd, &self.scoreboard);
-        self.stats.rack_marked_lost += u64::from(marked);
+        self.stats.rare().rack_marked_lost += u64::from(marked);
     }
 
     fn sack_retransmit(&mut self, now: SimTime, s: u64, e: u64) -> Outgoing {
@@ -1298,7 +1299,7 @@ impl TcpConnection {
         }
         let repr = self.header(now, TcpFlags::ACK, start, 1);
         self.probe_high = self.probe_high.max(start + 1);
-        self.stats.persist_probes += 1;
+        self.stats.rare().persist_probes += 1;
         self.push(TcpEvent::Retransmit {
             seq: repr.seq,
             len: 1,
@@ -1373,8 +1374,8 @@ impl TcpConnection {
                 cause
             };
             let old = len.min(self.snd_max - start);
-            self.stats.segments_retransmitted += 1;
-            self.stats.bytes_retransmitted += old;
+            self.stats.rare().segments_retransmitted += 1;
+            self.stats.rare().bytes_retransmitted += old;
             self.stats.bytes_sent += len - old;
             self.push(TcpEvent::Retransmit {
                 seq: repr.seq,
@@ -1574,7 +1575,7 @@ impl TcpConnection {
         }
         if rst {
             if has_ack {
-                self.stats.resets_received += 1;
+                self.stats.rare().resets_received += 1;
                 self.error = Some(TcpError::Reset);
                 self.push(TcpEvent::Reset);
                 self.enter_closed();
@@ -1671,7 +1672,7 @@ impl TcpConnection {
             }
             self.ack_now = true;
             if seq + seg_len <= self.rcv_nxt {
-                self.stats.duplicate_segments += 1;
+                self.stats.rare().duplicate_segments += 1;
             }
             if fin && self.state == TcpState::TimeWait {
                 self.timewait_at = Some(now + self.cfg.time_wait);
@@ -1982,12 +1983,12 @@ impl TcpConnection {
             .on_ecn_echo(now, clamp_u32(self.snd_max - self.snd_una));
         self.ecn_recover = self.snd_max + 1;
         self.cwr_pending = true;
-        self.stats.ecn_reductions += 1;
+        self.stats.rare().ecn_reductions += 1;
     }
 
     fn on_dupack(&mut self, now: SimTime) {
         self.dupacks += 1;
-        self.stats.dup_acks_received += 1;
+        self.stats.rare().dup_acks_received += 1;
         match self.recovery {
             Recovery::NewReno { .. } => {
                 // RFC 6582 §3.2 step 4: inflate by one SMSS per further duplicate.
@@ -2026,7 +2027,7 @@ impl TcpConnection {
         self.recover = Some(self.snd_max);
         self.fast_rtx_pending = true;
         self.partial_acks = 0;
-        self.stats.fast_retransmits += 1;
+        self.stats.rare().fast_retransmits += 1;
     }
 
     fn enter_sack_recovery(&mut self, now: SimTime) {
@@ -2054,8 +2055,8 @@ impl TcpConnection {
             }
             None => true,
         };
-        self.stats.fast_retransmits += 1;
-        self.stats.sack_recoveries += 1;
+        self.stats.rare().fast_retransmits += 1;
+        self.stats.rare().sack_recoveries += 1;
     }
 
     fn exit_recovery(&mut self, now: SimTime) {
@@ -2085,7 +2086,7 @@ impl TcpConnection {
                 // Data after the peer's FIN: ignore, but acknowledge.
                 self.ack_now = true;
             } else if seq == 0 || origin != seq - 1 {
-                self.stats.integrity_errors += 1;
+                self.stats.rare().integrity_errors += 1;
                 self.push(TcpEvent::IntegrityError);
                 return;
             } else {
@@ -2101,7 +2102,7 @@ impl TcpConnection {
                 if e <= s {
                     self.ack_now = true;
                     if end <= self.rcv_nxt {
-                        self.stats.duplicate_segments += 1;
+                        self.stats.rare().duplicate_segments += 1;
                     }
                 } else if s == self.rcv_nxt {
                     let old = self.rcv_nxt;
@@ -2130,7 +2131,7 @@ impl TcpConnection {
                 } else {
                     // Out of order: queue it and ACK at once (RFC 5681 §4.2).
                     self.reasm.insert(s, e);
-                    self.stats.out_of_order_segments += 1;
+                    self.stats.rare().out_of_order_segments += 1;
                     self.ack_now = true;
                 }
             }
@@ -2171,7 +2172,7 @@ impl TcpConnection {
     }
 
     fn on_rst_received(&mut self) {
-        self.stats.resets_received += 1;
+        self.stats.rare().resets_received += 1;
         if matches!(
             self.state,
             TcpState::SynReceived
@@ -2188,7 +2189,7 @@ impl TcpConnection {
 
     fn challenge_ack(&mut self) {
         self.ack_now = true;
-        self.stats.challenge_acks += 1;
+        self.stats.rare().challenge_acks += 1;
     }
 
     // ---------------------------------------------------------------- helpers
