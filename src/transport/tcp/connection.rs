@@ -189,7 +189,8 @@ pub struct TcpConnection {
     ecn_recover: u64,
 
     // ---- output
-    pending_rst: Option<TcpRepr>,
+    /// Boxed: rarely there, and a segment's description is large.
+    pending_rst: Option<Box<TcpRepr>>,
     /// DCTCP receiver: the ACK for the data before a change of CE state,
     /// carrying the old state (RFC 8257 §3.2).
     pending_ack: Option<Box<Outgoing>>,
@@ -647,7 +648,7 @@ impl TcpConnection {
             | TcpState::FinWait2
             | TcpState::CloseWait => {
                 let seq = self.wire_snd(self.snd_max);
-                self.pending_rst = Some(self.rst_segment(seq));
+                self.pending_rst = Some(Box::new(self.rst_segment(seq)));
             }
             _ => {}
         }
@@ -848,7 +849,7 @@ impl TcpConnection {
             self.stats.segments_sent += 1;
             self.stats.rare().resets_sent += 1;
             return Some(Outgoing {
-                repr: rst,
+                repr: *rst,
                 payload_origin: 0,
                 ect: false,
             });
@@ -1567,7 +1568,7 @@ impl TcpConnection {
             let d = i64::from(seg.ack.diff(self.iss));
             if d <= 0 || d as u64 > self.snd_max {
                 if !rst {
-                    self.pending_rst = Some(self.rst_segment(seg.ack));
+                    self.pending_rst = Some(Box::new(self.rst_segment(seg.ack)));
                 }
                 return;
             }
@@ -1711,7 +1712,7 @@ impl TcpConnection {
             if ack >= 1 && ack <= self.snd_max {
                 self.establish(now);
             } else {
-                self.pending_rst = Some(self.rst_segment(seg.ack));
+                self.pending_rst = Some(Box::new(self.rst_segment(seg.ack)));
                 return;
             }
         }
