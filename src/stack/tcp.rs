@@ -13,12 +13,34 @@ use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::{SeqNum, TcpFlags};
 use rand::RngExt;
 
-/// The demultiplexing key: (node, local port, remote address, remote port).
-fn tuple_key(node: u32, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> u128 {
-    (u128::from(node) << 64)
-        | (u128::from(local_port) << 48)
-        | (u128::from(u32::from_be_bytes(remote.0)) << 16)
-        | u128::from(remote_port)
+/// The demultiplexing key: (node, local port, remote address, remote port),
+/// in 4-byte words so that a table entry takes 16 bytes (a `u128` key, aligned
+/// to 16, made it 32).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct TupleKey {
+    node: u32,
+    /// Local port (high half) and remote port.
+    ports: u32,
+    remote: u32,
+}
+
+impl std::hash::Hash for TupleKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // Two 64-bit words, as the u128 key it replaces was hashed.
+        let low = (u64::from(self.ports >> 16) << 48)
+            | (u64::from(self.remote) << 16)
+            | u64::from(self.ports & 0xffff);
+        h.write_u64(low);
+        h.write_u64(u64::from(self.node));
+    }
+}
+
+fn tuple_key(node: u32, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> TupleKey {
+    TupleKey {
+        node,
+        ports: (u32::from(local_port) << 16) | u32::from(remote_port),
+        remote: u32::from_be_bytes(remote.0),
+    }
 }
 
 /// One connection and where it belongs.
@@ -67,7 +89,7 @@ pub(super) struct TcpTable {
     conns: Vec<Option<Box<ConnSlot>>>,
     free: Vec<u32>,
     /// Connections by `tuple_key` (looked up for every segment).
-    by_tuple: LookupMap<u128, u32>,
+    by_tuple: LookupMap<TupleKey, u32>,
     /// Per node: the stream ISNs are drawn from.
     isn_rngs: Vec<Rng>,
     /// Scratch space for a connection's events (see `tcp_service`).
