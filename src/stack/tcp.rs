@@ -121,6 +121,13 @@ impl TcpTable {
         SeqNum(self.isn_rngs[node as usize].random())
     }
 
+    /// Lends connection `id` the scratch buffer for its events (see
+    /// `tcp_service`), before an input that may produce some.
+    fn lend_events(&mut self, id: u32) {
+        let conn = &mut self.conns[id as usize].as_mut().expect("live").conn;
+        conn.lend_event_buffer(&mut self.events);
+    }
+
     pub(crate) fn conn(&mut self, id: u32) -> &mut TcpConnection {
         &mut self.slot(id).conn
     }
@@ -245,6 +252,7 @@ impl Stack {
         {
             env.delivered(node, packet);
             let now = env.now();
+            self.tcp.lend_events(id);
             self.tcp.slot(id).conn.on_segment_ecn(now, &seg, origin, ce);
             return self.tcp_service(env, id);
         }
@@ -304,19 +312,22 @@ impl Stack {
     /// report what it did, tell the application, re-arm its timer, and forget
     /// it once it is closed and nobody holds it.
     pub(crate) fn tcp_service<E: Env + ?Sized>(&mut self, env: &mut E, id: u32) {
+        self.tcp.lend_events(id);
         while let Some(out) = self.tcp.slot(id).conn.poll_transmit(env.now()) {
             let s = self.tcp.slot(id);
             let (node, dst, addr, flow) = (s.node, s.remote_node, s.remote_addr, s.flow);
             emit(env, node, dst, addr, out, flow);
         }
-        // Reuse one buffer: handling an event needs the whole stack, so the
-        // events are moved out of the connection first.
-        let mut events = std::mem::take(&mut self.tcp.events);
-        events.extend(self.tcp.slot(id).conn.drain_events());
+        // Handling an event needs the whole stack, so the events are moved
+        // out of the connection first, in their buffer: the connection keeps
+        // none, and the larger of it and the scratch one stays for the next.
+        let mut events = self.tcp.slot(id).conn.take_events();
         for e in events.drain(..) {
             self.tcp_event(env, id, e);
         }
-        self.tcp.events = events;
+        if events.capacity() >= self.tcp.events.capacity() {
+            self.tcp.events = events;
+        }
         let s = self.tcp.slot(id);
         let next = s.conn.next_timer();
         if next != s.timer_at {
@@ -351,7 +362,8 @@ impl Stack {
             return;
         }
         s.timer_at = None;
-        s.conn.on_timer(env.now());
+        self.tcp.lend_events(id);
+        self.tcp.slot(id).conn.on_timer(env.now());
         self.tcp_service(env, id);
     }
 

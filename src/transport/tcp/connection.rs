@@ -498,6 +498,21 @@ impl TcpConnection {
         !self.events.is_empty()
     }
 
+    /// Gives the connection `buf` (empty) to collect its events in, unless it
+    /// has a buffer already. With `take_events`, a host's connections share
+    /// one buffer and a connection at rest holds none.
+    pub fn lend_event_buffer(&mut self, buf: &mut Vec<TcpEvent>) {
+        if self.events.capacity() == 0 {
+            std::mem::swap(&mut self.events, buf);
+        }
+    }
+
+    /// The events since the last call, oldest first, in the buffer they were
+    /// collected in; the connection keeps none.
+    pub fn take_events(&mut self) -> Vec<TcpEvent> {
+        std::mem::take(&mut self.events)
+    }
+
     // -------------------------------------------------------------- application
 
     /// Queue `len` more bytes of the stream. Takes as much as the send buffer has room

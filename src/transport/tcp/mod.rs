@@ -74,8 +74,10 @@
 //! undo. A segment carrying data together with its SYN has the data
 //! ignored (the peer retransmits it).
 //!
-//! Performance: no allocation per segment in steady state (the event vector and
-//! range lists keep their capacity; `drain_events` hands out a `Drain`).
+//! Performance: no allocation per segment in steady state (range lists keep
+//! their capacity; a stack lends connections one event buffer with
+//! `lend_event_buffer` and takes it back with `take_events`, while
+//! `drain_events` hands out a `Drain` of a buffer the connection keeps).
 
 mod config;
 pub mod congestion;
