@@ -96,8 +96,8 @@ pub(crate) struct Socket {
     pub(crate) flow: u32,
     /// Stream sockets: the connection, once connecting or accepted.
     pub(crate) conn: Option<u32>,
-    /// Stream sockets after `listen`.
-    pub(crate) listen: Option<super::stream::Listen>,
+    /// Stream sockets after `listen` (boxed: few sockets listen).
+    pub(crate) listen: Option<Box<super::stream::Listen>>,
     /// Stream sockets: the TCP parameters new connections get (setsockopt),
     /// shared with those connections.
     pub(crate) tcp: Option<std::sync::Arc<crate::transport::tcp::TcpConfig>>,
@@ -384,7 +384,7 @@ impl Ctx<'_> {
         s.open = false;
         s.rx.clear();
         s.rx_bytes = 0;
-        let (conn, listen) = (s.conn.take(), s.listen.take());
+        let (conn, listen) = (s.conn.take(), s.listen.take().map(|l| *l));
         if let Some(port) = s.port.take() {
             debug_assert_eq!(s.node, node);
             let ty = s.ty;

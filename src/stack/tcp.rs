@@ -264,7 +264,7 @@ impl Stack {
                 .sockets
                 .get(listener)
                 .listen
-                .as_ref()
+                .as_deref()
                 .is_some_and(Listen::is_full);
             if full {
                 // Like Linux, drop the SYN: the client retransmits it later.
