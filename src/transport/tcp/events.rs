@@ -211,7 +211,6 @@ impl TcpStats {
         (self.rtt_samples > 0)
             .then(|| SimTime((self.rtt_sum_ns / u128::from(self.rtt_samples)) as u64))
     }
-
 }
 
 /// The counters as a connection keeps them: the ones every connection moves
