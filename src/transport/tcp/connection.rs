@@ -36,6 +36,7 @@ use super::config::{
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::opt_time::OptTime;
 use super::pacing::{self, Pacer};
 use super::prr::Prr;
 use super::rack::{self, ProbeOutcome, Rack};
@@ -117,7 +118,7 @@ pub struct TcpConnection {
     write_shut: bool,
     /// `shutdown_write` called before the handshake finished.
     shutdown_pending: bool,
-    last_data_sent_at: Option<SimTime>,
+    last_data_sent_at: OptTime,
 
     // ---- receive sequence space (offsets from IRS)
     rcv_nxt: u64,
@@ -133,16 +134,16 @@ pub struct TcpConnection {
 
     // ---- ACK generation
     ack_now: bool,
-    delack_at: Option<SimTime>,
+    delack_at: OptTime,
     /// In-order bytes received since the last ACK we sent.
     rcv_unacked: u64,
     last_ack_sent: u64,
     ts_recent: u32,
 
     // ---- timers
-    rtx_at: Option<SimTime>,
-    persist_at: Option<SimTime>,
-    timewait_at: Option<SimTime>,
+    rtx_at: OptTime,
+    persist_at: OptTime,
+    timewait_at: OptTime,
     rtx_retries: u32,
     persist_backoff: u32,
 
@@ -162,14 +163,14 @@ pub struct TcpConnection {
 
     /// Keep-alive: when the next probe is due, how many went unanswered,
     /// and whether one waits to be sent.
-    keepalive_at: Option<SimTime>,
+    keepalive_at: OptTime,
     keepalive_unanswered: u32,
     keepalive_pending: bool,
     /// Proportional Rate Reduction during SACK recovery, when chosen.
     /// Pacing (`[tcp] pacing`): when the next data segment may leave, and
     /// the timer that wakes the connection then, while data waits.
     pacer: Option<Box<Pacer>>,
-    pace_at: Option<SimTime>,
+    pace_at: OptTime,
     /// Delivery-rate sampling, for controllers that ask for it (BBR).
     rate: Option<Box<DeliveryRate>>,
     prr: Option<Box<Prr>>,
@@ -246,7 +247,7 @@ impl TcpConnection {
             writable_wanted: false,
             write_shut: false,
             shutdown_pending: false,
-            last_data_sent_at: None,
+            last_data_sent_at: OptTime::NONE,
             rcv_nxt: 0,
             rcv_adv: 0,
             rcv_read: 1,
@@ -255,13 +256,13 @@ impl TcpConnection {
             read_closed: false,
             reasm: Reassembly::new(),
             ack_now: false,
-            delack_at: None,
+            delack_at: OptTime::NONE,
             rcv_unacked: 0,
             last_ack_sent: 0,
             ts_recent: 0,
-            rtx_at: None,
-            persist_at: None,
-            timewait_at: None,
+            rtx_at: OptTime::NONE,
+            persist_at: OptTime::NONE,
+            timewait_at: OptTime::NONE,
             rtx_retries: 0,
             persist_backoff: 0,
             rtt,
@@ -273,13 +274,13 @@ impl TcpConnection {
             fast_rtx_pending: false,
             partial_acks: 0,
             scoreboard: Scoreboard::new(),
-            keepalive_at: None,
+            keepalive_at: OptTime::NONE,
             keepalive_unanswered: 0,
             keepalive_pending: false,
             prr: None,
             rack: None,
             pacer: paced.then(Box::default),
-            pace_at: None,
+            pace_at: OptTime::NONE,
             rate: sampled.then(Box::default),
             urgent: None,
             ecn_ok: false,
@@ -477,12 +478,12 @@ impl TcpConnection {
     pub fn next_timer(&self) -> Option<SimTime> {
         // A plain fold (None as the latest time): this runs after every input.
         let at = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
-        let mut earliest = at(self.rtx_at)
-            .min(at(self.persist_at))
-            .min(at(self.delack_at))
-            .min(at(self.timewait_at))
-            .min(at(self.keepalive_at))
-            .min(at(self.pace_at));
+        let mut earliest = (self.rtx_at.nanos())
+            .min(self.persist_at.nanos())
+            .min(self.delack_at.nanos())
+            .min(self.timewait_at.nanos())
+            .min(self.keepalive_at.nanos())
+            .min(self.pace_at.nanos());
         if let Some(rack) = &self.rack {
             earliest = earliest.min(at(rack.next_timer()));
         }
@@ -678,10 +679,10 @@ impl TcpConnection {
     pub fn on_timer(&mut self, now: SimTime) {
         // The pacing timer only wakes the sender (no trace line per segment).
         if self.pace_at.is_some_and(|t| t <= now) {
-            self.pace_at = None;
+            self.pace_at = OptTime::NONE;
         }
         if self.timewait_at.is_some_and(|t| t <= now) {
-            self.timewait_at = None;
+            self.timewait_at = OptTime::NONE;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::TimeWait,
             });
@@ -689,7 +690,7 @@ impl TcpConnection {
             return;
         }
         if self.delack_at.is_some_and(|t| t <= now) {
-            self.delack_at = None;
+            self.delack_at = OptTime::NONE;
             self.ack_now = true;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::DelayedAck,
@@ -697,14 +698,14 @@ impl TcpConnection {
         }
         self.on_rack_timers(now);
         if self.rtx_at.is_some_and(|t| t <= now) {
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::Retransmission,
             });
             self.on_rto(now);
         }
         if self.persist_at.is_some_and(|t| t <= now) {
-            self.persist_at = None;
+            self.persist_at = OptTime::NONE;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::Persist,
             });
@@ -732,7 +733,7 @@ impl TcpConnection {
                 self.syn_pending = true;
                 self.syn_retransmitted = true;
                 self.rtt_timing = None;
-                self.rtx_at = Some(now + self.rtt.rto());
+                self.rtx_at = OptTime::at(now + self.rtt.rto());
             }
             _ => {
                 if self.snd_una >= self.snd_max {
@@ -766,7 +767,7 @@ impl TcpConnection {
                 }
                 self.snd_nxt = self.snd_una;
                 self.rtt_timing = None;
-                self.rtx_at = Some(now + self.rtt.rto());
+                self.rtx_at = OptTime::at(now + self.rtt.rto());
             }
         }
     }
@@ -797,7 +798,7 @@ impl TcpConnection {
                 timer: TimerKind::LossProbe,
             });
             // The probe stands in for the RTO that might be due now too (§7.3).
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::at(now + self.rtt.rto());
         }
     }
 
@@ -806,7 +807,7 @@ impl TcpConnection {
         {
             self.probe_pending = true;
             self.persist_backoff = (self.persist_backoff + 1).min(MAX_PERSIST_BACKOFF);
-            self.persist_at = Some(now + self.persist_interval());
+            self.persist_at = OptTime::at(now + self.persist_interval());
         }
     }
 
@@ -823,21 +824,21 @@ impl TcpConnection {
     /// timer's business, not keep-alive's.
     fn on_keepalive(&mut self, now: SimTime) {
         let Some(k) = self.cfg.keepalive else {
-            self.keepalive_at = None;
+            self.keepalive_at = OptTime::NONE;
             return;
         };
         if self.snd_una < self.snd_max || !self.state.is_synchronized() {
-            self.keepalive_at = Some(now + k.idle);
+            self.keepalive_at = OptTime::at(now + k.idle);
             return;
         }
         if self.keepalive_unanswered >= k.probes {
-            self.keepalive_at = None;
+            self.keepalive_at = OptTime::NONE;
             self.time_out();
             return;
         }
         self.keepalive_unanswered += 1;
         self.keepalive_pending = true;
-        self.keepalive_at = Some(now + k.interval);
+        self.keepalive_at = OptTime::at(now + k.interval);
     }
 
     /// Something arrived: the connection is alive; the next probe is an idle time away.
@@ -846,7 +847,7 @@ impl TcpConnection {
             && self.state.is_synchronized()
         {
             self.keepalive_unanswered = 0;
-            self.keepalive_at = Some(now + k.idle);
+            self.keepalive_at = OptTime::at(now + k.idle);
         }
     }
 
@@ -957,7 +958,7 @@ impl TcpConnection {
             self.rtt_timing = Some((1, now));
         }
         if self.rtx_at.is_none() {
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::at(now + self.rtt.rto());
         }
         self.stats.segments_sent += 1;
         Some(Outgoing {
@@ -975,7 +976,7 @@ impl TcpConnection {
             .map(|p| p.release_at());
         if let Some(at) = paced_out {
             // Data waits for its departure time; ACKs do not.
-            self.pace_at = Some(at);
+            self.pace_at = OptTime::at(at);
         } else if self.state.can_send() {
             if self.rack.as_ref().is_some_and(|r| r.probe_due)
                 && let Some(out) = self.loss_probe(now)
@@ -1251,7 +1252,7 @@ impl TcpConnection {
         let (out, is_retrans) = out?;
         rack.on_probe_sent(end, is_retrans);
         self.stats.rare().loss_probes += 1;
-        self.rtx_at = Some(now + self.rtt.rto());
+        self.rtx_at = OptTime::at(now + self.rtt.rto());
         Some(out)
     }
 
@@ -1268,6 +1269,7 @@ impl TcpConnection {
         let srtt = self.rtt.srtt();
         let rto_left = self
             .rtx_at
+            .get()
             .map_or(self.rtt.rto(), |t| t.saturating_sub(now));
         let Some(rack) = &mut self.rack else {
             return;
@@ -1334,7 +1336,7 @@ impl TcpConnection {
             && self.snd_una == self.snd_max
             && self.snd_nxt < self.snd_data_end
         {
-            self.persist_at = Some(now + self.persist_interval());
+            self.persist_at = OptTime::at(now + self.persist_interval());
         }
     }
 
@@ -1418,13 +1420,13 @@ impl TcpConnection {
             && start < self.snd_max
             && matches!(cause, Some(c) if c != RetransmitCause::Rto);
         self.snd_max = self.snd_max.max(end);
-        self.last_data_sent_at = Some(now);
+        self.last_data_sent_at = OptTime::at(now);
         if self.rtx_at.is_none()
             || (head_again && self.cfg.rto_restart == RtoRestart::HeadRetransmit)
         {
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::at(now + self.rtt.rto());
         }
-        self.persist_at = None;
+        self.persist_at = OptTime::NONE;
         if new_data {
             self.arm_loss_probe(now);
         }
@@ -1494,7 +1496,7 @@ impl TcpConnection {
 
     fn ack_sent(&mut self) {
         self.ack_now = false;
-        self.delack_at = None;
+        self.delack_at = OptTime::NONE;
         self.rcv_unacked = 0;
         self.last_ack_sent = self.rcv_nxt;
     }
@@ -1626,7 +1628,7 @@ impl TcpConnection {
             if let Some(r) = sample {
                 self.rtt_sample(r);
             }
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
             self.rtx_retries = 0;
             self.establish(now);
             self.ack_now = true;
@@ -1637,7 +1639,7 @@ impl TcpConnection {
             self.syn_pending = true;
             self.syn_sends = 0;
             self.rtx_retries = 0;
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
         }
     }
 
@@ -1658,7 +1660,7 @@ impl TcpConnection {
                     // The peer retransmitted its SYN: our SYN-ACK was lost. Repeat it
                     // now and restart the timer (this is the retransmission).
                     self.syn_pending = true;
-                    self.rtx_at = Some(now + self.rtt.rto());
+                    self.rtx_at = OptTime::at(now + self.rtt.rto());
                     return;
                 }
                 // Simultaneous open: the peer's SYN-ACK. Its SYN is old news; go on
@@ -1691,7 +1693,7 @@ impl TcpConnection {
                 self.stats.rare().duplicate_segments += 1;
             }
             if fin && self.state == TcpState::TimeWait {
-                self.timewait_at = Some(now + self.cfg.time_wait);
+                self.timewait_at = OptTime::at(now + self.cfg.time_wait);
             }
             // RFC 9293: with a zero window, still take ACKs (e.g. on window probes).
             if has_ack && rcv_wnd == 0 && seq == self.rcv_nxt && self.process_ack(now, seg, seq) {
@@ -1827,7 +1829,7 @@ impl TcpConnection {
             self.snd_wl2 = ack;
             self.max_snd_wnd = self.max_snd_wnd.max(wnd);
             if self.snd_wnd_edge > self.snd_nxt {
-                self.persist_at = None;
+                self.persist_at = OptTime::NONE;
                 self.persist_backoff = 0;
             }
         }
@@ -1978,9 +1980,9 @@ impl TcpConnection {
             }
         }
         if self.snd_una >= self.snd_max {
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
         } else if restart_timer {
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::at(now + self.rtt.rto());
         }
         if data_acked > 0 && self.writable_wanted && self.send_space() > 0 {
             self.writable_wanted = false;
@@ -2138,7 +2140,7 @@ impl TcpConnection {
                         match self.cfg.delayed_ack_timeout() {
                             Some(d) if self.rcv_unacked < 2 * u64::from(self.smss) => {
                                 if self.delack_at.is_none() {
-                                    self.delack_at = Some(now + d);
+                                    self.delack_at = OptTime::at(now + d);
                                 }
                             }
                             _ => self.ack_now = true,
@@ -2170,7 +2172,7 @@ impl TcpConnection {
         self.rcv_nxt += 1;
         self.fin_received = true;
         self.ack_now = true;
-        self.delack_at = None;
+        self.delack_at = OptTime::NONE;
         self.push(TcpEvent::PeerClosed);
         self.push(TcpEvent::Readable);
         match self.state {
@@ -2267,18 +2269,18 @@ impl TcpConnection {
 
     fn enter_time_wait(&mut self, now: SimTime) {
         self.set_state(TcpState::TimeWait);
-        self.timewait_at = Some(now + self.cfg.time_wait);
-        self.rtx_at = None;
-        self.persist_at = None;
+        self.timewait_at = OptTime::at(now + self.cfg.time_wait);
+        self.rtx_at = OptTime::NONE;
+        self.persist_at = OptTime::NONE;
     }
 
     fn enter_closed(&mut self) {
         self.set_state(TcpState::Closed);
-        self.rtx_at = None;
-        self.persist_at = None;
-        self.delack_at = None;
-        self.timewait_at = None;
-        self.keepalive_at = None;
+        self.rtx_at = OptTime::NONE;
+        self.persist_at = OptTime::NONE;
+        self.delack_at = OptTime::NONE;
+        self.timewait_at = OptTime::NONE;
+        self.keepalive_at = OptTime::NONE;
         self.ack_now = false;
         self.syn_pending = false;
         self.fast_rtx_pending = false;

@@ -83,6 +83,7 @@ mod config;
 pub mod congestion;
 mod connection;
 mod events;
+mod opt_time;
 mod pacing;
 mod prr;
 mod rack;
@@ -103,5 +104,6 @@ pub use config::{
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};
 pub use events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+pub(crate) use opt_time::OptTime;
 pub use rtt::RttEstimator;
 pub use state::TcpState;
