@@ -5,10 +5,9 @@
 use super::stream::Listen;
 use super::{Endpoint, Env, Notice, SocketError, SocketId, Stack, Timer};
 use crate::net::packet::{DropReason, Ecn, Packet, PacketId, Transport};
-use crate::sim::SimTime;
 use crate::sim::hash::LookupMap;
 use crate::sim::rng::Rng;
-use crate::transport::tcp::{Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
+use crate::transport::tcp::{OptTime, Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::{SeqNum, TcpFlags};
 use rand::RngExt;
@@ -58,9 +57,10 @@ pub(crate) struct ConnSlot {
     pub listener: Option<SocketId>,
     pub flow: u32,
     /// The armed timer: its deadline and generation (older timer events are stale).
-    timer_at: Option<SimTime>,
+    timer_at: OptTime,
     timer_generation: u32,
-    pub established_at: Option<SimTime>,
+    /// The handshake completed.
+    pub established: bool,
     /// The peer's FIN arrived (and reading past it returns end of stream).
     pub peer_closed: bool,
     /// The connection's number in the run (0, 1, 2, … in the order opened).
@@ -160,9 +160,9 @@ impl Stack {
             socket,
             listener,
             flow,
-            timer_at: None,
+            timer_at: OptTime::NONE,
             timer_generation: 0,
-            established_at: None,
+            established: false,
             peer_closed: false,
             serial,
         });
@@ -330,8 +330,8 @@ impl Stack {
         }
         let s = self.tcp.slot(id);
         let next = s.conn.next_timer();
-        if next != s.timer_at {
-            s.timer_at = next;
+        if next != s.timer_at.get() {
+            s.timer_at = next.into();
             s.timer_generation = s.timer_generation.wrapping_add(1);
             if let Some(t) = next {
                 let generation = s.timer_generation;
@@ -361,7 +361,7 @@ impl Stack {
         if s.timer_generation != generation {
             return;
         }
-        s.timer_at = None;
+        s.timer_at = OptTime::NONE;
         self.tcp.lend_events(id);
         self.tcp.slot(id).conn.on_timer(env.now());
         self.tcp_service(env, id);
@@ -370,7 +370,6 @@ impl Stack {
     /// One thing a connection reported: into the trace, the statistics and,
     /// where the application must know, a notice.
     fn tcp_event<E: Env + ?Sized>(&mut self, env: &mut E, id: u32, event: TcpEvent) {
-        let now = env.now();
         let s = self.tcp.slot(id);
         let (node, socket, listener) = (s.node, s.socket, s.listener);
         env.tcp(s.endpoint(), &event);
@@ -382,7 +381,7 @@ impl Stack {
             | TcpEvent::StateChange { .. }
             | TcpEvent::RttSample { .. } => {}
             TcpEvent::Connected => {
-                self.tcp.slot(id).established_at = Some(now);
+                self.tcp.slot(id).established = true;
                 if let Some(sock) = socket {
                     self.notices.push(Notice::Connected {
                         app: app_of(self, sock),
@@ -426,7 +425,7 @@ impl Stack {
                 }
             }
             TcpEvent::Reset | TcpEvent::TimedOut | TcpEvent::Closed => {
-                let established = self.tcp.slot(id).established_at.is_some();
+                let established = self.tcp.slot(id).established;
                 if let Some(l) = listener.filter(|_| !established) {
                     // A handshake that never completed leaves the backlog.
                     if let Some(listen) = self.sockets.get_mut(l).listen.as_mut() {
