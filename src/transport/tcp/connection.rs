@@ -36,7 +36,7 @@ use super::config::{
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
-use super::opt_time::OptTime;
+use super::opt64::{OptOffset, OptTime};
 use super::pacing::{self, Pacer};
 use super::prr::Prr;
 use super::rack::{self, ProbeOutcome, Rack};
@@ -97,7 +97,7 @@ pub struct TcpConnection {
     /// Offset after the last byte the application wrote.
     snd_data_end: u64,
     /// Offset of our FIN once the write side is shut.
-    fin_seq: Option<u64>,
+    fin_seq: OptOffset,
     /// The peer's window in bytes (scaled) and its right edge.
     snd_wnd: u64,
     snd_wnd_edge: u64,
@@ -127,7 +127,7 @@ pub struct TcpConnection {
     /// Offset of the next byte the application reads.
     rcv_read: u64,
     /// Where the peer's FIN sits once seen (possibly out of order).
-    rcv_fin: Option<u64>,
+    rcv_fin: OptOffset,
     fin_received: bool,
     read_closed: bool,
     reasm: Reassembly,
@@ -156,7 +156,7 @@ pub struct TcpConnection {
     recovery: Recovery,
     /// The last recovery point (RFC 6582 `recover`, RFC 6675 RecoveryPoint); no new
     /// recovery may start until SND.UNA passes it.
-    recover: Option<u64>,
+    recover: OptOffset,
     fast_rtx_pending: bool,
     partial_acks: u32,
     scoreboard: Scoreboard,
@@ -232,7 +232,7 @@ impl TcpConnection {
             snd_nxt: 0,
             snd_max: 0,
             snd_data_end: 1,
-            fin_seq: None,
+            fin_seq: OptOffset::NONE,
             snd_wnd: 0,
             snd_wnd_edge: 0,
             max_snd_wnd: 0,
@@ -251,7 +251,7 @@ impl TcpConnection {
             rcv_nxt: 0,
             rcv_adv: 0,
             rcv_read: 1,
-            rcv_fin: None,
+            rcv_fin: OptOffset::NONE,
             fin_received: false,
             read_closed: false,
             reasm: Reassembly::new(),
@@ -270,7 +270,7 @@ impl TcpConnection {
             cc,
             dupacks: 0,
             recovery: Recovery::None,
-            recover: None,
+            recover: OptOffset::NONE,
             fast_rtx_pending: false,
             partial_acks: 0,
             scoreboard: Scoreboard::new(),
@@ -478,12 +478,12 @@ impl TcpConnection {
     pub fn next_timer(&self) -> Option<SimTime> {
         // A plain fold (None as the latest time): this runs after every input.
         let at = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
-        let mut earliest = (self.rtx_at.nanos())
-            .min(self.persist_at.nanos())
-            .min(self.delack_at.nanos())
-            .min(self.timewait_at.nanos())
-            .min(self.keepalive_at.nanos())
-            .min(self.pace_at.nanos());
+        let mut earliest = (self.rtx_at.word())
+            .min(self.persist_at.word())
+            .min(self.delack_at.word())
+            .min(self.timewait_at.word())
+            .min(self.keepalive_at.word())
+            .min(self.pace_at.word());
         if let Some(rack) = &self.rack {
             earliest = earliest.min(at(rack.next_timer()));
         }
@@ -624,11 +624,11 @@ impl TcpConnection {
         match self.state {
             TcpState::SynSent | TcpState::SynReceived => self.shutdown_pending = true,
             TcpState::Established => {
-                self.fin_seq = Some(self.snd_data_end);
+                self.fin_seq = OptOffset::some(self.snd_data_end);
                 self.set_state(TcpState::FinWait1);
             }
             TcpState::CloseWait => {
-                self.fin_seq = Some(self.snd_data_end);
+                self.fin_seq = OptOffset::some(self.snd_data_end);
                 self.set_state(TcpState::LastAck);
             }
             _ => {}
@@ -733,7 +733,7 @@ impl TcpConnection {
                 self.syn_pending = true;
                 self.syn_retransmitted = true;
                 self.rtt_timing = None;
-                self.rtx_at = OptTime::at(now + self.rtt.rto());
+                self.rtx_at = OptTime::some(now + self.rtt.rto());
             }
             _ => {
                 if self.snd_una >= self.snd_max {
@@ -754,7 +754,7 @@ impl TcpConnection {
                 self.cc.on_rto(now, flight, recompute);
                 self.rtt.backoff();
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
-                self.recover = Some(self.snd_max);
+                self.recover = OptOffset::some(self.snd_max);
                 self.prr = None;
                 self.recovery = Recovery::None;
                 self.dupacks = 0;
@@ -767,7 +767,7 @@ impl TcpConnection {
                 }
                 self.snd_nxt = self.snd_una;
                 self.rtt_timing = None;
-                self.rtx_at = OptTime::at(now + self.rtt.rto());
+                self.rtx_at = OptTime::some(now + self.rtt.rto());
             }
         }
     }
@@ -798,7 +798,7 @@ impl TcpConnection {
                 timer: TimerKind::LossProbe,
             });
             // The probe stands in for the RTO that might be due now too (§7.3).
-            self.rtx_at = OptTime::at(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
     }
 
@@ -807,7 +807,7 @@ impl TcpConnection {
         {
             self.probe_pending = true;
             self.persist_backoff = (self.persist_backoff + 1).min(MAX_PERSIST_BACKOFF);
-            self.persist_at = OptTime::at(now + self.persist_interval());
+            self.persist_at = OptTime::some(now + self.persist_interval());
         }
     }
 
@@ -828,7 +828,7 @@ impl TcpConnection {
             return;
         };
         if self.snd_una < self.snd_max || !self.state.is_synchronized() {
-            self.keepalive_at = OptTime::at(now + k.idle);
+            self.keepalive_at = OptTime::some(now + k.idle);
             return;
         }
         if self.keepalive_unanswered >= k.probes {
@@ -838,7 +838,7 @@ impl TcpConnection {
         }
         self.keepalive_unanswered += 1;
         self.keepalive_pending = true;
-        self.keepalive_at = OptTime::at(now + k.interval);
+        self.keepalive_at = OptTime::some(now + k.interval);
     }
 
     /// Something arrived: the connection is alive; the next probe is an idle time away.
@@ -847,7 +847,7 @@ impl TcpConnection {
             && self.state.is_synchronized()
         {
             self.keepalive_unanswered = 0;
-            self.keepalive_at = OptTime::at(now + k.idle);
+            self.keepalive_at = OptTime::some(now + k.idle);
         }
     }
 
@@ -958,7 +958,7 @@ impl TcpConnection {
             self.rtt_timing = Some((1, now));
         }
         if self.rtx_at.is_none() {
-            self.rtx_at = OptTime::at(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
         self.stats.segments_sent += 1;
         Some(Outgoing {
@@ -976,7 +976,7 @@ impl TcpConnection {
             .map(|p| p.release_at());
         if let Some(at) = paced_out {
             // Data waits for its departure time; ACKs do not.
-            self.pace_at = OptTime::at(at);
+            self.pace_at = OptTime::some(at);
         } else if self.state.can_send() {
             if self.rack.as_ref().is_some_and(|r| r.probe_due)
                 && let Some(out) = self.loss_probe(now)
@@ -1065,7 +1065,7 @@ impl TcpConnection {
                     return None;
                 }
                 let out = self.emit_data(now, start, len, Some(RetransmitCause::Rto));
-                self.snd_nxt = start + len + u64::from(self.fin_seq == Some(start + len));
+                self.snd_nxt = start + len + u64::from(self.fin_seq.get() == Some(start + len));
                 return Some(out);
             }
             let wnd_room = self.snd_wnd_edge.saturating_sub(start);
@@ -1100,10 +1100,10 @@ impl TcpConnection {
                 can = can.min(u64::from(self.cc.cwnd()));
             }
             let out = self.emit_data(now, start, can, None);
-            self.snd_nxt = start + can + u64::from(self.fin_seq == Some(start + can));
+            self.snd_nxt = start + can + u64::from(self.fin_seq.get() == Some(start + can));
             return Some(out);
         }
-        if self.fin_seq == Some(start) && (self.snd_max <= start || is_rtx) {
+        if self.fin_seq.get() == Some(start) && (self.snd_max <= start || is_rtx) {
             let out = self.emit_data(now, start, 0, Some(RetransmitCause::Fin));
             self.snd_nxt = start + 1;
             return Some(out);
@@ -1126,7 +1126,7 @@ impl TcpConnection {
         if let Some(next) = self.scoreboard.next_sacked_start(start) {
             len = len.min(next - start);
         }
-        if len == 0 && self.fin_seq != Some(start) {
+        if len == 0 && self.fin_seq.get() != Some(start) {
             return None;
         }
         let out = self.emit_data(now, start, len, Some(RetransmitCause::FastRetransmit));
@@ -1185,15 +1185,15 @@ impl TcpConnection {
             return Some(self.sack_retransmit(now, s, e));
         }
         // Rule 4: one rescue retransmission per recovery, of the highest outstanding octet.
-        let new_data_left =
-            self.snd_max < self.snd_data_end || self.fin_seq.is_some_and(|f| self.snd_max <= f);
+        let new_data_left = self.snd_max < self.snd_data_end
+            || self.fin_seq.get().is_some_and(|f| self.snd_max <= f);
         if !new_data_left
             && rescue.is_none_or(|r| r < una)
             && let Some((hs, he)) = self.scoreboard.last_hole(una, high_data)
         {
             let s = hs.max(he.saturating_sub(smss));
             let len = he.min(self.snd_data_end).saturating_sub(s);
-            if len > 0 || self.fin_seq == Some(s) {
+            if len > 0 || self.fin_seq.get() == Some(s) {
                 let out = self.emit_data(now, s, len, Some(RetransmitCause::SackRecovery));
                 if let Recovery::Sack { rescue, .. } = &mut self.recovery {
                     *rescue = Some(point);
@@ -1233,13 +1233,13 @@ impl TcpConnection {
                 .min(smss)
                 .min(self.snd_wnd_edge - start);
             let out = self.emit_data(now, start, len, None);
-            self.snd_nxt = start + len + u64::from(self.fin_seq == Some(start + len));
+            self.snd_nxt = start + len + u64::from(self.fin_seq.get() == Some(start + len));
             Some((out, false))
         } else {
             let data_end = self.snd_data_end.min(start);
             let s = data_end.saturating_sub(smss).max(self.snd_una);
             let len = data_end.saturating_sub(s);
-            (len > 0 || self.fin_seq == Some(s)).then(|| {
+            (len > 0 || self.fin_seq.get() == Some(s)).then(|| {
                 (
                     self.emit_data(now, s, len, Some(RetransmitCause::LossProbe)),
                     true,
@@ -1252,7 +1252,7 @@ impl TcpConnection {
         let (out, is_retrans) = out?;
         rack.on_probe_sent(end, is_retrans);
         self.stats.rare().loss_probes += 1;
-        self.rtx_at = OptTime::at(now + self.rtt.rto());
+        self.rtx_at = OptTime::some(now + self.rtt.rto());
         Some(out)
     }
 
@@ -1262,7 +1262,7 @@ impl TcpConnection {
     fn arm_loss_probe(&mut self, now: SimTime) {
         let flight = self.snd_max - self.snd_una;
         let open = self.recovery == Recovery::None
-            && self.recover.is_none_or(|r| self.snd_una >= r)
+            && self.recover.get().is_none_or(|r| self.snd_una >= r)
             && flight > 0
             && self.state.is_synchronized();
         let one_segment = flight <= u64::from(self.smss) + 1;
@@ -1336,7 +1336,7 @@ impl TcpConnection {
             && self.snd_una == self.snd_max
             && self.snd_nxt < self.snd_data_end
         {
-            self.persist_at = OptTime::at(now + self.persist_interval());
+            self.persist_at = OptTime::some(now + self.persist_interval());
         }
     }
 
@@ -1349,7 +1349,7 @@ impl TcpConnection {
         len: u64,
         cause: Option<RetransmitCause>,
     ) -> Outgoing {
-        let fin = self.fin_seq == Some(start + len);
+        let fin = self.fin_seq.get() == Some(start + len);
         let end = start + len + u64::from(fin);
         let mut flags = TcpFlags::ACK;
         if fin {
@@ -1420,11 +1420,11 @@ impl TcpConnection {
             && start < self.snd_max
             && matches!(cause, Some(c) if c != RetransmitCause::Rto);
         self.snd_max = self.snd_max.max(end);
-        self.last_data_sent_at = OptTime::at(now);
+        self.last_data_sent_at = OptTime::some(now);
         if self.rtx_at.is_none()
             || (head_again && self.cfg.rto_restart == RtoRestart::HeadRetransmit)
         {
-            self.rtx_at = OptTime::at(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
         self.persist_at = OptTime::NONE;
         if new_data {
@@ -1660,7 +1660,7 @@ impl TcpConnection {
                     // The peer retransmitted its SYN: our SYN-ACK was lost. Repeat it
                     // now and restart the timer (this is the retransmission).
                     self.syn_pending = true;
-                    self.rtx_at = OptTime::at(now + self.rtt.rto());
+                    self.rtx_at = OptTime::some(now + self.rtt.rto());
                     return;
                 }
                 // Simultaneous open: the peer's SYN-ACK. Its SYN is old news; go on
@@ -1693,7 +1693,7 @@ impl TcpConnection {
                 self.stats.rare().duplicate_segments += 1;
             }
             if fin && self.state == TcpState::TimeWait {
-                self.timewait_at = OptTime::at(now + self.cfg.time_wait);
+                self.timewait_at = OptTime::some(now + self.cfg.time_wait);
             }
             // RFC 9293: with a zero window, still take ACKs (e.g. on window probes).
             if has_ack && rcv_wnd == 0 && seq == self.rcv_nxt && self.process_ack(now, seg, seq) {
@@ -1747,7 +1747,7 @@ impl TcpConnection {
 
     /// Transitions caused by our FIN being acknowledged.
     fn after_ack(&mut self, now: SimTime) {
-        if let Some(f) = self.fin_seq
+        if let Some(f) = self.fin_seq.get()
             && self.snd_una > f
         {
             match self.state {
@@ -1982,7 +1982,7 @@ impl TcpConnection {
         if self.snd_una >= self.snd_max {
             self.rtx_at = OptTime::NONE;
         } else if restart_timer {
-            self.rtx_at = OptTime::at(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
         if data_acked > 0 && self.writable_wanted && self.send_space() > 0 {
             self.writable_wanted = false;
@@ -2026,7 +2026,7 @@ impl TcpConnection {
     }
 
     fn can_enter_recovery(&self) -> bool {
-        match self.recover {
+        match self.recover.get() {
             None => true,
             // RFC 6582: the ACK must cover more than `recover`; RFC 6675 §5.1: HighACK ≥ RecoveryPoint.
             Some(r) if self.sack_ok => self.snd_una >= r,
@@ -2042,7 +2042,7 @@ impl TcpConnection {
         self.recovery = Recovery::NewReno {
             recover: self.snd_max,
         };
-        self.recover = Some(self.snd_max);
+        self.recover = OptOffset::some(self.snd_max);
         self.fast_rtx_pending = true;
         self.partial_acks = 0;
         self.stats.rare().fast_retransmits += 1;
@@ -2063,7 +2063,7 @@ impl TcpConnection {
                 u64::from(self.smss),
             ))
         });
-        self.recover = Some(self.snd_max);
+        self.recover = OptOffset::some(self.snd_max);
         self.snd_nxt = self.snd_max;
         // With RACK the first retransmission is its first mark (usually SND.UNA).
         self.fast_rtx_pending = match &mut self.rack {
@@ -2114,7 +2114,7 @@ impl TcpConnection {
                     self.abort();
                     return;
                 }
-                let limit = self.rcv_adv.min(self.rcv_fin.unwrap_or(u64::MAX));
+                let limit = self.rcv_adv.min(self.rcv_fin.get().unwrap_or(u64::MAX));
                 let s = seq.max(self.rcv_nxt);
                 let e = end.min(limit);
                 if e <= s {
@@ -2140,7 +2140,7 @@ impl TcpConnection {
                         match self.cfg.delayed_ack_timeout() {
                             Some(d) if self.rcv_unacked < 2 * u64::from(self.smss) => {
                                 if self.delack_at.is_none() {
-                                    self.delack_at = OptTime::at(now + d);
+                                    self.delack_at = OptTime::some(now + d);
                                 }
                             }
                             _ => self.ack_now = true,
@@ -2154,13 +2154,16 @@ impl TcpConnection {
                 }
             }
         }
-        if seg.flags.contains(TcpFlags::FIN) && self.state.can_receive() && self.rcv_fin.is_none() {
+        if seg.flags.contains(TcpFlags::FIN)
+            && self.state.can_receive()
+            && self.rcv_fin.get().is_none()
+        {
             let f = seq + payload;
             if f <= self.rcv_adv.max(self.rcv_nxt) {
-                self.rcv_fin = Some(f);
+                self.rcv_fin = OptOffset::some(f);
             }
         }
-        if let Some(f) = self.rcv_fin
+        if let Some(f) = self.rcv_fin.get()
             && !self.fin_received
             && self.rcv_nxt == f
         {
@@ -2178,7 +2181,7 @@ impl TcpConnection {
         match self.state {
             TcpState::Established => self.set_state(TcpState::CloseWait),
             TcpState::FinWait1 => {
-                if self.fin_seq.is_some_and(|f| self.snd_una > f) {
+                if self.fin_seq.get().is_some_and(|f| self.snd_una > f) {
                     self.enter_time_wait(now);
                 } else {
                     self.set_state(TcpState::Closing);
@@ -2269,7 +2272,7 @@ impl TcpConnection {
 
     fn enter_time_wait(&mut self, now: SimTime) {
         self.set_state(TcpState::TimeWait);
-        self.timewait_at = OptTime::at(now + self.cfg.time_wait);
+        self.timewait_at = OptTime::some(now + self.cfg.time_wait);
         self.rtx_at = OptTime::NONE;
         self.persist_at = OptTime::NONE;
     }

@@ -83,7 +83,7 @@ mod config;
 pub mod congestion;
 mod connection;
 mod events;
-mod opt_time;
+mod opt64;
 mod pacing;
 mod prr;
 mod rack;
@@ -104,6 +104,6 @@ pub use config::{
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};
 pub use events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
-pub(crate) use opt_time::OptTime;
+pub(crate) use opt64::OptTime;
 pub use rtt::RttEstimator;
 pub use state::TcpState;
