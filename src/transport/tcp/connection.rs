@@ -723,7 +723,7 @@ impl TcpConnection {
     fn on_rto(&mut self, now: SimTime) {
         match self.state {
             TcpState::SynSent | TcpState::SynReceived => {
-                self.stats.rare().rto_expiries += 1;
+                self.stats.rto_expiries += 1;
                 self.rtx_retries += 1;
                 if self.rtx_retries > self.cfg.syn_retries {
                     self.time_out();
@@ -739,7 +739,7 @@ impl TcpConnection {
                 if self.snd_una >= self.snd_max {
                     return;
                 }
-                self.stats.rare().rto_expiries += 1;
+                self.stats.rto_expiries += 1;
                 self.rtx_retries += 1;
                 if self.rtx_retries > self.cfg.data_retries {
                     self.time_out();
@@ -948,7 +948,7 @@ impl TcpConnection {
             self.rtt_timing = None;
             self.syn_retransmitted = true;
             self.syn_retransmissions += 1;
-            self.stats.rare().segments_retransmitted += 1;
+            self.stats.segments_retransmitted += 1;
             self.push(TcpEvent::Retransmit {
                 seq: self.iss,
                 len: 0,
@@ -1392,8 +1392,8 @@ impl TcpConnection {
                 cause
             };
             let old = len.min(self.snd_max - start);
-            self.stats.rare().segments_retransmitted += 1;
-            self.stats.rare().bytes_retransmitted += old;
+            self.stats.segments_retransmitted += 1;
+            self.stats.bytes_retransmitted += old;
             self.stats.bytes_sent += len - old;
             self.push(TcpEvent::Retransmit {
                 seq: repr.seq,

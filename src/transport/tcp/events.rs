@@ -213,9 +213,10 @@ impl TcpStats {
     }
 }
 
-/// The counters as a connection keeps them: the ones every connection moves
-/// inline, the others (losses, probes, resets, oddities) in a `TcpStats` made
-/// on the first of them, since most connections never see one.
+/// The counters as a connection keeps them: the ones every connection moves,
+/// or any that loses a segment (a SYN dropped at a full backlog, say), inline;
+/// the others (recoveries, probes, resets, oddities) in a `TcpStats` made on
+/// the first of them, since most connections never see one.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub segments_sent: u64,
@@ -224,6 +225,9 @@ pub(crate) struct Counters {
     pub bytes_acked: u64,
     pub bytes_received: u64,
     pub bytes_delivered: u64,
+    pub segments_retransmitted: u64,
+    pub bytes_retransmitted: u64,
+    pub rto_expiries: u64,
     rtt_samples: u64,
     /// Meaningful once `rtt_samples` > 0.
     rtt_min: SimTime,
@@ -257,6 +261,9 @@ impl Counters {
             bytes_acked: self.bytes_acked,
             bytes_received: self.bytes_received,
             bytes_delivered: self.bytes_delivered,
+            segments_retransmitted: self.segments_retransmitted,
+            bytes_retransmitted: self.bytes_retransmitted,
+            rto_expiries: self.rto_expiries,
             rtt_samples: self.rtt_samples,
             rtt_min: sampled(self.rtt_min),
             rtt_max: sampled(self.rtt_max),
