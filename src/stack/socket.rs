@@ -89,8 +89,8 @@ pub(crate) struct Socket {
     pub(crate) app: u32,
     pub(in crate::stack) ty: SocketType,
     pub(in crate::stack) port: Option<u16>,
-    pub(in crate::stack) rx: VecDeque<Datagram>,
-    pub(in crate::stack) rx_bytes: u64,
+    /// Made by the first datagram (boxed: stream sockets never get one).
+    pub(in crate::stack) rx: Option<Box<RxQueue>>,
     pub(in crate::stack) open: bool,
     /// The flow the owning application sends for (statistics only).
     pub(crate) flow: u32,
@@ -105,6 +105,13 @@ pub(crate) struct Socket {
     pub(crate) error: Option<SocketError>,
     /// AF_UNIX (state in `Stack::local`), not AF_INET.
     pub(crate) unix: bool,
+}
+
+/// A datagram socket's receive buffer.
+#[derive(Default)]
+pub(crate) struct RxQueue {
+    datagrams: VecDeque<Datagram>,
+    bytes: u64,
 }
 
 /// Linux's default receive buffer (net.core.rmem_default).
@@ -185,11 +192,12 @@ impl SocketTable {
             return UdpDelivery::PortUnreachable;
         };
         let s = &mut self.sockets[sock.0 as usize];
-        if s.rx_bytes + u64::from(udp.payload_len) > DEFAULT_RECV_BUFFER {
+        let rx = s.rx.get_or_insert_with(Box::default);
+        if rx.bytes + u64::from(udp.payload_len) > DEFAULT_RECV_BUFFER {
             return UdpDelivery::BufferFull;
         }
-        s.rx_bytes += u64::from(udp.payload_len);
-        s.rx.push_back(Datagram {
+        rx.bytes += u64::from(udp.payload_len);
+        rx.datagrams.push_back(Datagram {
             from: p.src_addr,
             from_port: udp.src_port,
             len: udp.payload_len,
@@ -246,8 +254,7 @@ impl SocketTable {
             app,
             ty,
             port: None,
-            rx: VecDeque::new(),
-            rx_bytes: 0,
+            rx: None,
             open: true,
             flow,
             conn: None,
@@ -358,10 +365,13 @@ impl Ctx<'_> {
     /// `recvfrom(sock)`: the oldest waiting datagram, or `None` (EWOULDBLOCK).
     pub fn recvfrom(&mut self, sock: SocketId) -> Result<Option<Datagram>, SocketError> {
         let s = self.stack.sockets.open_mut(self.node, sock)?;
-        let Some(d) = s.rx.pop_front() else {
+        let Some(rx) = s.rx.as_mut() else {
             return Ok(None);
         };
-        s.rx_bytes -= u64::from(d.len);
+        let Some(d) = rx.datagrams.pop_front() else {
+            return Ok(None);
+        };
+        rx.bytes -= u64::from(d.len);
         self.trace_call(SocketCall::RecvFrom {
             sock: sock.0,
             from: d.from,
@@ -382,8 +392,7 @@ impl Ctx<'_> {
         let t = &mut self.stack.sockets;
         let s = t.open_mut(node, sock)?;
         s.open = false;
-        s.rx.clear();
-        s.rx_bytes = 0;
+        s.rx = None;
         let (conn, listen) = (s.conn.take(), s.listen.take().map(|l| *l));
         if let Some(port) = s.port.take() {
             debug_assert_eq!(s.node, node);
