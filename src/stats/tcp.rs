@@ -40,10 +40,6 @@ impl ConnRecord {
     }
 
     pub fn sample(&mut self, now: SimTime, cwnd: u32, ssthresh: u32, rto: SimTime) {
-        // Room for one at first, not the four a push makes room for: short
-        // and idle connections take few samples.
-        self.samples
-            .reserve_exact(usize::from(self.samples.is_empty()));
         self.samples.push(CongestionSample {
             t_s: now.as_secs_f64(),
             cwnd,
