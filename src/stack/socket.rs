@@ -90,15 +90,15 @@ pub(crate) struct Socket {
     pub(crate) app: AppId,
     pub(in crate::stack) ty: SocketType,
     pub(in crate::stack) port: Option<u16>,
-    pub(in crate::stack) rx: VecDeque<Datagram>,
-    pub(in crate::stack) rx_bytes: u64,
+    /// Made by the first datagram (boxed: stream sockets never get one).
+    pub(in crate::stack) rx: Option<Box<RxQueue>>,
     pub(in crate::stack) open: bool,
     /// The flow the owning application sends for (statistics only).
     pub(crate) flow: u32,
     /// Stream sockets: the connection, once connecting or accepted.
     pub(crate) conn: Option<crate::ids::ConnId>,
-    /// Stream sockets after `listen`.
-    pub(crate) listen: Option<super::stream::Listen>,
+    /// Stream sockets after `listen` (boxed: few sockets listen).
+    pub(crate) listen: Option<Box<super::stream::Listen>>,
     /// Stream sockets: the TCP parameters new connections get (setsockopt),
     /// shared with those connections.
     pub(crate) tcp: Option<std::sync::Arc<crate::transport::tcp::TcpConfig>>,
@@ -106,6 +106,13 @@ pub(crate) struct Socket {
     pub(crate) error: Option<SocketError>,
     /// AF_UNIX (state in `Stack::local`), not AF_INET.
     pub(crate) unix: bool,
+}
+
+/// A datagram socket's receive buffer.
+#[derive(Default)]
+pub(crate) struct RxQueue {
+    datagrams: VecDeque<Datagram>,
+    bytes: u64,
 }
 
 /// Linux's default receive buffer (net.core.rmem_default).
@@ -186,11 +193,12 @@ impl SocketTable {
             return UdpDelivery::PortUnreachable;
         };
         let s = &mut self.sockets[sock.0 as usize];
-        if s.rx_bytes + u64::from(udp.payload_len) > DEFAULT_RECV_BUFFER {
+        let rx = s.rx.get_or_insert_with(Box::default);
+        if rx.bytes + u64::from(udp.payload_len) > DEFAULT_RECV_BUFFER {
             return UdpDelivery::BufferFull;
         }
-        s.rx_bytes += u64::from(udp.payload_len);
-        s.rx.push_back(Datagram {
+        rx.bytes += u64::from(udp.payload_len);
+        rx.datagrams.push_back(Datagram {
             from: p.src_addr,
             from_port: udp.src_port,
             len: udp.payload_len,
@@ -247,8 +255,7 @@ impl SocketTable {
             app,
             ty,
             port: None,
-            rx: VecDeque::new(),
-            rx_bytes: 0,
+            rx: None,
             open: true,
             flow,
             conn: None,
@@ -359,10 +366,13 @@ impl Ctx<'_> {
     /// `recvfrom(sock)`: the oldest waiting datagram, or `None` (EWOULDBLOCK).
     pub fn recvfrom(&mut self, sock: SocketId) -> Result<Option<Datagram>, SocketError> {
         let s = self.stack.sockets.open_mut(self.node, sock)?;
-        let Some(d) = s.rx.pop_front() else {
+        let Some(rx) = s.rx.as_mut() else {
             return Ok(None);
         };
-        s.rx_bytes -= u64::from(d.len);
+        let Some(d) = rx.datagrams.pop_front() else {
+            return Ok(None);
+        };
+        rx.bytes -= u64::from(d.len);
         self.trace_call(SocketCall::RecvFrom {
             sock: sock.0,
             from: d.from,
@@ -383,9 +393,8 @@ impl Ctx<'_> {
         let t = &mut self.stack.sockets;
         let s = t.open_mut(node, sock)?;
         s.open = false;
-        s.rx.clear();
-        s.rx_bytes = 0;
-        let (conn, listen) = (s.conn.take(), s.listen.take());
+        s.rx = None;
+        let (conn, listen) = (s.conn.take(), s.listen.take().map(|l| *l));
         if let Some(port) = s.port.take() {
             debug_assert_eq!(s.node, node);
             let ty = s.ty;

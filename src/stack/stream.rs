@@ -83,10 +83,10 @@ impl Ctx<'_> {
         if s.port.is_none() {
             self.bind(sock, 0)?;
         }
-        self.stack.sockets.get_mut(sock).listen = Some(Listen {
+        self.stack.sockets.get_mut(sock).listen = Some(Box::new(Listen {
             backlog: backlog.max(1),
             ..Listen::default()
-        });
+        }));
         self.trace_call(SocketCall::Listen {
             sock: sock.0,
             backlog: backlog as u32,

@@ -6,20 +6,41 @@ use super::stream::Listen;
 use super::{Endpoint, Env, Notice, SocketError, SocketId, Stack, Timer};
 use crate::ids::{ConnId, NodeId};
 use crate::net::packet::{DropReason, Ecn, Packet, PacketId, Transport};
-use crate::sim::SimTime;
 use crate::sim::hash::LookupMap;
 use crate::sim::rng::Rng;
-use crate::transport::tcp::{Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
+use crate::transport::tcp::{OptTime, Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::{SeqNum, TcpFlags};
 use rand::RngExt;
 
-/// The demultiplexing key: (node, local port, remote address, remote port).
-fn tuple_key(node: NodeId, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> u128 {
-    (u128::from(node.0) << 64)
-        | (u128::from(local_port) << 48)
-        | (u128::from(u32::from_be_bytes(remote.0)) << 16)
-        | u128::from(remote_port)
+/// The demultiplexing key: (node, local port, remote address, remote port),
+/// in 4-byte words so that a table entry takes 16 bytes (a `u128` key, aligned
+/// to 16, made it 32).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct TupleKey {
+    node: u32,
+    /// Local port (high half) and remote port.
+    ports: u32,
+    remote: u32,
+}
+
+impl std::hash::Hash for TupleKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // Two 64-bit words, as the u128 key it replaces was hashed.
+        let low = (u64::from(self.ports >> 16) << 48)
+            | (u64::from(self.remote) << 16)
+            | u64::from(self.ports & 0xffff);
+        h.write_u64(low);
+        h.write_u64(u64::from(self.node));
+    }
+}
+
+fn tuple_key(node: NodeId, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> TupleKey {
+    TupleKey {
+        node: node.0,
+        ports: (u32::from(local_port) << 16) | u32::from(remote_port),
+        remote: u32::from_be_bytes(remote.0),
+    }
 }
 
 /// One connection and where it belongs.
@@ -37,9 +58,10 @@ pub(crate) struct ConnSlot {
     pub listener: Option<SocketId>,
     pub flow: u32,
     /// The armed timer: its deadline and generation (older timer events are stale).
-    timer_at: Option<SimTime>,
+    timer_at: OptTime,
     timer_generation: u32,
-    pub established_at: Option<SimTime>,
+    /// The handshake completed.
+    pub established: bool,
     /// The peer's FIN arrived (and reading past it returns end of stream).
     pub peer_closed: bool,
     /// The connection's number in the run (0, 1, 2, … in the order opened).
@@ -63,10 +85,12 @@ impl ConnSlot {
 /// Every host's TCP connections.
 #[derive(Default)]
 pub(super) struct TcpTable {
-    conns: Vec<Option<ConnSlot>>,
+    /// Boxed, so that growing the table moves pointers, not connections, and
+    /// leaves no half-size copy of them behind in the allocator.
+    conns: Vec<Option<Box<ConnSlot>>>,
     free: Vec<ConnId>,
     /// Connections by `tuple_key` (looked up for every segment).
-    by_tuple: LookupMap<u128, ConnId>,
+    by_tuple: LookupMap<TupleKey, ConnId>,
     /// Per node: the stream ISNs are drawn from.
     isn_rngs: Vec<Rng>,
     /// Scratch space for a connection's events (see `tcp_service`).
@@ -89,13 +113,20 @@ impl TcpTable {
 
     /// Live connections, in table order (for end-of-run accounting).
     pub(crate) fn live(&self) -> impl Iterator<Item = &ConnSlot> {
-        self.conns.iter().flatten()
+        self.conns.iter().flatten().map(|s| &**s)
     }
 
     /// An initial sequence number from `node`'s own stream (RFC 9293 §3.4.1
     /// asks for unpredictable ISNs; a seeded stream gives that, reproducibly).
     pub(crate) fn isn(&mut self, node: NodeId) -> SeqNum {
         SeqNum(self.isn_rngs[node.index()].random())
+    }
+
+    /// Lends connection `id` the scratch buffer for its events (see
+    /// `tcp_service`), before an input that may produce some.
+    fn lend_events(&mut self, id: ConnId) {
+        let conn = &mut self.conns[id.index()].as_mut().expect("live").conn;
+        conn.lend_event_buffer(&mut self.events);
     }
 
     pub(crate) fn conn(&mut self, id: ConnId) -> &mut TcpConnection {
@@ -120,7 +151,7 @@ impl Stack {
     ) -> ConnId {
         let serial = self.tcp.opened;
         self.tcp.opened += 1;
-        let slot = ConnSlot {
+        let slot = Box::new(ConnSlot {
             conn,
             node,
             local_port,
@@ -130,12 +161,12 @@ impl Stack {
             socket,
             listener,
             flow,
-            timer_at: None,
+            timer_at: OptTime::NONE,
             timer_generation: 0,
-            established_at: None,
+            established: false,
             peer_closed: false,
             serial,
-        };
+        });
         env.tcp_opened(slot.endpoint(), socket.is_some());
         let id = match self.tcp.free.pop() {
             Some(i) => {
@@ -223,6 +254,7 @@ impl Stack {
         {
             env.delivered(node, packet);
             let now = env.now();
+            self.tcp.lend_events(id);
             self.tcp.slot(id).conn.on_segment_ecn(now, &seg, origin, ce);
             return self.tcp_service(env, id);
         }
@@ -234,7 +266,7 @@ impl Stack {
                 .sockets
                 .get(listener)
                 .listen
-                .as_ref()
+                .as_deref()
                 .is_some_and(Listen::is_full);
             if full {
                 // Like Linux, drop the SYN: the client retransmits it later.
@@ -282,23 +314,26 @@ impl Stack {
     /// report what it did, tell the application, re-arm its timer, and forget
     /// it once it is closed and nobody holds it.
     pub(crate) fn tcp_service<E: Env + ?Sized>(&mut self, env: &mut E, id: ConnId) {
+        self.tcp.lend_events(id);
         while let Some(out) = self.tcp.slot(id).conn.poll_transmit(env.now()) {
             let s = self.tcp.slot(id);
             let (node, dst, addr, flow) = (s.node, s.remote_node, s.remote_addr, s.flow);
             emit(env, node, dst, addr, out, flow);
         }
-        // Reuse one buffer: handling an event needs the whole stack, so the
-        // events are moved out of the connection first.
-        let mut events = std::mem::take(&mut self.tcp.events);
-        events.extend(self.tcp.slot(id).conn.drain_events());
+        // Handling an event needs the whole stack, so the events are moved
+        // out of the connection first, in their buffer: the connection keeps
+        // none, and the larger of it and the scratch one stays for the next.
+        let mut events = self.tcp.slot(id).conn.take_events();
         for e in events.drain(..) {
             self.tcp_event(env, id, e);
         }
-        self.tcp.events = events;
+        if events.capacity() >= self.tcp.events.capacity() {
+            self.tcp.events = events;
+        }
         let s = self.tcp.slot(id);
         let next = s.conn.next_timer();
-        if next != s.timer_at {
-            s.timer_at = next;
+        if next != s.timer_at.get() {
+            s.timer_at = next.into();
             s.timer_generation = s.timer_generation.wrapping_add(1);
             if let Some(t) = next {
                 let generation = s.timer_generation;
@@ -333,15 +368,15 @@ impl Stack {
         if s.timer_generation != generation {
             return;
         }
-        s.timer_at = None;
-        s.conn.on_timer(env.now());
+        s.timer_at = OptTime::NONE;
+        self.tcp.lend_events(id);
+        self.tcp.slot(id).conn.on_timer(env.now());
         self.tcp_service(env, id);
     }
 
     /// One thing a connection reported: into the trace, the statistics and,
     /// where the application must know, a notice.
     fn tcp_event<E: Env + ?Sized>(&mut self, env: &mut E, id: ConnId, event: TcpEvent) {
-        let now = env.now();
         let s = self.tcp.slot(id);
         let (node, socket, listener) = (s.node, s.socket, s.listener);
         env.tcp(s.endpoint(), &event);
@@ -353,7 +388,7 @@ impl Stack {
             | TcpEvent::StateChange { .. }
             | TcpEvent::RttSample { .. } => {}
             TcpEvent::Connected => {
-                self.tcp.slot(id).established_at = Some(now);
+                self.tcp.slot(id).established = true;
                 if let Some(sock) = socket {
                     self.notices.push(Notice::Connected {
                         app: app_of(self, sock),
@@ -397,7 +432,7 @@ impl Stack {
                 }
             }
             TcpEvent::Reset | TcpEvent::TimedOut | TcpEvent::Closed => {
-                let established = self.tcp.slot(id).established_at.is_some();
+                let established = self.tcp.slot(id).established;
                 if let Some(l) = listener.filter(|_| !established) {
                     // A handshake that never completed leaves the backlog.
                     if let Some(listen) = self.sockets.get_mut(l).listen.as_mut() {

@@ -49,7 +49,7 @@ impl ConnRecord {
     }
 
     pub fn close(&mut self, conn: &TcpConnection) {
-        self.last = Some(Box::new((conn.stats().clone(), conn.state().to_string())));
+        self.last = Some(Box::new((conn.stats(), conn.state().to_string())));
     }
 
     pub fn report(&self, flow: String) -> TcpConnReport {

@@ -35,7 +35,8 @@ use super::config::{
     TcpConfig,
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
-use super::events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::opt64::{OptOffset, OptTime};
 use super::pacing::{self, Pacer};
 use super::prr::Prr;
 use super::rack::{self, ProbeOutcome, Rack};
@@ -96,7 +97,7 @@ pub struct TcpConnection {
     /// Offset after the last byte the application wrote.
     snd_data_end: u64,
     /// Offset of our FIN once the write side is shut.
-    fin_seq: Option<u64>,
+    fin_seq: OptOffset,
     /// The peer's window in bytes (scaled) and its right edge.
     snd_wnd: u64,
     snd_wnd_edge: u64,
@@ -117,7 +118,7 @@ pub struct TcpConnection {
     write_shut: bool,
     /// `shutdown_write` called before the handshake finished.
     shutdown_pending: bool,
-    last_data_sent_at: Option<SimTime>,
+    last_data_sent_at: OptTime,
 
     // ---- receive sequence space (offsets from IRS)
     rcv_nxt: u64,
@@ -126,23 +127,23 @@ pub struct TcpConnection {
     /// Offset of the next byte the application reads.
     rcv_read: u64,
     /// Where the peer's FIN sits once seen (possibly out of order).
-    rcv_fin: Option<u64>,
+    rcv_fin: OptOffset,
     fin_received: bool,
     read_closed: bool,
     reasm: Reassembly,
 
     // ---- ACK generation
     ack_now: bool,
-    delack_at: Option<SimTime>,
+    delack_at: OptTime,
     /// In-order bytes received since the last ACK we sent.
     rcv_unacked: u64,
     last_ack_sent: u64,
     ts_recent: u32,
 
     // ---- timers
-    rtx_at: Option<SimTime>,
-    persist_at: Option<SimTime>,
-    timewait_at: Option<SimTime>,
+    rtx_at: OptTime,
+    persist_at: OptTime,
+    timewait_at: OptTime,
     rtx_retries: u32,
     persist_backoff: u32,
 
@@ -155,21 +156,21 @@ pub struct TcpConnection {
     recovery: Recovery,
     /// The last recovery point (RFC 6582 `recover`, RFC 6675 RecoveryPoint); no new
     /// recovery may start until SND.UNA passes it.
-    recover: Option<u64>,
+    recover: OptOffset,
     fast_rtx_pending: bool,
     partial_acks: u32,
     scoreboard: Scoreboard,
 
     /// Keep-alive: when the next probe is due, how many went unanswered,
     /// and whether one waits to be sent.
-    keepalive_at: Option<SimTime>,
+    keepalive_at: OptTime,
     keepalive_unanswered: u32,
     keepalive_pending: bool,
     /// Proportional Rate Reduction during SACK recovery, when chosen.
     /// Pacing (`[tcp] pacing`): when the next data segment may leave, and
     /// the timer that wakes the connection then, while data waits.
     pacer: Option<Box<Pacer>>,
-    pace_at: Option<SimTime>,
+    pace_at: OptTime,
     /// Delivery-rate sampling, for controllers that ask for it (BBR).
     rate: Option<Box<DeliveryRate>>,
     prr: Option<Box<Prr>>,
@@ -189,13 +190,14 @@ pub struct TcpConnection {
     ecn_recover: u64,
 
     // ---- output
-    pending_rst: Option<TcpRepr>,
+    /// Boxed: rarely there, and a segment's description is large.
+    pending_rst: Option<Box<TcpRepr>>,
     /// DCTCP receiver: the ACK for the data before a change of CE state,
     /// carrying the old state (RFC 8257 §3.2).
     pending_ack: Option<Box<Outgoing>>,
     error: Option<TcpError>,
     events: Vec<TcpEvent>,
-    stats: TcpStats,
+    stats: Counters,
     reported: (u32, u32, SimTime),
 }
 
@@ -230,7 +232,7 @@ impl TcpConnection {
             snd_nxt: 0,
             snd_max: 0,
             snd_data_end: 1,
-            fin_seq: None,
+            fin_seq: OptOffset::NONE,
             snd_wnd: 0,
             snd_wnd_edge: 0,
             max_snd_wnd: 0,
@@ -245,22 +247,22 @@ impl TcpConnection {
             writable_wanted: false,
             write_shut: false,
             shutdown_pending: false,
-            last_data_sent_at: None,
+            last_data_sent_at: OptTime::NONE,
             rcv_nxt: 0,
             rcv_adv: 0,
             rcv_read: 1,
-            rcv_fin: None,
+            rcv_fin: OptOffset::NONE,
             fin_received: false,
             read_closed: false,
             reasm: Reassembly::new(),
             ack_now: false,
-            delack_at: None,
+            delack_at: OptTime::NONE,
             rcv_unacked: 0,
             last_ack_sent: 0,
             ts_recent: 0,
-            rtx_at: None,
-            persist_at: None,
-            timewait_at: None,
+            rtx_at: OptTime::NONE,
+            persist_at: OptTime::NONE,
+            timewait_at: OptTime::NONE,
             rtx_retries: 0,
             persist_backoff: 0,
             rtt,
@@ -268,17 +270,17 @@ impl TcpConnection {
             cc,
             dupacks: 0,
             recovery: Recovery::None,
-            recover: None,
+            recover: OptOffset::NONE,
             fast_rtx_pending: false,
             partial_acks: 0,
             scoreboard: Scoreboard::new(),
-            keepalive_at: None,
+            keepalive_at: OptTime::NONE,
             keepalive_unanswered: 0,
             keepalive_pending: false,
             prr: None,
             rack: None,
             pacer: paced.then(Box::default),
-            pace_at: None,
+            pace_at: OptTime::NONE,
             rate: sampled.then(Box::default),
             urgent: None,
             ecn_ok: false,
@@ -289,7 +291,7 @@ impl TcpConnection {
             pending_ack: None,
             error: None,
             events: Vec::new(),
-            stats: TcpStats::default(),
+            stats: Counters::default(),
             reported,
         }
     }
@@ -341,8 +343,9 @@ impl TcpConnection {
         self.remote_port
     }
 
-    pub fn stats(&self) -> &TcpStats {
-        &self.stats
+    /// The counters so far (assembled: they are kept in two parts).
+    pub fn stats(&self) -> TcpStats {
+        self.stats.to_stats()
     }
 
     pub fn cwnd(&self) -> u32 {
@@ -475,12 +478,12 @@ impl TcpConnection {
     pub fn next_timer(&self) -> Option<SimTime> {
         // A plain fold (None as the latest time): this runs after every input.
         let at = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
-        let mut earliest = at(self.rtx_at)
-            .min(at(self.persist_at))
-            .min(at(self.delack_at))
-            .min(at(self.timewait_at))
-            .min(at(self.keepalive_at))
-            .min(at(self.pace_at));
+        let mut earliest = (self.rtx_at.word())
+            .min(self.persist_at.word())
+            .min(self.delack_at.word())
+            .min(self.timewait_at.word())
+            .min(self.keepalive_at.word())
+            .min(self.pace_at.word());
         if let Some(rack) = &self.rack {
             earliest = earliest.min(at(rack.next_timer()));
         }
@@ -494,6 +497,21 @@ impl TcpConnection {
 
     pub fn has_events(&self) -> bool {
         !self.events.is_empty()
+    }
+
+    /// Gives the connection `buf` (empty) to collect its events in, unless it
+    /// has a buffer already. With `take_events`, a host's connections share
+    /// one buffer and a connection at rest holds none.
+    pub fn lend_event_buffer(&mut self, buf: &mut Vec<TcpEvent>) {
+        if self.events.capacity() == 0 {
+            std::mem::swap(&mut self.events, buf);
+        }
+    }
+
+    /// The events since the last call, oldest first, in the buffer they were
+    /// collected in; the connection keeps none.
+    pub fn take_events(&mut self) -> Vec<TcpEvent> {
+        std::mem::take(&mut self.events)
     }
 
     // -------------------------------------------------------------- application
@@ -606,11 +624,11 @@ impl TcpConnection {
         match self.state {
             TcpState::SynSent | TcpState::SynReceived => self.shutdown_pending = true,
             TcpState::Established => {
-                self.fin_seq = Some(self.snd_data_end);
+                self.fin_seq = OptOffset::some(self.snd_data_end);
                 self.set_state(TcpState::FinWait1);
             }
             TcpState::CloseWait => {
-                self.fin_seq = Some(self.snd_data_end);
+                self.fin_seq = OptOffset::some(self.snd_data_end);
                 self.set_state(TcpState::LastAck);
             }
             _ => {}
@@ -646,7 +664,7 @@ impl TcpConnection {
             | TcpState::FinWait2
             | TcpState::CloseWait => {
                 let seq = self.wire_snd(self.snd_max);
-                self.pending_rst = Some(self.rst_segment(seq));
+                self.pending_rst = Some(Box::new(self.rst_segment(seq)));
             }
             _ => {}
         }
@@ -661,10 +679,10 @@ impl TcpConnection {
     pub fn on_timer(&mut self, now: SimTime) {
         // The pacing timer only wakes the sender (no trace line per segment).
         if self.pace_at.is_some_and(|t| t <= now) {
-            self.pace_at = None;
+            self.pace_at = OptTime::NONE;
         }
         if self.timewait_at.is_some_and(|t| t <= now) {
-            self.timewait_at = None;
+            self.timewait_at = OptTime::NONE;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::TimeWait,
             });
@@ -672,7 +690,7 @@ impl TcpConnection {
             return;
         }
         if self.delack_at.is_some_and(|t| t <= now) {
-            self.delack_at = None;
+            self.delack_at = OptTime::NONE;
             self.ack_now = true;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::DelayedAck,
@@ -680,14 +698,14 @@ impl TcpConnection {
         }
         self.on_rack_timers(now);
         if self.rtx_at.is_some_and(|t| t <= now) {
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::Retransmission,
             });
             self.on_rto(now);
         }
         if self.persist_at.is_some_and(|t| t <= now) {
-            self.persist_at = None;
+            self.persist_at = OptTime::NONE;
             self.push(TcpEvent::TimerExpired {
                 timer: TimerKind::Persist,
             });
@@ -715,7 +733,7 @@ impl TcpConnection {
                 self.syn_pending = true;
                 self.syn_retransmitted = true;
                 self.rtt_timing = None;
-                self.rtx_at = Some(now + self.rtt.rto());
+                self.rtx_at = OptTime::some(now + self.rtt.rto());
             }
             _ => {
                 if self.snd_una >= self.snd_max {
@@ -736,7 +754,7 @@ impl TcpConnection {
                 self.cc.on_rto(now, flight, recompute);
                 self.rtt.backoff();
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
-                self.recover = Some(self.snd_max);
+                self.recover = OptOffset::some(self.snd_max);
                 self.prr = None;
                 self.recovery = Recovery::None;
                 self.dupacks = 0;
@@ -749,7 +767,7 @@ impl TcpConnection {
                 }
                 self.snd_nxt = self.snd_una;
                 self.rtt_timing = None;
-                self.rtx_at = Some(now + self.rtt.rto());
+                self.rtx_at = OptTime::some(now + self.rtt.rto());
             }
         }
     }
@@ -780,7 +798,7 @@ impl TcpConnection {
                 timer: TimerKind::LossProbe,
             });
             // The probe stands in for the RTO that might be due now too (§7.3).
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
     }
 
@@ -789,7 +807,7 @@ impl TcpConnection {
         {
             self.probe_pending = true;
             self.persist_backoff = (self.persist_backoff + 1).min(MAX_PERSIST_BACKOFF);
-            self.persist_at = Some(now + self.persist_interval());
+            self.persist_at = OptTime::some(now + self.persist_interval());
         }
     }
 
@@ -806,21 +824,21 @@ impl TcpConnection {
     /// timer's business, not keep-alive's.
     fn on_keepalive(&mut self, now: SimTime) {
         let Some(k) = self.cfg.keepalive else {
-            self.keepalive_at = None;
+            self.keepalive_at = OptTime::NONE;
             return;
         };
         if self.snd_una < self.snd_max || !self.state.is_synchronized() {
-            self.keepalive_at = Some(now + k.idle);
+            self.keepalive_at = OptTime::some(now + k.idle);
             return;
         }
         if self.keepalive_unanswered >= k.probes {
-            self.keepalive_at = None;
+            self.keepalive_at = OptTime::NONE;
             self.time_out();
             return;
         }
         self.keepalive_unanswered += 1;
         self.keepalive_pending = true;
-        self.keepalive_at = Some(now + k.interval);
+        self.keepalive_at = OptTime::some(now + k.interval);
     }
 
     /// Something arrived: the connection is alive; the next probe is an idle time away.
@@ -829,7 +847,7 @@ impl TcpConnection {
             && self.state.is_synchronized()
         {
             self.keepalive_unanswered = 0;
-            self.keepalive_at = Some(now + k.idle);
+            self.keepalive_at = OptTime::some(now + k.idle);
         }
     }
 
@@ -845,9 +863,9 @@ impl TcpConnection {
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Outgoing> {
         if let Some(rst) = self.pending_rst.take() {
             self.stats.segments_sent += 1;
-            self.stats.resets_sent += 1;
+            self.stats.rare().resets_sent += 1;
             return Some(Outgoing {
-                repr: rst,
+                repr: *rst,
                 payload_origin: 0,
                 ect: false,
             });
@@ -940,7 +958,7 @@ impl TcpConnection {
             self.rtt_timing = Some((1, now));
         }
         if self.rtx_at.is_none() {
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
         self.stats.segments_sent += 1;
         Some(Outgoing {
@@ -958,7 +976,7 @@ impl TcpConnection {
             .map(|p| p.release_at());
         if let Some(at) = paced_out {
             // Data waits for its departure time; ACKs do not.
-            self.pace_at = Some(at);
+            self.pace_at = OptTime::some(at);
         } else if self.state.can_send() {
             if self.rack.as_ref().is_some_and(|r| r.probe_due)
                 && let Some(out) = self.loss_probe(now)
@@ -1047,7 +1065,7 @@ impl TcpConnection {
                     return None;
                 }
                 let out = self.emit_data(now, start, len, Some(RetransmitCause::Rto));
-                self.snd_nxt = start + len + u64::from(self.fin_seq == Some(start + len));
+                self.snd_nxt = start + len + u64::from(self.fin_seq.get() == Some(start + len));
                 return Some(out);
             }
             let wnd_room = self.snd_wnd_edge.saturating_sub(start);
@@ -1082,10 +1100,10 @@ impl TcpConnection {
                 can = can.min(u64::from(self.cc.cwnd()));
             }
             let out = self.emit_data(now, start, can, None);
-            self.snd_nxt = start + can + u64::from(self.fin_seq == Some(start + can));
+            self.snd_nxt = start + can + u64::from(self.fin_seq.get() == Some(start + can));
             return Some(out);
         }
-        if self.fin_seq == Some(start) && (self.snd_max <= start || is_rtx) {
+        if self.fin_seq.get() == Some(start) && (self.snd_max <= start || is_rtx) {
             let out = self.emit_data(now, start, 0, Some(RetransmitCause::Fin));
             self.snd_nxt = start + 1;
             return Some(out);
@@ -1108,7 +1126,7 @@ impl TcpConnection {
         if let Some(next) = self.scoreboard.next_sacked_start(start) {
             len = len.min(next - start);
         }
-        if len == 0 && self.fin_seq != Some(start) {
+        if len == 0 && self.fin_seq.get() != Some(start) {
             return None;
         }
         let out = self.emit_data(now, start, len, Some(RetransmitCause::FastRetransmit));
@@ -1167,15 +1185,15 @@ impl TcpConnection {
             return Some(self.sack_retransmit(now, s, e));
         }
         // Rule 4: one rescue retransmission per recovery, of the highest outstanding octet.
-        let new_data_left =
-            self.snd_max < self.snd_data_end || self.fin_seq.is_some_and(|f| self.snd_max <= f);
+        let new_data_left = self.snd_max < self.snd_data_end
+            || self.fin_seq.get().is_some_and(|f| self.snd_max <= f);
         if !new_data_left
             && rescue.is_none_or(|r| r < una)
             && let Some((hs, he)) = self.scoreboard.last_hole(una, high_data)
         {
             let s = hs.max(he.saturating_sub(smss));
             let len = he.min(self.snd_data_end).saturating_sub(s);
-            if len > 0 || self.fin_seq == Some(s) {
+            if len > 0 || self.fin_seq.get() == Some(s) {
                 let out = self.emit_data(now, s, len, Some(RetransmitCause::SackRecovery));
                 if let Recovery::Sack { rescue, .. } = &mut self.recovery {
                     *rescue = Some(point);
@@ -1215,13 +1233,13 @@ impl TcpConnection {
                 .min(smss)
                 .min(self.snd_wnd_edge - start);
             let out = self.emit_data(now, start, len, None);
-            self.snd_nxt = start + len + u64::from(self.fin_seq == Some(start + len));
+            self.snd_nxt = start + len + u64::from(self.fin_seq.get() == Some(start + len));
             Some((out, false))
         } else {
             let data_end = self.snd_data_end.min(start);
             let s = data_end.saturating_sub(smss).max(self.snd_una);
             let len = data_end.saturating_sub(s);
-            (len > 0 || self.fin_seq == Some(s)).then(|| {
+            (len > 0 || self.fin_seq.get() == Some(s)).then(|| {
                 (
                     self.emit_data(now, s, len, Some(RetransmitCause::LossProbe)),
                     true,
@@ -1233,8 +1251,8 @@ impl TcpConnection {
         rack.probe_due = false;
         let (out, is_retrans) = out?;
         rack.on_probe_sent(end, is_retrans);
-        self.stats.loss_probes += 1;
-        self.rtx_at = Some(now + self.rtt.rto());
+        self.stats.rare().loss_probes += 1;
+        self.rtx_at = OptTime::some(now + self.rtt.rto());
         Some(out)
     }
 
@@ -1244,13 +1262,14 @@ impl TcpConnection {
     fn arm_loss_probe(&mut self, now: SimTime) {
         let flight = self.snd_max - self.snd_una;
         let open = self.recovery == Recovery::None
-            && self.recover.is_none_or(|r| self.snd_una >= r)
+            && self.recover.get().is_none_or(|r| self.snd_una >= r)
             && flight > 0
             && self.state.is_synchronized();
         let one_segment = flight <= u64::from(self.smss) + 1;
         let srtt = self.rtt.srtt();
         let rto_left = self
             .rtx_at
+            .get()
             .map_or(self.rtt.rto(), |t| t.saturating_sub(now));
         let Some(rack) = &mut self.rack else {
             return;
@@ -1271,7 +1290,7 @@ impl TcpConnection {
         };
         let reo_wnd = rack.reo_wnd(in_recovery, dupthresh_sacked, srtt);
         let marked = rack.detect_loss(now, reo_wnd, &self.scoreboard);
-        self.stats.rack_marked_lost += u64::from(marked);
+        self.stats.rare().rack_marked_lost += u64::from(marked);
     }
 
     fn sack_retransmit(&mut self, now: SimTime, s: u64, e: u64) -> Outgoing {
@@ -1298,7 +1317,7 @@ impl TcpConnection {
         }
         let repr = self.header(now, TcpFlags::ACK, start, 1);
         self.probe_high = self.probe_high.max(start + 1);
-        self.stats.persist_probes += 1;
+        self.stats.rare().persist_probes += 1;
         self.push(TcpEvent::Retransmit {
             seq: repr.seq,
             len: 1,
@@ -1317,7 +1336,7 @@ impl TcpConnection {
             && self.snd_una == self.snd_max
             && self.snd_nxt < self.snd_data_end
         {
-            self.persist_at = Some(now + self.persist_interval());
+            self.persist_at = OptTime::some(now + self.persist_interval());
         }
     }
 
@@ -1330,7 +1349,7 @@ impl TcpConnection {
         len: u64,
         cause: Option<RetransmitCause>,
     ) -> Outgoing {
-        let fin = self.fin_seq == Some(start + len);
+        let fin = self.fin_seq.get() == Some(start + len);
         let end = start + len + u64::from(fin);
         let mut flags = TcpFlags::ACK;
         if fin {
@@ -1401,13 +1420,13 @@ impl TcpConnection {
             && start < self.snd_max
             && matches!(cause, Some(c) if c != RetransmitCause::Rto);
         self.snd_max = self.snd_max.max(end);
-        self.last_data_sent_at = Some(now);
+        self.last_data_sent_at = OptTime::some(now);
         if self.rtx_at.is_none()
             || (head_again && self.cfg.rto_restart == RtoRestart::HeadRetransmit)
         {
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
-        self.persist_at = None;
+        self.persist_at = OptTime::NONE;
         if new_data {
             self.arm_loss_probe(now);
         }
@@ -1477,7 +1496,7 @@ impl TcpConnection {
 
     fn ack_sent(&mut self) {
         self.ack_now = false;
-        self.delack_at = None;
+        self.delack_at = OptTime::NONE;
         self.rcv_unacked = 0;
         self.last_ack_sent = self.rcv_nxt;
     }
@@ -1566,7 +1585,7 @@ impl TcpConnection {
             let d = i64::from(seg.ack.diff(self.iss));
             if d <= 0 || d as u64 > self.snd_max {
                 if !rst {
-                    self.pending_rst = Some(self.rst_segment(seg.ack));
+                    self.pending_rst = Some(Box::new(self.rst_segment(seg.ack)));
                 }
                 return;
             }
@@ -1574,7 +1593,7 @@ impl TcpConnection {
         }
         if rst {
             if has_ack {
-                self.stats.resets_received += 1;
+                self.stats.rare().resets_received += 1;
                 self.error = Some(TcpError::Reset);
                 self.push(TcpEvent::Reset);
                 self.enter_closed();
@@ -1609,7 +1628,7 @@ impl TcpConnection {
             if let Some(r) = sample {
                 self.rtt_sample(r);
             }
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
             self.rtx_retries = 0;
             self.establish(now);
             self.ack_now = true;
@@ -1620,7 +1639,7 @@ impl TcpConnection {
             self.syn_pending = true;
             self.syn_sends = 0;
             self.rtx_retries = 0;
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
         }
     }
 
@@ -1641,7 +1660,7 @@ impl TcpConnection {
                     // The peer retransmitted its SYN: our SYN-ACK was lost. Repeat it
                     // now and restart the timer (this is the retransmission).
                     self.syn_pending = true;
-                    self.rtx_at = Some(now + self.rtt.rto());
+                    self.rtx_at = OptTime::some(now + self.rtt.rto());
                     return;
                 }
                 // Simultaneous open: the peer's SYN-ACK. Its SYN is old news; go on
@@ -1671,10 +1690,10 @@ impl TcpConnection {
             }
             self.ack_now = true;
             if seq + seg_len <= self.rcv_nxt {
-                self.stats.duplicate_segments += 1;
+                self.stats.rare().duplicate_segments += 1;
             }
             if fin && self.state == TcpState::TimeWait {
-                self.timewait_at = Some(now + self.cfg.time_wait);
+                self.timewait_at = OptTime::some(now + self.cfg.time_wait);
             }
             // RFC 9293: with a zero window, still take ACKs (e.g. on window probes).
             if has_ack && rcv_wnd == 0 && seq == self.rcv_nxt && self.process_ack(now, seg, seq) {
@@ -1710,7 +1729,7 @@ impl TcpConnection {
             if ack >= 1 && ack <= self.snd_max {
                 self.establish(now);
             } else {
-                self.pending_rst = Some(self.rst_segment(seg.ack));
+                self.pending_rst = Some(Box::new(self.rst_segment(seg.ack)));
                 return;
             }
         }
@@ -1728,7 +1747,7 @@ impl TcpConnection {
 
     /// Transitions caused by our FIN being acknowledged.
     fn after_ack(&mut self, now: SimTime) {
-        if let Some(f) = self.fin_seq
+        if let Some(f) = self.fin_seq.get()
             && self.snd_una > f
         {
             match self.state {
@@ -1810,7 +1829,7 @@ impl TcpConnection {
             self.snd_wl2 = ack;
             self.max_snd_wnd = self.max_snd_wnd.max(wnd);
             if self.snd_wnd_edge > self.snd_nxt {
-                self.persist_at = None;
+                self.persist_at = OptTime::NONE;
                 self.persist_backoff = 0;
             }
         }
@@ -1961,9 +1980,9 @@ impl TcpConnection {
             }
         }
         if self.snd_una >= self.snd_max {
-            self.rtx_at = None;
+            self.rtx_at = OptTime::NONE;
         } else if restart_timer {
-            self.rtx_at = Some(now + self.rtt.rto());
+            self.rtx_at = OptTime::some(now + self.rtt.rto());
         }
         if data_acked > 0 && self.writable_wanted && self.send_space() > 0 {
             self.writable_wanted = false;
@@ -1982,12 +2001,12 @@ impl TcpConnection {
             .on_ecn_echo(now, clamp_u32(self.snd_max - self.snd_una));
         self.ecn_recover = self.snd_max + 1;
         self.cwr_pending = true;
-        self.stats.ecn_reductions += 1;
+        self.stats.rare().ecn_reductions += 1;
     }
 
     fn on_dupack(&mut self, now: SimTime) {
         self.dupacks += 1;
-        self.stats.dup_acks_received += 1;
+        self.stats.rare().dup_acks_received += 1;
         match self.recovery {
             Recovery::NewReno { .. } => {
                 // RFC 6582 §3.2 step 4: inflate by one SMSS per further duplicate.
@@ -2007,7 +2026,7 @@ impl TcpConnection {
     }
 
     fn can_enter_recovery(&self) -> bool {
-        match self.recover {
+        match self.recover.get() {
             None => true,
             // RFC 6582: the ACK must cover more than `recover`; RFC 6675 §5.1: HighACK ≥ RecoveryPoint.
             Some(r) if self.sack_ok => self.snd_una >= r,
@@ -2023,10 +2042,10 @@ impl TcpConnection {
         self.recovery = Recovery::NewReno {
             recover: self.snd_max,
         };
-        self.recover = Some(self.snd_max);
+        self.recover = OptOffset::some(self.snd_max);
         self.fast_rtx_pending = true;
         self.partial_acks = 0;
-        self.stats.fast_retransmits += 1;
+        self.stats.rare().fast_retransmits += 1;
     }
 
     fn enter_sack_recovery(&mut self, now: SimTime) {
@@ -2044,7 +2063,7 @@ impl TcpConnection {
                 u64::from(self.smss),
             ))
         });
-        self.recover = Some(self.snd_max);
+        self.recover = OptOffset::some(self.snd_max);
         self.snd_nxt = self.snd_max;
         // With RACK the first retransmission is its first mark (usually SND.UNA).
         self.fast_rtx_pending = match &mut self.rack {
@@ -2054,8 +2073,8 @@ impl TcpConnection {
             }
             None => true,
         };
-        self.stats.fast_retransmits += 1;
-        self.stats.sack_recoveries += 1;
+        self.stats.rare().fast_retransmits += 1;
+        self.stats.rare().sack_recoveries += 1;
     }
 
     fn exit_recovery(&mut self, now: SimTime) {
@@ -2085,7 +2104,7 @@ impl TcpConnection {
                 // Data after the peer's FIN: ignore, but acknowledge.
                 self.ack_now = true;
             } else if seq == 0 || origin != seq - 1 {
-                self.stats.integrity_errors += 1;
+                self.stats.rare().integrity_errors += 1;
                 self.push(TcpEvent::IntegrityError);
                 return;
             } else {
@@ -2095,13 +2114,13 @@ impl TcpConnection {
                     self.abort();
                     return;
                 }
-                let limit = self.rcv_adv.min(self.rcv_fin.unwrap_or(u64::MAX));
+                let limit = self.rcv_adv.min(self.rcv_fin.get().unwrap_or(u64::MAX));
                 let s = seq.max(self.rcv_nxt);
                 let e = end.min(limit);
                 if e <= s {
                     self.ack_now = true;
                     if end <= self.rcv_nxt {
-                        self.stats.duplicate_segments += 1;
+                        self.stats.rare().duplicate_segments += 1;
                     }
                 } else if s == self.rcv_nxt {
                     let old = self.rcv_nxt;
@@ -2121,7 +2140,7 @@ impl TcpConnection {
                         match self.cfg.delayed_ack_timeout() {
                             Some(d) if self.rcv_unacked < 2 * u64::from(self.smss) => {
                                 if self.delack_at.is_none() {
-                                    self.delack_at = Some(now + d);
+                                    self.delack_at = OptTime::some(now + d);
                                 }
                             }
                             _ => self.ack_now = true,
@@ -2130,18 +2149,21 @@ impl TcpConnection {
                 } else {
                     // Out of order: queue it and ACK at once (RFC 5681 §4.2).
                     self.reasm.insert(s, e);
-                    self.stats.out_of_order_segments += 1;
+                    self.stats.rare().out_of_order_segments += 1;
                     self.ack_now = true;
                 }
             }
         }
-        if seg.flags.contains(TcpFlags::FIN) && self.state.can_receive() && self.rcv_fin.is_none() {
+        if seg.flags.contains(TcpFlags::FIN)
+            && self.state.can_receive()
+            && self.rcv_fin.get().is_none()
+        {
             let f = seq + payload;
             if f <= self.rcv_adv.max(self.rcv_nxt) {
-                self.rcv_fin = Some(f);
+                self.rcv_fin = OptOffset::some(f);
             }
         }
-        if let Some(f) = self.rcv_fin
+        if let Some(f) = self.rcv_fin.get()
             && !self.fin_received
             && self.rcv_nxt == f
         {
@@ -2153,13 +2175,13 @@ impl TcpConnection {
         self.rcv_nxt += 1;
         self.fin_received = true;
         self.ack_now = true;
-        self.delack_at = None;
+        self.delack_at = OptTime::NONE;
         self.push(TcpEvent::PeerClosed);
         self.push(TcpEvent::Readable);
         match self.state {
             TcpState::Established => self.set_state(TcpState::CloseWait),
             TcpState::FinWait1 => {
-                if self.fin_seq.is_some_and(|f| self.snd_una > f) {
+                if self.fin_seq.get().is_some_and(|f| self.snd_una > f) {
                     self.enter_time_wait(now);
                 } else {
                     self.set_state(TcpState::Closing);
@@ -2171,7 +2193,7 @@ impl TcpConnection {
     }
 
     fn on_rst_received(&mut self) {
-        self.stats.resets_received += 1;
+        self.stats.rare().resets_received += 1;
         if matches!(
             self.state,
             TcpState::SynReceived
@@ -2188,7 +2210,7 @@ impl TcpConnection {
 
     fn challenge_ack(&mut self) {
         self.ack_now = true;
-        self.stats.challenge_acks += 1;
+        self.stats.rare().challenge_acks += 1;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -2250,18 +2272,18 @@ impl TcpConnection {
 
     fn enter_time_wait(&mut self, now: SimTime) {
         self.set_state(TcpState::TimeWait);
-        self.timewait_at = Some(now + self.cfg.time_wait);
-        self.rtx_at = None;
-        self.persist_at = None;
+        self.timewait_at = OptTime::some(now + self.cfg.time_wait);
+        self.rtx_at = OptTime::NONE;
+        self.persist_at = OptTime::NONE;
     }
 
     fn enter_closed(&mut self) {
         self.set_state(TcpState::Closed);
-        self.rtx_at = None;
-        self.persist_at = None;
-        self.delack_at = None;
-        self.timewait_at = None;
-        self.keepalive_at = None;
+        self.rtx_at = OptTime::NONE;
+        self.persist_at = OptTime::NONE;
+        self.delack_at = OptTime::NONE;
+        self.timewait_at = OptTime::NONE;
+        self.keepalive_at = OptTime::NONE;
         self.ack_now = false;
         self.syn_pending = false;
         self.fast_rtx_pending = false;

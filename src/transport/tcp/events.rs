@@ -211,11 +211,65 @@ impl TcpStats {
         (self.rtt_samples > 0)
             .then(|| SimTime((self.rtt_sum_ns / u128::from(self.rtt_samples)) as u64))
     }
+}
 
-    pub(crate) fn record_rtt(&mut self, rtt: SimTime) {
+/// The counters as a connection keeps them: the ones every connection moves,
+/// or any that loses a segment (a SYN dropped at a full backlog, say), inline;
+/// the others (recoveries, probes, resets, oddities) in a `TcpStats` made on
+/// the first of them, since most connections never see one.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub segments_sent: u64,
+    pub segments_received: u64,
+    pub bytes_sent: u64,
+    pub bytes_acked: u64,
+    pub bytes_received: u64,
+    pub bytes_delivered: u64,
+    pub segments_retransmitted: u64,
+    pub bytes_retransmitted: u64,
+    pub rto_expiries: u64,
+    rtt_samples: u64,
+    /// Meaningful once `rtt_samples` > 0.
+    rtt_min: SimTime,
+    rtt_max: SimTime,
+    rtt_sum_ns: u128,
+    pub handshake_done_at: Option<SimTime>,
+    rare: Option<Box<TcpStats>>,
+}
+
+impl Counters {
+    /// Where the rarely moved counters are (their fields of `TcpStats`).
+    pub fn rare(&mut self) -> &mut TcpStats {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    pub fn record_rtt(&mut self, rtt: SimTime) {
+        let first = self.rtt_samples == 0;
         self.rtt_samples += 1;
         self.rtt_sum_ns += u128::from(rtt.0);
-        self.rtt_min = Some(self.rtt_min.map_or(rtt, |m| m.min(rtt)));
-        self.rtt_max = Some(self.rtt_max.map_or(rtt, |m| m.max(rtt)));
+        self.rtt_min = if first { rtt } else { self.rtt_min.min(rtt) };
+        self.rtt_max = if first { rtt } else { self.rtt_max.max(rtt) };
+    }
+
+    /// All of them, as reported.
+    pub fn to_stats(&self) -> TcpStats {
+        let sampled = |t: SimTime| (self.rtt_samples > 0).then_some(t);
+        TcpStats {
+            segments_sent: self.segments_sent,
+            segments_received: self.segments_received,
+            bytes_sent: self.bytes_sent,
+            bytes_acked: self.bytes_acked,
+            bytes_received: self.bytes_received,
+            bytes_delivered: self.bytes_delivered,
+            segments_retransmitted: self.segments_retransmitted,
+            bytes_retransmitted: self.bytes_retransmitted,
+            rto_expiries: self.rto_expiries,
+            rtt_samples: self.rtt_samples,
+            rtt_min: sampled(self.rtt_min),
+            rtt_max: sampled(self.rtt_max),
+            rtt_sum_ns: self.rtt_sum_ns,
+            handshake_done_at: self.handshake_done_at,
+            ..self.rare.as_deref().cloned().unwrap_or_default()
+        }
     }
 }

@@ -74,13 +74,16 @@
 //! undo. A segment carrying data together with its SYN has the data
 //! ignored (the peer retransmits it).
 //!
-//! Performance: no allocation per segment in steady state (the event vector and
-//! range lists keep their capacity; `drain_events` hands out a `Drain`).
+//! Performance: no allocation per segment in steady state (range lists keep
+//! their capacity; a stack lends connections one event buffer with
+//! `lend_event_buffer` and takes it back with `take_events`, while
+//! `drain_events` hands out a `Drain` of a buffer the connection keeps).
 
 mod config;
 pub mod congestion;
 mod connection;
 mod events;
+mod opt64;
 mod pacing;
 mod prr;
 mod rack;
@@ -101,5 +104,6 @@ pub use config::{
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};
 pub use events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+pub(crate) use opt64::OptTime;
 pub use rtt::RttEstimator;
 pub use state::TcpState;

@@ -21,6 +21,14 @@ impl RangeSet {
         self.ranges.clear();
     }
 
+    /// Gives the vector's memory back once nothing is left: ranges come and
+    /// go with losses, and a connection may then idle for long.
+    pub fn release_if_empty(&mut self) {
+        if self.ranges.is_empty() {
+            self.ranges = Vec::new();
+        }
+    }
+
     pub fn ranges(&self) -> &[(u64, u64)] {
         &self.ranges
     }
@@ -116,11 +124,25 @@ const RECENT: usize = 4;
 #[derive(Clone, Debug, Default)]
 pub struct Reassembly {
     ooo: RangeSet,
-    /// Start offsets of the most recently received out-of-order segments, newest first,
-    /// at most one per block (RFC 2018 §4: the first block reports the newest segment,
-    /// then the most recently reported blocks).
-    recent: [u64; RECENT],
-    recent_len: usize,
+    /// Made by the first out-of-order arrival, and dropped with its entries
+    /// when the queue empties: they then lie below RCV.NXT, where no block
+    /// will contain them, so they would never be reported again.
+    recent: Option<Box<Recent>>,
+}
+
+/// Start offsets of the most recently received out-of-order segments, newest first,
+/// at most one per block (RFC 2018 §4: the first block reports the newest segment,
+/// then the most recently reported blocks).
+#[derive(Clone, Debug, Default)]
+struct Recent {
+    starts: [u64; RECENT],
+    len: usize,
+}
+
+impl Recent {
+    fn starts(&self) -> &[u64] {
+        &self.starts[..self.len]
+    }
 }
 
 impl Reassembly {
@@ -142,17 +164,20 @@ impl Reassembly {
         let new = self.ooo.insert(start, end);
         if let Some((bs, be)) = self.ooo.containing(start) {
             // Drop older entries that now fall in the same block, then put this one first.
+            let recent = self.recent.get_or_insert_with(Box::default);
             let mut kept = [0u64; RECENT];
             let mut n = 1;
             kept[0] = start;
-            for &p in &self.recent[..self.recent_len] {
+            for &p in recent.starts() {
                 if n < RECENT && !(bs <= p && p < be) {
                     kept[n] = p;
                     n += 1;
                 }
             }
-            self.recent = kept;
-            self.recent_len = n;
+            **recent = Recent {
+                starts: kept,
+                len: n,
+            };
         }
         new
     }
@@ -166,6 +191,10 @@ impl Reassembly {
             }
             rcv_nxt = rcv_nxt.max(e);
             self.ooo.remove_below(rcv_nxt);
+        }
+        if self.ooo.is_empty() {
+            self.ooo.release_if_empty();
+            self.recent = None;
         }
         rcv_nxt
     }
@@ -181,7 +210,7 @@ impl Reassembly {
                 *n += 1;
             }
         };
-        for &p in &self.recent[..self.recent_len] {
+        for &p in self.recent.as_deref().map_or(&[][..], Recent::starts) {
             if let Some(b) = self.ooo.containing(p) {
                 push(b, out, &mut n);
             }

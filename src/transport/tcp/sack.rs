@@ -23,6 +23,7 @@ impl Scoreboard {
 
     pub fn clear(&mut self) {
         self.sacked.clear();
+        self.sacked.release_if_empty();
     }
 
     /// Nothing above SND.UNA is SACKed.
@@ -39,6 +40,7 @@ impl Scoreboard {
     /// The cumulative ACK moved to `una`: forget what it covers.
     pub fn advance(&mut self, una: u64) {
         self.sacked.remove_below(una);
+        self.sacked.release_if_empty();
     }
 
     /// The octet after the highest SACKed octet, if anything is SACKed.

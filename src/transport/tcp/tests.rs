@@ -1238,7 +1238,7 @@ fn lost_segment_repaired_by_rto_with_backoff() {
         })
         .collect();
     assert_eq!(rtos, [ms(2000), ms(4000), ms(8000)]);
-    let s = n.conn(A).stats().clone();
+    let s = n.conn(A).stats();
     assert_eq!(s.rto_expiries, 3);
     // RFC 5681: cwnd = 1 SMSS after the timeout (then grows once the ACK arrives).
     assert!(
@@ -1296,7 +1296,7 @@ fn sack_recovers_multiple_losses_better_than_newreno() {
             .find(|(_, e)| *e == TcpEvent::PeerClosed)
             .unwrap()
             .0;
-        (n.conn(A).stats().clone(), done)
+        (n.conn(A).stats(), done)
     };
     let (reno, reno_done) = run(false);
     let (sack, sack_done) = run(true);
@@ -1999,7 +1999,7 @@ fn prr_keeps_sending_through_recovery() {
             .filter(|(t, from, o, _)| *from == A && *t > fast && o.repr.payload_len > 0)
             .map(|(t, ..)| *t)
             .collect();
-        (n.conn(A).stats().clone(), after[0] - fast)
+        (n.conn(A).stats(), after[0] - fast)
     };
     let (plain, plain_gap) = run(LossRecovery::Rfc6675);
     let (prr, prr_gap) = run(LossRecovery::Prr);
