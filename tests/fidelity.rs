@@ -334,6 +334,39 @@ fn per_ack_growth_halves_the_drops_and_leaves_the_lockout() {
     assert!(jain(&r) < 0.6, "{}", jain(&r));
 }
 
+#[test]
+fn leaving_limited_transmit_out_of_flight_size_loosens_the_lockout() {
+    // 100 flows at t = 0: the ~25 that keep sending after the first window
+    // overshoot in slow start and each enter SACK recovery once between
+    // 0.2 and 0.5 s, after limited transmit has sent one or two segments on
+    // the first duplicate ACKs. Halving the flight without those (RFC 5681
+    // §3.2 step 2) gives each a segment or so less ssthresh, together less
+    // than the buffer holds: L's queue is lower when the locked-out flows
+    // retry at 1.045 s and 3.045 s, and more of them get in. ns-3 cuts far
+    // deeper (ssthresh from its pipe estimate, which leaves out the lost
+    // and SACKed segments too) and locks out one flow.
+    let default = run(&dumbbell(100, "", "", 60), 1);
+    let rfc = run(
+        &dumbbell(100, "loss_flight = \"before-limited-transmit\"", "", 60),
+        1,
+    );
+    for (name, r) in [("outstanding", &default), ("before-limited-transmit", &rfc)] {
+        eprintln!(
+            "100 flows, identical starts, loss_flight {name}: Jain {:.3}, {} flows with nothing delivered, {} RTOs",
+            jain(r),
+            starved(r),
+            totals(r).rtos
+        );
+    }
+    assert!(
+        starved(&rfc) + 10 <= starved(&default),
+        "{} {}",
+        starved(&rfc),
+        starved(&default)
+    );
+    assert!(jain(&rfc) > jain(&default) + 0.1);
+}
+
 /// The dumbbell with flow i starting at i·`step_us` microseconds.
 fn stagger(text: &str, step_us: u64) -> String {
     let mut out = String::new();

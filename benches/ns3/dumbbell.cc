@@ -4,7 +4,17 @@
 // 100-packet drop-tail queue; flow i is an unlimited bulk TCP transfer si -> di:80
 // from t = 0 for 60 simulated seconds.
 //
-//   dumbbell --n=N [--duration=60] [--perflow]
+//   dumbbell --n=N [--duration=60] [--perflow] [--trace=FILE]
+//
+// --trace=FILE writes one line per event, `SECONDS KIND ...`:
+//   Q q                     packets waiting in L->R's device queue after a change
+//   D uid seq len flags     a packet L dropped (full L->R queue); uid as in X
+//   X i seq len flags uid   sender s_i transmits (seq relative: ns-3's ISN is 0)
+//   C i cwnd / S i ssthresh sender s_i's CongestionWindow / SlowStartThreshold
+//   G i from to             sender s_i's CongState (0 open, 1 disorder, 2 cwr,
+//                           3 recovery, 4 loss); re-entering loss is not traced,
+//                           cwnd falling to 1 segment shows it
+// The sender traces are connected at 1 ms (once the sockets exist).
 //
 // Prints one line `RESULT key=value ...` (and `FLOW i rx_bytes=...` per flow with
 // --perflow). Wall-clock figures are measured with std::chrono around the setup
@@ -23,6 +33,31 @@
 using namespace ns3;
 using namespace netsimcmp;
 
+// --trace: one line per event, `seconds kind ...` (see the option's help).
+static std::FILE* s_trace = nullptr;
+
+template <typename... A>
+static void
+TraceLine(const char* fmt, A... a)
+{
+    std::fprintf(s_trace, "%.9f ", Simulator::Now().GetSeconds());
+    std::fprintf(s_trace, fmt, a...);
+    std::fputc('\n', s_trace);
+}
+
+static void
+TraceDrop(Ptr<const Packet> p)
+{
+    // The packet's uid is the one the sender's Tx line printed.
+    Ptr<Packet> c = p->Copy();
+    Ipv4Header ip;
+    TcpHeader tcp;
+    c->RemoveHeader(ip);
+    c->RemoveHeader(tcp);
+    TraceLine("D %llu %u %u %u", (unsigned long long)p->GetUid(),
+              tcp.GetSequenceNumber().GetValue(), c->GetSize(), unsigned(tcp.GetFlags()));
+}
+
 int
 main(int argc, char* argv[])
 {
@@ -33,6 +68,7 @@ main(int argc, char* argv[])
     bool sack = false;
     double loss = 0.0;
     uint32_t seed = 1;
+    std::string tracePath;
     CommandLine cmd(__FILE__);
     cmd.AddValue("n", "number of sender/receiver pairs (flows)", n);
     cmd.AddValue("duration", "simulated seconds", duration);
@@ -41,6 +77,10 @@ main(int argc, char* argv[])
     cmd.AddValue("sack", "SACK on (RFC 6675-style classic recovery)", sack);
     cmd.AddValue("loss", "random loss on L->R arrivals (netsim's loss_forward)", loss);
     cmd.AddValue("seed", "ns-3 run number (RngSeedManager::SetRun)", seed);
+    cmd.AddValue("trace",
+                 "write L->R queue lengths, drops at L and the senders' cwnd, ssthresh, "
+                 "congestion states and transmissions to this file",
+                 tracePath);
     cmd.Parse(argc, argv);
     RngSeedManager::SetRun(seed);
 
@@ -117,6 +157,19 @@ main(int argc, char* argv[])
     uint64_t dropsR = 0;
     CountQueueDrops(left, &dropsL);
     CountQueueDrops(right, &dropsR);
+    if (!tracePath.empty())
+    {
+        s_trace = std::fopen(tracePath.c_str(), "w");
+        NS_ABORT_MSG_UNLESS(s_trace, "cannot open " << tracePath);
+        // `T Q q`: packets waiting in L->R's device queue after each change.
+        Ptr<PointToPointNetDevice> lr = DynamicCast<PointToPointNetDevice>(core.Get(0));
+        lr->GetQueue()->TraceConnectWithoutContext(
+            "PacketsInQueue",
+            MakeCallback(+[](uint32_t, uint32_t q) { TraceLine("Q %u", q); }));
+        // `T D uid seq len flags`: a packet dropped at L (full L->R queue).
+        left->GetObject<TrafficControlLayer>()->TraceConnectWithoutContext(
+            "TcDrop", MakeCallback(&TraceDrop));
+    }
 
     std::vector<Ptr<PacketSink>> sinks;
     for (uint32_t i = 0; i < n; ++i)
@@ -170,6 +223,35 @@ main(int argc, char* argv[])
                 MakeCallback(+[](TcpSocketState::TcpCongState_t, TcpSocketState::TcpCongState_t to) {
                     s_rtos += to == TcpSocketState::CA_LOSS;
                 }));
+            if (s_trace)
+            {
+                // `T G i from to`, `T C i cwnd`, `T S i ssthresh`, `T X i seq len flags uid`.
+                Config::ConnectWithoutContext(
+                    base.str() + "CongState",
+                    MakeBoundCallback(+[](uint32_t f,
+                                          TcpSocketState::TcpCongState_t from,
+                                          TcpSocketState::TcpCongState_t to) {
+                        TraceLine("G %u %d %d", f, int(from), int(to));
+                    }, i));
+                Config::ConnectWithoutContext(
+                    base.str() + "CongestionWindow",
+                    MakeBoundCallback(+[](uint32_t f, uint32_t, uint32_t c) {
+                        TraceLine("C %u %u", f, c);
+                    }, i));
+                Config::ConnectWithoutContext(
+                    base.str() + "SlowStartThreshold",
+                    MakeBoundCallback(+[](uint32_t f, uint32_t, uint32_t c) {
+                        TraceLine("S %u %u", f, c);
+                    }, i));
+                Config::ConnectWithoutContext(
+                    base.str() + "Tx",
+                    MakeBoundCallback(+[](uint32_t f, Ptr<const Packet> p, const TcpHeader& h,
+                                          Ptr<const TcpSocketBase>) {
+                        TraceLine("X %u %u %u %u %llu", f, h.GetSequenceNumber().GetValue(),
+                                  p->GetSize(), unsigned(h.GetFlags()),
+                                  (unsigned long long)p->GetUid());
+                    }, i));
+            }
         }
     });
 
@@ -219,5 +301,9 @@ main(int argc, char* argv[])
                 WallSeconds(t0, t1),
                 WallSeconds(t1, t2));
     Simulator::Destroy();
+    if (s_trace)
+    {
+        std::fclose(s_trace);
+    }
     return 0;
 }

@@ -6,8 +6,8 @@ use super::schema::{Protocol, RawFlow, RawTcp, StreamApp};
 use crate::error::Result;
 use crate::sim::SimTime;
 use crate::transport::tcp::{
-    CongestionAlgorithm, CwndGrowth, KeepAlive, LossDetection, LossRecovery, RtoBackoff,
-    RtoRestart, SynLossWindow, TcpConfig,
+    CongestionAlgorithm, CwndGrowth, KeepAlive, LossDetection, LossFlight, LossRecovery,
+    RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
 };
 use crate::units::parse_duration;
 
@@ -208,6 +208,9 @@ impl Validator<'_> {
         }
         if let Some(v) = &r.rto_backoff {
             c.rto_backoff = self.choice(v, "rto_backoff", &RtoBackoff::ALL, |w| w.name())?;
+        }
+        if let Some(v) = &r.loss_flight {
+            c.loss_flight = self.choice(v, "loss_flight", &LossFlight::ALL, |w| w.name())?;
         }
         for (value, field, key) in [
             (&r.initial_rto, &mut c.initial_rto, "initial_rto"),

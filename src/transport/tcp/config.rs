@@ -238,6 +238,33 @@ impl RtoBackoff {
     }
 }
 
+/// The FlightSize that sets ssthresh when fast recovery starts (RFC 5681
+/// §3.1 equation 4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LossFlight {
+    /// Everything outstanding when recovery starts, SND.MAX − SND.UNA,
+    /// including what limited transmit sent on the duplicate ACKs before it.
+    #[default]
+    Outstanding,
+    /// What was outstanding when the first of those duplicate ACKs arrived:
+    /// RFC 5681 §3.2 step 2 ("When [RFC3042] is in use, additional data sent
+    /// in limited transmit MUST NOT be included in this calculation"), which
+    /// RFC 6675 §5 step 4.2 repeats for SACK recovery.
+    BeforeLimitedTransmit,
+}
+
+impl LossFlight {
+    pub const ALL: [LossFlight; 2] = [LossFlight::Outstanding, LossFlight::BeforeLimitedTransmit];
+
+    /// The scenario file's word for it (`[tcp] loss_flight`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LossFlight::Outstanding => "outstanding",
+            LossFlight::BeforeLimitedTransmit => "before-limited-transmit",
+        }
+    }
+}
+
 /// Keep-alive probing of an idle connection (RFC 9293 §3.8.4, RFC 1122
 /// §4.2.3.6): after `idle` without receiving anything, a probe every
 /// `interval`; `probes` unanswered probes end the connection.
@@ -303,6 +330,9 @@ pub struct TcpConfig {
     pub rto_restart: RtoRestart,
     /// When a backed-off RTO comes back down (default Karn's rule).
     pub rto_backoff: RtoBackoff,
+    /// FlightSize for ssthresh at the start of fast recovery (default: all
+    /// that is outstanding).
+    pub loss_flight: LossFlight,
     /// Clock granularity G in RTO = SRTT + max(G, 4·RTTVAR) (default 1 ms).
     pub clock_granularity: SimTime,
     /// Delayed-ACK timeout, or `None` to ACK every segment (default 40 ms; clamped to
@@ -359,6 +389,7 @@ impl Default for TcpConfig {
             syn_loss_rto: SimTime::from_secs(3),
             rto_restart: RtoRestart::NewAck,
             rto_backoff: RtoBackoff::Karn,
+            loss_flight: LossFlight::Outstanding,
             clock_granularity: SimTime::from_millis(1),
             delayed_ack: Some(SimTime::from_millis(40)),
             sack: true,

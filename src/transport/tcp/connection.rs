@@ -31,8 +31,8 @@ use crate::sim::SimTime;
 use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
 use super::config::{
-    DEFAULT_PEER_MSS, LossDetection, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff, RtoRestart,
-    TcpConfig,
+    DEFAULT_PEER_MSS, LossDetection, LossFlight, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff,
+    RtoRestart, TcpConfig,
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
@@ -153,6 +153,10 @@ pub struct TcpConnection {
     rtt_timing: Option<(u64, SimTime)>,
     cc: Box<dyn CongestionControl>,
     dupacks: u32,
+    /// SND.MAX when the first duplicate ACK of the current run arrived: what
+    /// was sent after it (RFC 3042 limited transmit, RFC 6675 §5 step 3) is
+    /// not part of the FlightSize that sets ssthresh (RFC 5681 §3.2 step 2).
+    dupack_high: u64,
     recovery: Recovery,
     /// The last recovery point (RFC 6582 `recover`, RFC 6675 RecoveryPoint); no new
     /// recovery may start until SND.UNA passes it.
@@ -269,6 +273,7 @@ impl TcpConnection {
             rtt_timing: None,
             cc,
             dupacks: 0,
+            dupack_high: 0,
             recovery: Recovery::None,
             recover: OptOffset::NONE,
             fast_rtx_pending: false,
@@ -2006,6 +2011,9 @@ impl TcpConnection {
 
     fn on_dupack(&mut self, now: SimTime) {
         self.dupacks += 1;
+        if self.dupacks == 1 {
+            self.dupack_high = self.snd_max;
+        }
         self.stats.rare().dup_acks_received += 1;
         match self.recovery {
             Recovery::NewReno { .. } => {
@@ -2035,7 +2043,7 @@ impl TcpConnection {
     }
 
     fn enter_newreno(&mut self, now: SimTime) {
-        let flight = clamp_u32(self.snd_max - self.snd_una);
+        let flight = clamp_u32(self.loss_flight_size());
         self.cc.on_congestion_event(now, flight);
         let ssthresh = self.cc.ssthresh();
         self.cc.set_cwnd(ssthresh.saturating_add(3 * self.smss));
@@ -2048,8 +2056,22 @@ impl TcpConnection {
         self.stats.rare().fast_retransmits += 1;
     }
 
+    /// FlightSize for ssthresh on entering fast recovery: the data outstanding,
+    /// or with `loss_flight = "before-limited-transmit"` (RFC 5681 §3.2 step 2,
+    /// RFC 6675 §5 step 4.2) that less what limited transmit sent since the
+    /// first of these duplicate ACKs.
+    fn loss_flight_size(&self) -> u64 {
+        let high = if self.dupacks > 0 && self.cfg.loss_flight == LossFlight::BeforeLimitedTransmit
+        {
+            self.dupack_high.clamp(self.snd_una, self.snd_max)
+        } else {
+            self.snd_max
+        };
+        high - self.snd_una
+    }
+
     fn enter_sack_recovery(&mut self, now: SimTime) {
-        let flight = clamp_u32(self.snd_max - self.snd_una);
+        let flight = clamp_u32(self.loss_flight_size());
         self.cc.on_congestion_event(now, flight);
         self.recovery = Recovery::Sack {
             point: self.snd_max,

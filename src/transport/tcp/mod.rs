@@ -98,8 +98,8 @@ mod urgent;
 mod tests;
 
 pub use config::{
-    CongestionAlgorithm, CwndGrowth, KeepAlive, LossDetection, LossRecovery, RtoBackoff,
-    RtoRestart, SynLossWindow, TcpConfig,
+    CongestionAlgorithm, CwndGrowth, KeepAlive, LossDetection, LossFlight, LossRecovery,
+    RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
 };
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};

@@ -1205,6 +1205,50 @@ fn single_loss_repaired_by_fast_retransmit() {
 }
 
 #[test]
+fn limited_transmit_is_not_in_the_flight_size_that_halves_the_window() {
+    // The initial window's first segment is lost: the next nine draw
+    // duplicate ACKs, the first two of which let limited transmit send one new
+    // segment each (RFC 3042; with SACK, RFC 6675 §5 step 3). At the third,
+    // 12 segments are outstanding, but RFC 5681 §3.2 step 2 leaves the two
+    // limited-transmit segments out of equation 4: ssthresh = 10/2 segments
+    // (`loss_flight = "before-limited-transmit"`); the default counts all 12.
+    for (sack, flight, segments) in [
+        (false, LossFlight::BeforeLimitedTransmit, 5),
+        (true, LossFlight::BeforeLimitedTransmit, 5),
+        (false, LossFlight::Outstanding, 6),
+        (true, LossFlight::Outstanding, 6),
+    ] {
+        let cfg = TcpConfig {
+            sack,
+            loss_flight: flight,
+            ..TcpConfig::default()
+        };
+        let mut n = Net::new(cfg, cfg, ms(20));
+        n.rate = Some(20_000_000);
+        n.connect(A);
+        bulk(&mut n, 100_000);
+        n.drop_data_once(A, &[0]);
+        n.run_to_end();
+        assert_eq!(n.ep[B].app.received, 100_000);
+        let first_cut = n
+            .events(A)
+            .find_map(|e| match *e {
+                TcpEvent::Congestion { ssthresh, .. } if ssthresh < u32::MAX => Some(ssthresh),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(first_cut, segments * 1448, "sack={sack} {flight:?}");
+        let rtx = n.retransmits(A);
+        assert_eq!(
+            rtx[0].3,
+            RetransmitCause::FastRetransmit,
+            "sack={sack}: {rtx:?}"
+        );
+        n.assert_clean();
+    }
+}
+
+#[test]
 fn lost_segment_repaired_by_rto_with_backoff() {
     let mut n = Net::pair(ms(10));
     n.run_until(ms(100));
