@@ -31,7 +31,7 @@ use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
-use crate::trace::{PacketEvent, SocketCall, TraceSink};
+use crate::trace::{PacketEvent, TraceSink};
 use crate::wire::{Ipv4Repr, PcapWriter, emit_ipv4_tcp, emit_ipv4_udp};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -179,10 +179,6 @@ impl TraceSink for Capture {
             self.transmit(now, channel, p);
         }
     }
-
-    fn call(&mut self, _now: SimTime, _node: NodeId, _node_name: &str, _call: SocketCall) {}
-
-    fn note(&mut self, _now: SimTime, _subject: &str, _event: &str, _detail: &str) {}
 }
 
 /// The IPv4 packet `p` as it is on the wire: identification = the low 16 bits

@@ -147,9 +147,10 @@ impl std::fmt::Display for ConnRef<'_> {
 /// a line of text, hand it to `note`).
 pub trait TraceSink {
     fn packet(&mut self, now: SimTime, node: NodeId, event: PacketEvent, p: &Packet, net: &Network);
-    fn call(&mut self, now: SimTime, node: NodeId, node_name: &str, call: SocketCall);
+    /// A socket call (the text trace and the viewer show them).
+    fn call(&mut self, _now: SimTime, _node: NodeId, _node_name: &str, _call: SocketCall) {}
     /// Anything without a typed record of its own: `TIME SUBJECT EVENT DETAIL`.
-    fn note(&mut self, now: SimTime, subject: &str, event: &str, detail: &str);
+    fn note(&mut self, _now: SimTime, _subject: &str, _event: &str, _detail: &str) {}
     /// Something a TCP connection reported.
     fn tcp(&mut self, _now: SimTime, _conn: &ConnRef, _event: &TcpEvent) {}
     /// A TCP connection was created (by `connect`, or by a SYN a listener took).

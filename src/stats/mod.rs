@@ -12,7 +12,7 @@ use crate::net::link::ChannelId;
 use crate::net::packet::{NO_FLOW, Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::trace::{ConnRef, DropReason, FlowRecord, PacketEvent, SocketCall, TraceSink};
+use crate::trace::{ConnRef, DropReason, FlowRecord, PacketEvent, TraceSink};
 use crate::transport::tcp::{TcpConnection, TcpEvent};
 use serde::Serialize;
 
@@ -309,10 +309,6 @@ impl TraceSink for Collector {
     ) {
         self.count_packet(now, event, p);
     }
-
-    fn call(&mut self, _now: SimTime, _node: NodeId, _node_name: &str, _call: SocketCall) {}
-
-    fn note(&mut self, _now: SimTime, _subject: &str, _event: &str, _detail: &str) {}
 
     fn tcp(&mut self, now: SimTime, conn: &ConnRef, event: &TcpEvent) {
         let record = &mut self.connections[conn.serial as usize];
