@@ -387,3 +387,106 @@ pub fn run(quick: bool, exe: Option<&std::path::Path>) -> String {
     }
     table
 }
+
+/// The scenario text of a case that runs one (`fat-tree-K`, `dumbbell-N`,
+/// `diamond`, `udp-chain`).
+pub fn case_scenario(name: &str, quick: bool) -> Option<String> {
+    let number = |prefix: &str| name.strip_prefix(prefix)?.parse::<usize>().ok();
+    if let Some(k) = number("fat-tree-") {
+        let most = if k >= 48 { 8192 } else { 4096 };
+        Some(fat_tree_scenario(k, (k * k * k / 4).min(most)))
+    } else if let Some(n) = number("dumbbell-") {
+        Some(dumbbell_scenario(n, if quick { 6 } else { 60 }))
+    } else if name == "diamond" {
+        Some(include_str!("../scenarios/diamond.toml").to_string())
+    } else if name == "udp-chain" {
+        Some(router_chain_scenario(4, 8, if quick { 2 } else { 20 }))
+    } else {
+        None
+    }
+}
+
+/// Two threads meeting `ROUNDS` times; the mean time of one meeting, ns.
+fn time_meetings(wait: impl Fn() + Send + Sync + 'static) -> f64 {
+    const ROUNDS: u32 = 20_000;
+    let wait = std::sync::Arc::new(wait);
+    let other = std::sync::Arc::clone(&wait);
+    let peer = std::thread::spawn(move || (0..ROUNDS).for_each(|_| other()));
+    let started = Instant::now();
+    (0..ROUNDS).for_each(|_| wait());
+    let ns = started.elapsed().as_secs_f64() * 1e9 / f64::from(ROUNDS);
+    peer.join().expect("the barrier thread ends");
+    ns
+}
+
+/// A barrier whose waiters spin instead of sleeping: what an engine with a
+/// core per part would use between short windows.
+struct SpinBarrier {
+    parties: usize,
+    arrived: std::sync::atomic::AtomicUsize,
+    generation: std::sync::atomic::AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn wait(&self) {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+        let generation = self.generation.load(Acquire);
+        if self.arrived.fetch_add(1, AcqRel) + 1 == self.parties {
+            self.arrived.store(0, Relaxed);
+            self.generation.fetch_add(1, Release);
+        } else {
+            while self.generation.load(Acquire) == generation {
+                std::hint::spin_loop();
+            }
+        }
+    }
+}
+
+/// One meeting of two threads at a `std::sync::Barrier` (they sleep in the
+/// kernel) and at a spinning barrier, ns.
+pub fn barrier_ns() -> (f64, f64) {
+    let sleeping = std::sync::Barrier::new(2);
+    let sleeping = time_meetings(move || {
+        sleeping.wait();
+    });
+    let spinning = SpinBarrier {
+        parties: 2,
+        arrived: 0.into(),
+        generation: 0.into(),
+    };
+    let spinning = time_meetings(move || spinning.wait());
+    (sleeping, spinning)
+}
+
+/// Runs a scenario sequentially with a parallelism profile under splits into
+/// each of `parts` parts, and returns the cost model's table.
+///
+/// The model: a windowed conservative run takes, per window, as long as its
+/// busiest part (its events plus the packets that crossed into it, each
+/// costed as one event) plus one barrier. The event cost is this run's wall
+/// time per event; the barrier cost is measured here for two threads, with a
+/// spinning barrier and with `std::sync::Barrier`, and taken to grow as log2
+/// of the parts (a dissemination barrier has that many rounds). "bound"
+/// leaves the barriers out: what load balance and the window structure alone
+/// allow.
+pub fn parallel_model(sc: crate::scenario::Scenario, parts: &[usize]) -> crate::Result<String> {
+    let name = sc.name.clone();
+    let mut sim = Simulation::new(sc, RunOptions::default())?;
+    sim.profile(parts);
+    let started = Instant::now();
+    let duration = sim.scenario().duration;
+    sim.run_until(duration);
+    let wall = started.elapsed().as_secs_f64();
+    let events = sim.events_processed();
+    let event_ns = wall * 1e9 / events.max(1) as f64;
+    let (sleeping, spinning) = barrier_ns();
+    let rounds = |p: usize| (p.max(2) as f64).log2();
+    let table = sim
+        .profile_table(event_ns, |p| spinning * rounds(p), |p| sleeping * rounds(p))
+        .expect("the profile was asked for");
+    Ok(format!(
+        "{name}: {events} events in {wall:.3} s sequential ({event_ns:.0} ns per event, profiling included)\n\
+         two threads meet in {spinning:.0} ns spinning, {sleeping:.0} ns at std::sync::Barrier; \
+         x log2(parts) beyond two\n{table}"
+    ))
+}

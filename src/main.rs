@@ -96,6 +96,14 @@ enum Command {
         #[arg(long, value_name = "CASE")]
         only: Option<String>,
     },
+    /// Predict what a parallel run would gain: run a scenario (or a bench case) with a profile of its lookahead windows under splits into N parts
+    Parallelism {
+        /// A scenario file (TOML), or a bench case: fat-tree-K, dumbbell-N, diamond, udp-chain
+        target: String,
+        /// The part counts to model (comma-separated)
+        #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "2,4,16,64", value_parser = parse_parts)]
+        parts: Vec<usize>,
+    },
     /// Run a scenario over a grid of --set values × seeds in parallel: mean and 95% CI per grid point
     Sweep {
         /// The scenario file (TOML)
@@ -165,6 +173,15 @@ fn parse_size(s: &str) -> Result<u64, String> {
     match s.parse::<netsim::units::ByteSize>()?.0 {
         0 => Err("expected a size greater than zero, e.g. 8GiB".into()),
         n => Ok(n),
+    }
+}
+
+fn parse_parts(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=4096).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of parts from 1 to 4096, not `{s}`"
+        )),
     }
 }
 
@@ -311,6 +328,14 @@ fn execute(command: Command) -> netsim::Result<()> {
                     say(&netsim::bench::run(quick, exe.as_deref()));
                 }
             }
+            Ok(())
+        }
+        Command::Parallelism { target, parts } => {
+            let sc = match netsim::bench::case_scenario(&target, false) {
+                Some(text) => netsim::scenario::parse(&target, &text, &target)?,
+                None => netsim::scenario::load(std::path::Path::new(&target))?,
+            };
+            say(&netsim::bench::parallel_model(sc, &parts)?);
             Ok(())
         }
         Command::Sweep {

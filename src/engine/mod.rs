@@ -35,6 +35,7 @@ use crate::limits;
 use std::io::Write;
 
 mod observe;
+pub mod partition;
 
 /// Everything that can happen. The engine matches on it in one place
 /// (`Simulation::run_until`).
@@ -405,6 +406,8 @@ pub struct Simulation {
     stopped: Option<limits::LimitHit>,
     /// The notices being dispatched (see `dispatch_notices`).
     notice_batch: Vec<Notice>,
+    /// The parallelism profile, when one was asked for (`Simulation::profile`).
+    profile: Option<Box<partition::Profile>>,
 }
 
 impl Simulation {
@@ -519,6 +522,7 @@ impl Simulation {
             next_check: 0,
             stopped: None,
             notice_batch: Vec::new(),
+            profile: None,
         })
     }
 
@@ -614,6 +618,9 @@ impl Simulation {
             let (t, event) = self.world.events.pop().expect("peeked");
             self.world.now = t;
             self.processed += 1;
+            if self.profile.is_some() {
+                self.profile_event(t, event);
+            }
             match event {
                 Event::TxDone { channel, epoch } => self.world.on_tx_done(channel, epoch),
                 Event::Arrive { channel, epoch } => {
@@ -639,6 +646,50 @@ impl Simulation {
         if self.stopped.is_none() {
             self.world.now = self.world.now.max(end);
         }
+    }
+
+    /// Counts the event against the splits being profiled.
+    #[inline(never)]
+    fn profile_event(&mut self, t: SimTime, event: Event) {
+        use partition::Site;
+        let site = match event {
+            Event::TxDone { channel, .. } => {
+                Site::Node(self.world.net.channels[channel.index()].from)
+            }
+            Event::Arrive { channel, .. } => {
+                let c = &self.world.net.channels[channel.index()];
+                Site::Arrival {
+                    from: c.from,
+                    to: c.to,
+                }
+            }
+            Event::AppWake { app, .. } => Site::Node(self.apps[app.index()].node),
+            Event::Stack(timer) => match self.stack.timer_node(timer) {
+                Some(node) => Site::Node(node),
+                // A stale timer costs a lookup; any part can absorb it.
+                None => Site::Node(NodeId(0)),
+            },
+            Event::Failure { .. } | Event::Detect { .. } | Event::Reconverge => Site::Global,
+        };
+        if let Some(p) = &mut self.profile {
+            p.event(t, site);
+        }
+    }
+
+    /// Profiles the run's parallelism under splits into each of `parts`
+    /// parts (see `partition::Profile`). Call before the run starts.
+    pub fn profile(&mut self, parts: &[usize]) {
+        self.profile = Some(Box::new(partition::Profile::new(&self.scenario, parts)));
+    }
+
+    /// The profile's table, for an event cost and a barrier cost in ns.
+    pub fn profile_table(
+        &mut self,
+        event_ns: f64,
+        spin_ns: impl Fn(usize) -> f64,
+        sleep_ns: impl Fn(usize) -> f64,
+    ) -> Option<String> {
+        Some(self.profile.as_mut()?.table(event_ns, spin_ns, sleep_ns))
     }
 
     /// The event cap and, every `MEMORY_CHECK_EVERY` events, the memory cap;

@@ -197,6 +197,15 @@ impl Stack {
         }
     }
 
+    /// The host a pending timer belongs to (`None` once its connection or
+    /// delivery is gone: the timer is stale).
+    pub fn timer_node(&self, timer: Timer) -> Option<NodeId> {
+        match timer {
+            Timer::Tcp { conn, .. } => self.tcp.node_of(conn),
+            Timer::LocalDeliver { delivery } => self.local.delivery_node(delivery),
+        }
+    }
+
     /// Whether applications have notices waiting.
     #[inline]
     pub fn has_notices(&self) -> bool {

@@ -111,6 +111,10 @@ impl TcpTable {
         self.conns[id.index()].as_mut().expect("live connection")
     }
 
+    pub(crate) fn node_of(&self, id: ConnId) -> Option<NodeId> {
+        self.conns.get(id.index())?.as_ref().map(|s| s.node)
+    }
+
     /// Live connections, in table order (for end-of-run accounting).
     pub(crate) fn live(&self) -> impl Iterator<Item = &ConnSlot> {
         self.conns.iter().flatten().map(|s| &**s)

@@ -137,6 +137,10 @@ pub(super) struct LocalTable {
 }
 
 impl LocalTable {
+    pub(crate) fn delivery_node(&self, id: u32) -> Option<NodeId> {
+        self.deliveries.get(id as usize)?.as_ref().map(|(n, _)| *n)
+    }
+
     pub fn new(latency: Vec<SimTime>) -> Self {
         LocalTable {
             autobind: vec![0; latency.len()],
