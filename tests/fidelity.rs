@@ -347,7 +347,10 @@ fn leaving_limited_transmit_out_of_flight_size_loosens_the_lockout() {
     // and SACKed segments too) and locks out one flow.
     let outstanding = run(&dumbbell(100, "loss_flight = \"outstanding\"", "", 60), 1);
     let rfc = run(&dumbbell(100, "", "", 60), 1);
-    for (name, r) in [("outstanding", &outstanding), ("before-limited-transmit", &rfc)] {
+    for (name, r) in [
+        ("outstanding", &outstanding),
+        ("before-limited-transmit", &rfc),
+    ] {
         eprintln!(
             "100 flows, identical starts, loss_flight {name}: Jain {:.3}, {} flows with nothing delivered, {} RTOs",
             jain(r),
