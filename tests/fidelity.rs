@@ -345,12 +345,12 @@ fn leaving_limited_transmit_out_of_flight_size_loosens_the_lockout() {
     // retry at 1.045 s and 3.045 s, and more of them get in. ns-3 cuts far
     // deeper (ssthresh from its pipe estimate, which leaves out the lost
     // and SACKed segments too) and locks out one flow.
-    let default = run(&dumbbell(100, "", "", 60), 1);
-    let rfc = run(
-        &dumbbell(100, "loss_flight = \"before-limited-transmit\"", "", 60),
-        1,
-    );
-    for (name, r) in [("outstanding", &default), ("before-limited-transmit", &rfc)] {
+    let outstanding = run(&dumbbell(100, "loss_flight = \"outstanding\"", "", 60), 1);
+    let rfc = run(&dumbbell(100, "", "", 60), 1);
+    for (name, r) in [
+        ("outstanding", &outstanding),
+        ("before-limited-transmit", &rfc),
+    ] {
         eprintln!(
             "100 flows, identical starts, loss_flight {name}: Jain {:.3}, {} flows with nothing delivered, {} RTOs",
             jain(r),
@@ -359,12 +359,12 @@ fn leaving_limited_transmit_out_of_flight_size_loosens_the_lockout() {
         );
     }
     assert!(
-        starved(&rfc) + 10 <= starved(&default),
+        starved(&rfc) + 10 <= starved(&outstanding),
         "{} {}",
         starved(&rfc),
-        starved(&default)
+        starved(&outstanding)
     );
-    assert!(jain(&rfc) > jain(&default) + 0.1);
+    assert!(jain(&rfc) > jain(&outstanding) + 0.1);
 }
 
 /// The dumbbell with flow i starting at i·`step_us` microseconds.

@@ -239,17 +239,25 @@ impl RtoBackoff {
 }
 
 /// The FlightSize that sets ssthresh when fast recovery starts (RFC 5681
-/// §3.1 equation 4).
+/// §3.1 equation 4, ssthresh = max(FlightSize / 2, 2·SMSS)).
+///
+/// Neither reference implementation counts it this way: Linux takes ssthresh
+/// from cwnd when recovery starts (`tcp_init_cwnd_reduction` calls the
+/// algorithm's `ssthresh`, for Reno `tcp_reno_ssthresh`: max(cwnd / 2, 2
+/// segments)); ns-3 (`TcpSocketBase::EnterRecovery`) passes its pipe estimate
+/// `BytesInFlight()` (which leaves out lost and SACKed segments; one segment
+/// more without SACK) to `GetSsThresh`, for NewReno max(2·SMSS, that / 2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LossFlight {
     /// Everything outstanding when recovery starts, SND.MAX − SND.UNA,
-    /// including what limited transmit sent on the duplicate ACKs before it.
-    #[default]
+    /// including what limited transmit sent on the duplicate ACKs before it
+    /// (netsim's default until issue 16; kept for comparison).
     Outstanding,
-    /// What was outstanding when the first of those duplicate ACKs arrived:
-    /// RFC 5681 §3.2 step 2 ("When [RFC3042] is in use, additional data sent
-    /// in limited transmit MUST NOT be included in this calculation"), which
-    /// RFC 6675 §5 step 4.2 repeats for SACK recovery.
+    /// The default: what was outstanding when the first of those duplicate
+    /// ACKs arrived. RFC 5681 §3.2 step 2 ("When [RFC3042] is in use,
+    /// additional data sent in limited transmit MUST NOT be included in this
+    /// calculation"), which RFC 6675 §5 step 4.2 repeats for SACK recovery.
+    #[default]
     BeforeLimitedTransmit,
 }
 
@@ -389,7 +397,7 @@ impl Default for TcpConfig {
             syn_loss_rto: SimTime::from_secs(3),
             rto_restart: RtoRestart::NewAck,
             rto_backoff: RtoBackoff::Karn,
-            loss_flight: LossFlight::Outstanding,
+            loss_flight: LossFlight::BeforeLimitedTransmit,
             clock_granularity: SimTime::from_millis(1),
             delayed_ack: Some(SimTime::from_millis(40)),
             sack: true,

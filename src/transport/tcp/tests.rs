@@ -1211,7 +1211,8 @@ fn limited_transmit_is_not_in_the_flight_size_that_halves_the_window() {
     // segment each (RFC 3042; with SACK, RFC 6675 §5 step 3). At the third,
     // 12 segments are outstanding, but RFC 5681 §3.2 step 2 leaves the two
     // limited-transmit segments out of equation 4: ssthresh = 10/2 segments
-    // (`loss_flight = "before-limited-transmit"`); the default counts all 12.
+    // (`loss_flight = "before-limited-transmit"`, the default);
+    // `"outstanding"` counts all 12.
     for (sack, flight, segments) in [
         (false, LossFlight::BeforeLimitedTransmit, 5),
         (true, LossFlight::BeforeLimitedTransmit, 5),
