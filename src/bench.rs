@@ -201,11 +201,21 @@ pub fn fat_tree_scenario(k: usize, senders: usize) -> String {
     )
 }
 
+/// How many hosts of a k-ary fat-tree send in the bench case.
+fn fat_tree_senders(k: usize) -> usize {
+    let most = if k >= 48 { 8192 } else { 4096 };
+    (k * k * k / 4).min(most)
+}
+
+/// How long the dumbbell cases simulate, s.
+fn dumbbell_seconds(quick: bool) -> u64 {
+    if quick { 6 } else { 60 }
+}
+
 /// A fat-tree with at most 4,096 transfers (k = 32: every other host), or
 /// 8,192 from k = 48 on (27,648 hosts: every third or so).
 pub fn fat_tree(k: usize) -> BenchRow {
-    let most = if k >= 48 { 8192 } else { 4096 };
-    let senders = (k * k * k / 4).min(most);
+    let senders = fat_tree_senders(k);
     time_scenario(
         format!("fat-tree k={k}, ECMP, {senders} x 1 MB TCP, 10 s"),
         &fat_tree_scenario(k, senders),
@@ -302,13 +312,13 @@ pub fn run_case(name: &str, quick: bool) -> Option<BenchRow> {
     let mut row = if let Some(pending) = number("hold-") {
         hold_model(pending, steps)
     } else if let Some(n) = number("dumbbell-") {
-        dumbbell(n, if quick { 6 } else { 60 })
+        dumbbell(n, dumbbell_seconds(quick))
     } else if let Some(n) = number("cubic-dumbbell-") {
-        dumbbell_of("cubic", n, if quick { 6 } else { 60 })
+        dumbbell_of("cubic", n, dumbbell_seconds(quick))
     } else if let Some(n) = number("bbr-dumbbell-") {
-        dumbbell_of("bbr", n, if quick { 6 } else { 60 })
+        dumbbell_of("bbr", n, dumbbell_seconds(quick))
     } else if let Some(n) = number("dctcp-dumbbell-") {
-        dumbbell_of("dctcp", n, if quick { 6 } else { 60 })
+        dumbbell_of("dctcp", n, dumbbell_seconds(quick))
     } else if let Some(k) = number("fat-tree-") {
         fat_tree(k)
     } else if let Some(n) = number("idle-tcp-") {
@@ -393,10 +403,9 @@ pub fn run(quick: bool, exe: Option<&std::path::Path>) -> String {
 pub fn case_scenario(name: &str, quick: bool) -> Option<String> {
     let number = |prefix: &str| name.strip_prefix(prefix)?.parse::<usize>().ok();
     if let Some(k) = number("fat-tree-") {
-        let most = if k >= 48 { 8192 } else { 4096 };
-        Some(fat_tree_scenario(k, (k * k * k / 4).min(most)))
+        Some(fat_tree_scenario(k, fat_tree_senders(k)))
     } else if let Some(n) = number("dumbbell-") {
-        Some(dumbbell_scenario(n, if quick { 6 } else { 60 }))
+        Some(dumbbell_scenario(n, dumbbell_seconds(quick)))
     } else if name == "diamond" {
         Some(include_str!("../scenarios/diamond.toml").to_string())
     } else if name == "udp-chain" {

@@ -244,8 +244,9 @@ struct Windows {
 }
 
 impl Windows {
+    /// Ends the open window, if any, adding it to the totals.
     fn close(&mut self) {
-        if self.end.is_some() {
+        if self.end.take().is_some() {
             let busiest = (0..self.events.len())
                 .map(|p| self.events[p] + self.crossed[p])
                 .max()
@@ -301,8 +302,8 @@ impl Profile {
     /// One event at `t`, at `site`.
     pub fn event(&mut self, t: SimTime, site: Site) {
         self.events += 1;
+        let global = matches!(site, Site::Global);
         for w in &mut self.splits {
-            let global = matches!(site, Site::Global);
             if global || w.end.is_none_or(|end| t >= end) {
                 w.close();
                 // The next window opens at this event, the earliest pending
