@@ -94,14 +94,34 @@ pub fn router_chain_scenario(routers: usize, flows: usize, duration_s: u64) -> S
     s
 }
 
+/// The threads each simulated case runs on (`netsim bench --threads N`).
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// Runs the simulated cases on `threads` threads (`RunOptions::threads`).
+pub fn set_threads(threads: usize) {
+    THREADS.store(threads.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+fn threads() -> usize {
+    THREADS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Simulates a generated scenario and times it.
 fn time_scenario(name: String, text: &str) -> BenchRow {
     let sc = crate::scenario::parse("bench", text, "bench").expect("the bench scenario is valid");
     let started = Instant::now();
-    let report = Simulation::new(sc, RunOptions::default())
-        .expect("bench scenario builds")
-        .run()
-        .expect("bench runs");
+    let options = RunOptions {
+        threads: threads(),
+        ..Default::default()
+    };
+    let mut sim = Simulation::new(sc, options).expect("bench scenario builds");
+    sim.run_until(sim.scenario().duration);
+    let parts = sim.parts_used();
+    let report = sim.finish().expect("bench runs");
+    let name = match parts {
+        1 => name,
+        n => format!("{name}, {n} threads"),
+    };
     let transfers: Vec<f64> = report.flows.iter().filter_map(|f| f.completion_s).collect();
     let note = match transfers.len() {
         0 => String::new(),
@@ -371,6 +391,7 @@ pub fn run(quick: bool, exe: Option<&std::path::Path>) -> String {
             if quick {
                 cmd.arg("--quick");
             }
+            cmd.args(["--threads", &threads().to_string()]);
             let out = cmd.output().ok().filter(|o| o.status.success())?;
             parse_row_line(&String::from_utf8_lossy(&out.stdout))
         });

@@ -31,7 +31,7 @@ use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
-use crate::trace::{PacketEvent, TraceSink};
+use crate::trace::{PacketEvent, QueueState, TraceSink};
 use crate::wire::{Ipv4Repr, PcapWriter, emit_ipv4_tcp, emit_ipv4_udp};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -174,6 +174,7 @@ impl TraceSink for Capture {
         event: PacketEvent,
         p: &Packet,
         _net: &Network,
+        _queue: QueueState,
     ) {
         if let PacketEvent::Transmit { channel } = event {
             self.transmit(now, channel, p);

@@ -50,6 +50,10 @@ enum Command {
         /// Also write view.html: the run animated in one self-contained page
         #[arg(long)]
         view: bool,
+        /// Threads for the one run (the topology split into as many parts);
+        /// the outputs are the same for any number
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -95,6 +99,9 @@ enum Command {
         /// Run only this case, here, and print its figures as one tab-separated line
         #[arg(long, value_name = "CASE")]
         only: Option<String>,
+        /// Threads for each simulated case (see `run --threads`)
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
     },
     /// Predict what a parallel run would gain: run a scenario (or a bench case) with a profile of its lookahead windows under splits into N parts
     Parallelism {
@@ -221,6 +228,7 @@ fn execute(command: Command) -> netsim::Result<()> {
             ladder_segments,
             pcap,
             view,
+            threads,
             limits,
         } => {
             let scenario = netsim::run::load(&file, seed)?;
@@ -234,6 +242,7 @@ fn execute(command: Command) -> netsim::Result<()> {
                 progress: !quiet,
                 pcap,
                 view,
+                threads: threads.into(),
                 limits: limits.limits(),
                 ..netsim::run::RunConfig::new(out)
             };
@@ -312,7 +321,12 @@ fn execute(command: Command) -> netsim::Result<()> {
             ));
             Ok(())
         }
-        Command::Bench { quick, only } => {
+        Command::Bench {
+            quick,
+            only,
+            threads,
+        } => {
+            netsim::bench::set_threads(threads.into());
             match only {
                 Some(case) => match netsim::bench::run_case(&case, quick) {
                     Some(row) => say(&netsim::bench::row_line(&row)),

@@ -28,6 +28,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// Caps given on the command line (over the scenario's `[limits]`).
     pub limits: crate::limits::Limits,
+    /// Threads for the run (`RunOptions::threads`).
+    pub threads: usize,
 }
 
 impl RunConfig {
@@ -43,6 +45,7 @@ impl RunConfig {
             view: false,
             progress: false,
             limits: Default::default(),
+            threads: 1,
         }
     }
 }
@@ -98,12 +101,14 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         watch_flow: cfg.watch_flow.clone(),
         limits: cfg.limits,
         sinks,
+        threads: cfg.threads,
     };
     let mut sim = Simulation::new(scenario, options)?;
     if cfg.pcap {
         sim.capture_pcap(&out.path(crate::capture::PCAP_DIR))?;
     }
-    if cfg.progress && std::io::stderr().is_terminal() {
+    // The progress line runs the simulation in slices, which only one thread does.
+    if cfg.progress && cfg.threads <= 1 && std::io::stderr().is_terminal() {
         crate::progress::run_with_progress(&mut sim);
     } else {
         let end = sim.scenario().duration;

@@ -17,12 +17,21 @@ use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
-use crate::transport::tcp::{TcpConnection, TcpEvent};
+use crate::transport::tcp::{TcpConnection, TcpEvent, TcpState, TcpStats};
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::TcpFlags;
 use std::io::{self, Write};
 
 pub use crate::net::packet::DropReason;
+
+/// The queue of a packet record's channel when the record was made (what
+/// was waiting, and whether the transmitter was busy).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct QueueState {
+    pub packets: usize,
+    pub bytes: u64,
+    pub busy: bool,
+}
 
 /// What happened to a packet, where.
 #[derive(Clone, Copy, Debug)]
@@ -41,6 +50,23 @@ pub enum PacketEvent {
         channel: Option<ChannelId>,
         reason: DropReason,
     },
+}
+
+/// A TCP connection's final figures and state, as `TraceSink::tcp_closed`
+/// reports them.
+#[derive(Clone, Debug)]
+pub struct TcpFinal {
+    pub stats: TcpStats,
+    pub state: TcpState,
+}
+
+impl TcpFinal {
+    pub fn of(conn: &TcpConnection) -> TcpFinal {
+        TcpFinal {
+            stats: conn.stats(),
+            state: conn.state(),
+        }
+    }
 }
 
 /// A socket call made by an application, as the trace shows it.
@@ -146,7 +172,15 @@ impl std::fmt::Display for ConnRef<'_> {
 /// ignore what a subscriber has no use for (or, for the records that read as
 /// a line of text, hand it to `note`).
 pub trait TraceSink {
-    fn packet(&mut self, now: SimTime, node: NodeId, event: PacketEvent, p: &Packet, net: &Network);
+    fn packet(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        event: PacketEvent,
+        p: &Packet,
+        net: &Network,
+        queue: QueueState,
+    );
     /// A socket call (the text trace and the viewer show them).
     fn call(&mut self, _now: SimTime, _node: NodeId, _node_name: &str, _call: SocketCall) {}
     /// Anything without a typed record of its own: `TIME SUBJECT EVENT DETAIL`.
@@ -156,7 +190,7 @@ pub trait TraceSink {
     /// A TCP connection was created (by `connect`, or by a SYN a listener took).
     fn tcp_opened(&mut self, _now: SimTime, _conn: &ConnRef, _client: bool) {}
     /// A TCP connection is gone (closed, or the run ended): its final state.
-    fn tcp_closed(&mut self, _now: SimTime, _conn: &ConnRef, _last: &TcpConnection) {}
+    fn tcp_closed(&mut self, _now: SimTime, _conn: &ConnRef, _last: &TcpFinal) {}
     /// An application moved bytes of its flow through a socket.
     fn flow(&mut self, _now: SimTime, _record: FlowRecord) {}
     /// `waiting` packets are queued on `channel` after an enqueue.
@@ -194,6 +228,20 @@ impl Tracer {
     }
 }
 
+impl PacketEvent {
+    /// The channel the record concerns, if any.
+    pub fn channel(self) -> Option<ChannelId> {
+        match self {
+            PacketEvent::Enqueue { channel }
+            | PacketEvent::Transmit { channel }
+            | PacketEvent::Receive { channel }
+            | PacketEvent::Mark { channel } => Some(channel),
+            PacketEvent::Drop { channel, .. } => channel,
+            PacketEvent::Deliver => None,
+        }
+    }
+}
+
 impl TraceSink for Tracer {
     fn packet(
         &mut self,
@@ -202,9 +250,10 @@ impl TraceSink for Tracer {
         event: PacketEvent,
         p: &Packet,
         net: &Network,
+        queue: QueueState,
     ) {
         for s in &mut self.sinks {
-            s.packet(now, node, event, p, net);
+            s.packet(now, node, event, p, net, queue);
         }
     }
 
@@ -232,7 +281,7 @@ impl TraceSink for Tracer {
         }
     }
 
-    fn tcp_closed(&mut self, now: SimTime, conn: &ConnRef, last: &TcpConnection) {
+    fn tcp_closed(&mut self, now: SimTime, conn: &ConnRef, last: &TcpFinal) {
         for s in &mut self.sinks {
             s.tcp_closed(now, conn, last);
         }
@@ -321,6 +370,7 @@ impl TraceSink for TraceWriter {
         event: PacketEvent,
         p: &Packet,
         net: &Network,
+        queue: QueueState,
     ) {
         use std::fmt::Write as _;
         let l = &mut self.line;
@@ -328,7 +378,7 @@ impl TraceSink for TraceWriter {
         let _ = write!(l, "{now} {} ", net.node_name(node));
         let _ = match event {
             PacketEvent::Enqueue { channel } => {
-                let (pk, by) = net.channels[channel.index()].queue_len();
+                let (pk, by) = (queue.packets, queue.bytes);
                 write!(l, "enqueue {} q={pk}p/{by}B ", net.channel_name(channel))
             }
             PacketEvent::Transmit { channel } => {

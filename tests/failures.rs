@@ -14,7 +14,7 @@ fn reroute_trace_snapshot() {
         "{t}"
     );
     // After reconvergence the datagram goes R1 -> R3 -> B.
-    assert!(t.contains("R3 receive R1->R3 pkt=4"), "{t}");
+    assert!(t.contains("R3 receive R1->R3 pkt=20"), "{t}");
     insta::assert_snapshot!("reroute", t);
 }
 

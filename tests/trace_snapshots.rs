@@ -35,13 +35,13 @@ fn urgent_byte_marked_and_delivered_out_of_band() {
     // The arithmetic of the fixture: the urgent point 3750653582 is the byte
     // after the urgent byte, SEG.SEQ + urg on every URG segment.
     for expected in [
-        "client send sock=1 len=1 accepted=1 oob",
+        "client send sock=0 len=1 accepted=1 oob",
         "flags=ACK|URG seq=3750652581 ack=1249833583 win=32768 len=0 urg=1001",
         "flags=ACK|URG seq=3750652581 ack=1249833583 win=32768 len=500 urg=1001",
         "flags=ACK|URG seq=3750653081 ack=1249833583 win=32768 len=500 urg=501",
         "flags=ACK|URG seq=3750653581 ack=1249833583 win=32768 len=500 urg=1",
         "0.016011200 server urgent 10.0.0.2:80>10.0.0.1:49152 up=3750653582",
-        "0.036475200 server recv sock=2 len=1 oob offset=2000",
+        "0.036475200 server recv sock=1 len=1 oob offset=2000",
     ] {
         assert!(t.contains(expected), "missing `{expected}` in\n{t}");
     }

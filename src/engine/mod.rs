@@ -24,17 +24,19 @@ use crate::sim::{EventQueue, SimTime, rng};
 use crate::stack::{Endpoint, Env, Notice, Stack, Timer};
 use crate::stats::{Collector, Report};
 use crate::trace::{
-    ConnRef, DropReason, FlowRecord, PacketEvent, SocketCall, TraceSink, TraceWriter, Tracer,
+    ConnRef, DropReason, FlowRecord, PacketEvent, QueueState, SocketCall, TcpFinal, TraceSink,
+    TraceWriter, Tracer,
 };
 use crate::transport::tcp::{TcpConnection, TcpEvent};
 use crate::wire::ipv4::Ipv4Addr;
-use observe::Observers;
+use observe::{Observers, Record};
 use std::collections::BTreeMap;
 
 use crate::limits;
 use std::io::Write;
 
 mod observe;
+mod parallel;
 pub mod partition;
 
 /// Everything that can happen. The engine matches on it in one place
@@ -58,6 +60,19 @@ pub enum Event {
     Stack(Timer),
 }
 
+impl Event {
+    /// Among events at one instant (and of one depth), transmitters finish
+    /// first, then packets arrive, then timers fire: a packet arriving just
+    /// as a transmitter frees finds it free, whichever nodes they are.
+    fn class(&self) -> u64 {
+        match self {
+            Event::TxDone { .. } => 0,
+            Event::Arrive { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
 /// The simulated world under the hosts' stacks: the clock, the events, the
 /// network and the observers. The stacks reach it through `stack::Env`.
 pub struct World {
@@ -72,7 +87,27 @@ pub struct World {
     /// Every subscriber to the run's trace records: statistics, captures
     /// (`Simulation::capture_pcap`), text trace, viewer.
     obs: Observers,
+    /// The site whose event is being processed, and that event's depth: what
+    /// the events it schedules are tied by (see `World::next_tie`).
+    site: u32,
+    depth: u64,
+    /// Per site (every node, then `GLOBAL_SITE`): events it has scheduled.
+    scheduled_by: Vec<u64>,
+    /// Set when this world is one part of a parallel run (`parallel`).
+    part: Option<parallel::PartLink>,
 }
+
+/// A tie, high bits first: the depth (how many events at the same time led
+/// to this one), the event's class (`Event::class`), the scheduling site, and
+/// that site's count of events.
+const DEPTH_BITS: u32 = 6;
+const CLASS_BITS: u32 = 2;
+const SITE_BITS: u32 = 22;
+const COUNT_BITS: u32 = 64 - DEPTH_BITS - CLASS_BITS - SITE_BITS;
+/// The site of the events no node causes: failures and route changes.
+const GLOBAL_SITE: u32 = (1 << SITE_BITS) - 1;
+/// The most nodes a run may have (each is a site, and one is global).
+pub const MAX_NODES: usize = GLOBAL_SITE as usize;
 
 impl Env for World {
     #[inline]
@@ -89,11 +124,11 @@ impl Env for World {
 
     #[inline]
     fn schedule(&mut self, at: SimTime, timer: Timer) {
-        self.events.push(at, Event::Stack(timer));
+        self.push(at, Event::Stack(timer));
     }
 
     fn wake_app(&mut self, at: SimTime, app: AppId, token: u64) {
-        self.events.push(at, Event::AppWake { app, token });
+        self.push(at, Event::AppWake { app, token });
     }
 
     #[inline]
@@ -126,6 +161,9 @@ impl Env for World {
     }
 
     fn call(&mut self, node: NodeId, call: SocketCall) {
+        if let Some(log) = &mut self.obs.log {
+            return log.push(Record::Call { node, call });
+        }
         if self.obs.tracing() {
             self.obs
                 .call(self.now, node, &self.net.nodes[node.index()].name, call);
@@ -137,25 +175,51 @@ impl Env for World {
         if !self.obs.wants_tcp(event) {
             return;
         }
+        if let Some(log) = &mut self.obs.log {
+            let event = *event;
+            return log.push(Record::Tcp { end, event });
+        }
         let conn = conn_ref(&self.net, end);
         self.obs.tcp(self.now, &conn, event);
     }
 
     fn tcp_opened(&mut self, end: Endpoint, client: bool) {
+        if let Some(log) = &mut self.obs.log {
+            return log.push(Record::TcpOpened { end, client });
+        }
         let conn = conn_ref(&self.net, end);
         self.obs.tcp_opened(self.now, &conn, client);
     }
 
     fn tcp_closed(&mut self, end: Endpoint, last: &TcpConnection) {
+        let last = TcpFinal::of(last);
+        if let Some(log) = &mut self.obs.log {
+            let last = Box::new(last);
+            return log.push(Record::TcpClosed { end, last });
+        }
         let conn = conn_ref(&self.net, end);
-        self.obs.tcp_closed(self.now, &conn, last);
+        self.obs.tcp_closed(self.now, &conn, &last);
     }
 
     fn flow(&mut self, record: FlowRecord) {
+        if let Some(log) = &mut self.obs.log {
+            return log.push(Record::Flow(record));
+        }
         self.obs.flow(self.now, record);
     }
 
     fn note(&mut self, node: NodeId, event: &str, detail: &str) {
+        if let Some(log) = &mut self.obs.log {
+            if log.tracing {
+                let (event, detail) = (event.to_string(), detail.to_string());
+                log.push(Record::Note {
+                    node,
+                    event,
+                    detail,
+                });
+            }
+            return;
+        }
         if self.obs.tracing() {
             let name = &self.net.nodes[node.index()].name;
             self.obs.note(self.now, name, event, detail);
@@ -180,6 +244,49 @@ fn conn_ref(net: &Network, end: Endpoint) -> ConnRef<'_> {
 }
 
 impl World {
+    /// The tie of the next event the current site schedules for `at`: its
+    /// depth, its class, the site, then the site's own count. Events at equal times thus
+    /// fire in an order that only the sites' own histories decide, whichever
+    /// part of a parallel run holds them (a site's events are all scheduled by
+    /// the part that owns it). An event scheduled for now is one deeper than
+    /// the event scheduling it, so it sorts after it: the order in which events
+    /// fire is the order of their keys, which is what lets the records of a
+    /// parallel run's parts be merged by key alone.
+    #[inline]
+    fn next_tie(&mut self, at: SimTime, class: u64) -> u64 {
+        let depth = if at == self.now { self.depth + 1 } else { 0 };
+        debug_assert!(
+            depth < 1 << DEPTH_BITS,
+            "64 events at one instant, each caused by the last"
+        );
+        let depth = depth.min((1 << DEPTH_BITS) - 1);
+        // The global site counts in the last slot.
+        let slot = (self.site as usize).min(self.scheduled_by.len() - 1);
+        let count = &mut self.scheduled_by[slot];
+        debug_assert!(*count < 1 << COUNT_BITS, "a site's event count overflowed");
+        let tie = depth << (64 - DEPTH_BITS)
+            | class << (SITE_BITS + COUNT_BITS)
+            | u64::from(self.site) << COUNT_BITS
+            | *count;
+        *count += 1;
+        tie
+    }
+
+    /// Schedules `event` at `at`, tied by the current site (`next_tie`).
+    #[inline]
+    fn push(&mut self, at: SimTime, event: Event) {
+        let tie = self.next_tie(at, event.class());
+        self.events.push_tied(at, tie, event);
+    }
+
+    /// From now on, events are scheduled by `site`, on behalf of an event of
+    /// this tie.
+    #[inline]
+    fn enter(&mut self, site: u32, tie: u64) {
+        self.site = site;
+        self.depth = tie >> (64 - DEPTH_BITS);
+    }
+
     /// Feeds one packet record to the subscribers.
     #[inline]
     fn record(&mut self, node: NodeId, event: PacketEvent, packet: PacketId) {
@@ -193,7 +300,26 @@ impl World {
     #[inline(never)]
     fn record_always(&mut self, node: NodeId, event: PacketEvent, packet: PacketId) {
         let p = self.net.packets.get(packet);
-        self.obs.packet(self.now, node, event, p, &self.net);
+        let queue = event.channel().map_or_else(QueueState::default, |c| {
+            let c = &self.net.channels[c.index()];
+            let (packets, bytes) = c.queue_len();
+            let busy = c.transmitting.is_some();
+            QueueState {
+                packets,
+                bytes,
+                busy,
+            }
+        });
+        if let Some(log) = &mut self.obs.log {
+            let packet = p.clone();
+            return log.push(Record::Packet {
+                node,
+                event,
+                packet,
+                queue,
+            });
+        }
+        self.obs.packet(self.now, node, event, p, &self.net, queue);
     }
 
     fn drop_packet(
@@ -228,7 +354,10 @@ impl World {
             Offer::Transmit(t) => self.start_transmit(node, channel, packet, t),
             Offer::Queued { evicted } => {
                 let waiting = c.queue_len().0;
-                self.obs.queue(self.now, channel, waiting);
+                match &mut self.obs.log {
+                    Some(log) => log.push(Record::Queue { channel, waiting }),
+                    None => self.obs.queue(self.now, channel, waiting),
+                }
                 if let Some(victim) = evicted {
                     self.drop_packet(node, Some(channel), DropReason::QueueOverflow, victim);
                 }
@@ -252,8 +381,7 @@ impl World {
     ) {
         self.record(node, PacketEvent::Transmit { channel }, packet);
         let epoch = self.net.channels[channel.index()].epoch;
-        self.events
-            .push(self.now + serialization, Event::TxDone { channel, epoch });
+        self.push(self.now + serialization, Event::TxDone { channel, epoch });
     }
 
     fn on_tx_done(&mut self, channel: ChannelId, epoch: u32) {
@@ -273,8 +401,14 @@ impl World {
             }
             self.aqm_acted = acted;
         }
-        self.events
-            .push(self.now + delay, Event::Arrive { channel, epoch });
+        let arrive = Event::Arrive { channel, epoch };
+        match &self.part {
+            Some(part) if !part.owns(self.net.channels[channel.index()].to) => {
+                let tie = self.next_tie(self.now + delay, arrive.class());
+                self.send_across(self.now + delay, tie, channel, epoch);
+            }
+            _ => self.push(self.now + delay, arrive),
+        }
         if let Some((packet, t)) = next {
             self.start_transmit(from, channel, packet, t);
         }
@@ -309,18 +443,17 @@ impl World {
             .element(self.now, change.what, &change.subject, down);
         for l in change.changed {
             self.set_link(l, down);
-            self.events.push(
+            self.push(
                 self.now + sc.routing.detection,
                 Event::Detect { link: l, down },
             );
-            self.events.push(
+            self.push(
                 self.now + sc.routing.detection + sc.routing.convergence,
                 Event::Reconverge,
             );
         }
         if let Some(next) = change.next_change {
-            self.events
-                .push(self.now + next, Event::Failure { index, down: !down });
+            self.push(self.now + next, Event::Failure { index, down: !down });
         }
     }
 
@@ -388,6 +521,9 @@ pub struct RunOptions {
     /// Caps on the run; unset ones come from the scenario's `[limits]`, then
     /// the defaults (`limits::Limits::DEFAULTS`).
     pub limits: limits::Limits,
+    /// Threads to run on (0 and 1: one). The outputs are the same for any
+    /// number; see `parallel` for which runs can be split.
+    pub threads: usize,
 }
 
 /// A scenario being simulated.
@@ -408,15 +544,25 @@ pub struct Simulation {
     notice_batch: Vec<Notice>,
     /// The parallelism profile, when one was asked for (`Simulation::profile`).
     profile: Option<Box<partition::Profile>>,
+    /// `RunOptions::threads`.
+    threads: usize,
+    /// Whether `add_app` added applications (a parallel run cannot split them).
+    extra_apps: bool,
+    /// Records of events before this time are dropped: the subscribers have
+    /// them from a parallel run that stopped there (`parallel`).
+    muted_until: Option<SimTime>,
+    /// The parts the run was split into (1: it ran sequentially).
+    parts_used: usize,
 }
 
 impl Simulation {
     pub fn new(scenario: Scenario, options: RunOptions) -> Result<Simulation> {
         let caps = options.limits.or(scenario.limits).resolved();
-        if scenario.nodes.len() as u64 > caps.max_nodes {
+        let max_nodes = caps.max_nodes.min(MAX_NODES as u64);
+        if scenario.nodes.len() as u64 > max_nodes {
             return Err(Error::Limit(limits::LimitHit {
                 cap: limits::Cap::Nodes,
-                limit: caps.max_nodes,
+                limit: max_nodes,
                 measured: scenario.nodes.len() as u64,
                 at: SimTime::ZERO,
                 events: 0,
@@ -499,7 +645,12 @@ impl Simulation {
                         .chain(options.sinks)
                         .collect(),
                 ),
+                log: None,
             },
+            site: GLOBAL_SITE,
+            depth: 0,
+            scheduled_by: vec![0; scenario.nodes.len() + 1],
+            part: None,
         };
         let stack = Stack::new(
             scenario
@@ -523,6 +674,10 @@ impl Simulation {
             stopped: None,
             notice_batch: Vec::new(),
             profile: None,
+            threads: options.threads,
+            extra_apps: false,
+            muted_until: None,
+            parts_used: 1,
         })
     }
 
@@ -540,6 +695,13 @@ impl Simulation {
 
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// How many parts (threads) the run was split into: 1 when it ran
+    /// sequentially (see `RunOptions::threads`), also when a parallel run was
+    /// stopped by a cap and rerun.
+    pub fn parts_used(&self) -> usize {
+        self.parts_used
     }
 
     /// Events processed so far.
@@ -566,11 +728,72 @@ impl Simulation {
 
     fn start(&mut self) {
         self.started = true;
+        self.world.enter(GLOBAL_SITE, 0);
         for (at, index, down) in self.world.failures.first_changes(&self.scenario) {
-            self.world.events.push(at, Event::Failure { index, down });
+            self.world.push(at, Event::Failure { index, down });
         }
-        for i in 0..self.apps.len() as u32 {
-            self.with_app(AppId(i), |app, ctx| app.start(ctx));
+        for i in 0..self.apps.len() {
+            let node = self.apps[i].node;
+            if self.world.part.as_ref().is_some_and(|p| !p.owns(node)) {
+                continue;
+            }
+            self.world.enter(node.0, 0);
+            if let Some(log) = &mut self.world.obs.log {
+                // Before every event at time 0 (those have a depth of 1 or more).
+                log.key = (SimTime::ZERO, i as u64);
+            }
+            self.with_app(AppId(i as u32), |app, ctx| app.start(ctx));
+            self.dispatch_notices();
+        }
+    }
+
+    /// The site an event belongs to: the node whose state it changes (the
+    /// global site for failures and route changes, and for a stale timer,
+    /// which changes nothing).
+    fn site_of(&self, event: Event) -> u32 {
+        let channel = |c: ChannelId| &self.world.net.channels[c.index()];
+        match event {
+            Event::TxDone { channel: c, .. } => channel(c).from.0,
+            Event::Arrive { channel: c, .. } => channel(c).to.0,
+            Event::AppWake { app, .. } => self.apps[app.index()].node.0,
+            Event::Stack(timer) => self.stack.timer_node(timer).map_or(GLOBAL_SITE, |n| n.0),
+            Event::Failure { .. } | Event::Detect { .. } | Event::Reconverge => GLOBAL_SITE,
+        }
+    }
+
+    /// Processes one event popped from the queue.
+    #[inline]
+    fn dispatch(&mut self, t: SimTime, tie: u64, event: Event) {
+        self.world.now = t;
+        self.processed += 1;
+        let site = self.site_of(event);
+        self.world.enter(site, tie);
+        if let Some(log) = &mut self.world.obs.log {
+            log.key = (t, tie);
+            if let Some(until) = self.muted_until {
+                if t >= until {
+                    self.muted_until = None;
+                    self.world.obs.log = None;
+                } else {
+                    log.entries.clear();
+                }
+            }
+        }
+        if self.profile.is_some() {
+            self.profile_event(t, event);
+        }
+        match event {
+            Event::TxDone { channel, epoch } => self.world.on_tx_done(channel, epoch),
+            Event::Arrive { channel, epoch } => {
+                self.world.on_arrive(&mut self.stack, channel, epoch)
+            }
+            Event::AppWake { app, token } => self.with_app(app, |a, ctx| a.wake(ctx, token)),
+            Event::Failure { index, down } => self.world.on_failure(&self.scenario, index, down),
+            Event::Detect { link, down } => self.world.on_detect(&self.scenario, link, down),
+            Event::Reconverge => self.world.on_reconverge(&self.scenario),
+            Event::Stack(timer) => self.stack.on_timer(&mut self.world, timer),
+        }
+        if self.stack.has_notices() {
             self.dispatch_notices();
         }
     }
@@ -604,10 +827,15 @@ impl Simulation {
 
     /// Runs until simulated time `until` (inclusive) or the end of the scenario.
     pub fn run_until(&mut self, until: SimTime) {
+        let end = until.min(self.scenario.duration);
+        // A cap that stops a parallel run leaves the rest to the sequential
+        // engine (`muted_until` set).
+        if !self.started && self.run_parallel(self.threads, end) && self.muted_until.is_none() {
+            return;
+        }
         if !self.started {
             self.start();
         }
-        let end = until.min(self.scenario.duration);
         while let Some(t) = self.world.events.peek_time() {
             if t > end || self.stopped.is_some() {
                 break;
@@ -615,28 +843,8 @@ impl Simulation {
             if self.processed >= self.next_check && self.slow_checks() {
                 break;
             }
-            let (t, event) = self.world.events.pop().expect("peeked");
-            self.world.now = t;
-            self.processed += 1;
-            if self.profile.is_some() {
-                self.profile_event(t, event);
-            }
-            match event {
-                Event::TxDone { channel, epoch } => self.world.on_tx_done(channel, epoch),
-                Event::Arrive { channel, epoch } => {
-                    self.world.on_arrive(&mut self.stack, channel, epoch)
-                }
-                Event::AppWake { app, token } => self.with_app(app, |a, ctx| a.wake(ctx, token)),
-                Event::Failure { index, down } => {
-                    self.world.on_failure(&self.scenario, index, down)
-                }
-                Event::Detect { link, down } => self.world.on_detect(&self.scenario, link, down),
-                Event::Reconverge => self.world.on_reconverge(&self.scenario),
-                Event::Stack(timer) => self.stack.on_timer(&mut self.world, timer),
-            }
-            if self.stack.has_notices() {
-                self.dispatch_notices();
-            }
+            let (t, tie, event) = self.world.events.pop_tied().expect("peeked");
+            self.dispatch(t, tie, event);
             let live = self.world.net.packets.live() as u64;
             if live > self.limits.max_packets_in_flight {
                 self.stop(limits::Cap::PacketsInFlight, live);
@@ -753,6 +961,7 @@ impl Simulation {
             stats,
             capture,
             trace,
+            ..
         } = self.world.obs;
         if let Some(mut t) = trace {
             t.finish()
@@ -805,6 +1014,7 @@ impl Simulation {
             flow: NO_FLOW,
             ttl: 64,
         });
+        self.extra_apps = true;
         self.stack.add_app();
         Ok(())
     }

@@ -9,9 +9,12 @@ use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::Packet;
 use crate::sim::SimTime;
+use crate::stack::Endpoint;
 use crate::stats::Collector;
-use crate::trace::{ConnRef, FlowRecord, PacketEvent, SocketCall, TraceSink, Tracer};
-use crate::transport::tcp::{TcpConnection, TcpEvent};
+use crate::trace::{
+    ConnRef, FlowRecord, PacketEvent, QueueState, SocketCall, TcpFinal, TraceSink, Tracer,
+};
+use crate::transport::tcp::TcpEvent;
 
 /// The subscribers of one run. The statistics and the captures are held by
 /// type (no dynamic call on the hot path); the rest sit in the `Tracer`.
@@ -19,6 +22,76 @@ pub(crate) struct Observers {
     pub stats: Collector,
     pub capture: Option<Capture>,
     pub trace: Option<Tracer>,
+    /// Set in a part of a parallel run: the records go here instead, for the
+    /// run's one set of subscribers to read in order (see `parallel`).
+    pub log: Option<Box<Log>>,
+}
+
+/// Where an event sits in the run's order: its time and tie.
+pub(crate) type Key = (SimTime, u64);
+
+/// The records a part of a parallel run made, each under its event's key.
+pub(crate) struct Log {
+    /// The key of the event being processed.
+    pub key: Key,
+    pub entries: Vec<(Key, Record)>,
+    /// Whether the run's subscribers include a trace (`Observers::tracing`)
+    /// or captures.
+    pub tracing: bool,
+    pub capturing: bool,
+}
+
+impl Log {
+    pub fn new(tracing: bool, capturing: bool) -> Log {
+        Log {
+            key: (SimTime::ZERO, 0),
+            entries: Vec::new(),
+            tracing,
+            capturing,
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, record: Record) {
+        self.entries.push((self.key, record));
+    }
+}
+
+/// A trace record, owning what it names (a part's packets and connections
+/// are gone by the time the record is read).
+pub(crate) enum Record {
+    Packet {
+        node: NodeId,
+        event: PacketEvent,
+        packet: Packet,
+        queue: QueueState,
+    },
+    Queue {
+        channel: ChannelId,
+        waiting: usize,
+    },
+    Call {
+        node: NodeId,
+        call: SocketCall,
+    },
+    Note {
+        node: NodeId,
+        event: String,
+        detail: String,
+    },
+    Tcp {
+        end: Endpoint,
+        event: TcpEvent,
+    },
+    TcpOpened {
+        end: Endpoint,
+        client: bool,
+    },
+    TcpClosed {
+        end: Endpoint,
+        last: Box<TcpFinal>,
+    },
+    Flow(FlowRecord),
 }
 
 impl Observers {
@@ -26,21 +99,26 @@ impl Observers {
     /// read deliveries and drops only, so an untraced hop costs nothing.
     #[inline]
     pub fn wants(&self, event: PacketEvent) -> bool {
-        self.trace.is_some() || self.capture.is_some() || Collector::counts(event)
+        self.tracing() || self.capturing() || Collector::counts(event)
+    }
+
+    #[inline]
+    fn capturing(&self) -> bool {
+        self.capture.is_some() || self.log.as_ref().is_some_and(|l| l.capturing)
     }
 
     /// Whether anybody reads this TCP record (the statistics read the
     /// congestion samples and handshakes only).
     #[inline]
     pub fn wants_tcp(&self, event: &TcpEvent) -> bool {
-        self.trace.is_some() || Collector::counts_tcp(event)
+        self.tracing() || Collector::counts_tcp(event)
     }
 
     /// Whether anybody reads the records that exist for the trace only
     /// (socket calls, notes), so that they are built only then.
     #[inline]
     pub fn tracing(&self) -> bool {
-        self.trace.is_some()
+        self.trace.is_some() || self.log.as_ref().is_some_and(|l| l.tracing)
     }
 }
 
@@ -52,13 +130,14 @@ impl TraceSink for Observers {
         event: PacketEvent,
         p: &Packet,
         net: &Network,
+        queue: QueueState,
     ) {
-        self.stats.packet(now, node, event, p, net);
+        self.stats.packet(now, node, event, p, net, queue);
         if let Some(c) = &mut self.capture {
-            c.packet(now, node, event, p, net);
+            c.packet(now, node, event, p, net, queue);
         }
         if let Some(t) = &mut self.trace {
-            t.packet(now, node, event, p, net);
+            t.packet(now, node, event, p, net, queue);
         }
     }
 
@@ -88,7 +167,7 @@ impl TraceSink for Observers {
         }
     }
 
-    fn tcp_closed(&mut self, now: SimTime, conn: &ConnRef, last: &TcpConnection) {
+    fn tcp_closed(&mut self, now: SimTime, conn: &ConnRef, last: &TcpFinal) {
         self.stats.tcp_closed(now, conn, last);
         if let Some(t) = &mut self.trace {
             t.tcp_closed(now, conn, last);

@@ -193,6 +193,17 @@ impl Channel {
         t
     }
 
+    /// The packet that just started propagating leaves this part of a
+    /// parallel run: the far end's part propagates it (`propagate`).
+    pub fn hand_over(&mut self) -> PacketId {
+        self.in_flight.pop_back().expect("a packet was propagating")
+    }
+
+    /// A packet from the near end's part of a parallel run propagates here.
+    pub fn propagate(&mut self, packet: PacketId) {
+        self.in_flight.push_back(packet);
+    }
+
     /// The oldest propagating packet reaches the far end.
     pub fn arrive(&mut self) -> PacketId {
         self.in_flight

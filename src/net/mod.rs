@@ -107,7 +107,7 @@ impl Network {
             routes,
             nodes,
             channels,
-            packets: PacketArena::default(),
+            packets: PacketArena::new(sc.nodes.len()),
             by_address,
             channel_names,
         }

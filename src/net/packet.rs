@@ -58,7 +58,9 @@ impl Ecn {
 
 #[derive(Clone, Debug)]
 pub struct Packet {
-    /// Unique per run, in order of creation: names the packet in the trace.
+    /// Unique per run: names the packet in the trace. The source's own count
+    /// of packets it made, times the number of nodes, plus the source's index
+    /// (`PacketArena::insert`), so that it depends on nothing but the source.
     pub uid: u64,
     /// Source and destination node indices (what the simulator routes on).
     pub src: NodeId,
@@ -115,14 +117,31 @@ pub struct PacketArena {
     slots: Vec<Option<Packet>>,
     free: Vec<u32>,
     live: usize,
-    next_uid: u64,
+    /// Per node: the packets it has made.
+    made: Vec<u64>,
 }
 
 impl PacketArena {
-    /// Stores `packet`, giving it the next uid.
+    /// An arena for a network of `nodes` nodes.
+    pub fn new(nodes: usize) -> Self {
+        PacketArena {
+            made: vec![0; nodes],
+            ..Default::default()
+        }
+    }
+
+    /// Stores a packet its source just made, giving it the source's next uid.
     pub fn insert(&mut self, mut packet: Packet) -> PacketId {
-        packet.uid = self.next_uid;
-        self.next_uid += 1;
+        let nodes = self.made.len() as u64;
+        let made = &mut self.made[packet.src.index()];
+        packet.uid = *made * nodes + packet.src.index() as u64;
+        *made += 1;
+        self.insert_moved(packet)
+    }
+
+    /// Stores a packet made elsewhere (another part of a parallel run), uid
+    /// and all.
+    pub fn insert_moved(&mut self, packet: Packet) -> PacketId {
         self.live += 1;
         match self.free.pop() {
             Some(i) => {

@@ -1,29 +1,59 @@
-//! The future event list, keyed on `(time, insertion sequence)`.
+//! The future event list, keyed on `(time, tie)`.
 //!
 //! The order is total and documented: events fire in order of time, and events at
-//! the same time fire in the order they were scheduled (FIFO). Nothing else (no
-//! hash, no pointer, no payload comparison) takes part, so a run is reproducible.
+//! the same time in order of their tie, a number the scheduler gives each event.
+//! `push` gives the insertion sequence (FIFO among equal times); the packet
+//! engine gives its own (`engine::World::push`: source site and that site's own
+//! count), so that the order does not depend on how the run is split across
+//! threads. Nothing else (no hash, no pointer, no payload) takes part, so a run
+//! is reproducible.
 use super::SimTime;
-use std::collections::VecDeque;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 const BUCKETS: usize = 65;
 
-/// Pending events, popped in `(time, insertion sequence)` order.
+/// A pending event; the heap of equal times pops the lowest tie first.
+struct Entry<E> {
+    time: u64,
+    tie: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.tie) == (other.time, other.tie)
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed: `BinaryHeap` is a max-heap.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.tie).cmp(&(self.time, self.tie))
+    }
+}
+
+/// Pending events, popped in `(time, tie)` order.
 ///
 /// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) on the time in ns:
 /// bucket `i` (1..=64) holds the events whose time's highest bit differing from
 /// the last popped time is bit `i - 1`; bucket 0 holds events at exactly the last
-/// popped time, in insertion order. Events at equal times always share a bucket
-/// and move together, in order, so FIFO among equal times holds throughout.
-/// Pushing is O(1); popping from an empty bucket 0 scans the lowest occupied
-/// bucket and moves its events to lower buckets (each event moves at most 64
-/// times, in practice a few). Memory is touched sequentially, which is what makes
-/// it faster than a binary heap at 10^5 to 10^6 pending events.
+/// popped time, in a small binary heap on the tie. Events at equal times always
+/// share a bucket and move together. Pushing is O(1) outside bucket 0; popping
+/// from an empty bucket 0 scans the lowest occupied bucket and moves its events
+/// to lower buckets (each event moves at most 64 times, in practice a few).
+/// Memory is touched sequentially, which is what makes it faster than a binary
+/// heap over everything at 10^5 to 10^6 pending events.
 /// The engine never schedules into the past, which a radix heap requires.
 pub struct EventQueue<E> {
-    now_bucket: VecDeque<(u64, E)>,
+    now_bucket: BinaryHeap<Entry<E>>,
     /// Buckets 1..=64 (index 0 unused).
-    buckets: Vec<Vec<(u64, E)>>,
+    buckets: Vec<Vec<Entry<E>>>,
     /// Bit `i - 1` is set when bucket `i` is non-empty.
     occupied: u64,
     /// The last popped time: the floor under every pending time.
@@ -46,7 +76,7 @@ fn bucket_of(time: u64, last: u64) -> usize {
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            now_bucket: VecDeque::new(),
+            now_bucket: BinaryHeap::new(),
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             occupied: 0,
             last: 0,
@@ -56,22 +86,32 @@ impl<E> EventQueue<E> {
     }
 
     #[inline]
-    fn place(&mut self, time: u64, event: E) {
-        match bucket_of(time, self.last) {
-            0 => self.now_bucket.push_back((time, event)),
+    fn place(&mut self, entry: Entry<E>) {
+        match bucket_of(entry.time, self.last) {
+            0 => self.now_bucket.push(entry),
             b => {
-                self.buckets[b].push((time, event));
+                self.buckets[b].push(entry);
                 self.occupied |= 1 << (b - 1);
             }
         }
     }
 
     /// Schedules `event` at `time`; among events at the same time it fires after
-    /// every event scheduled before it. `time` must not be earlier than the last
-    /// popped event's time (the engine never schedules into the past); in release
-    /// builds such a time is treated as "now".
+    /// every event scheduled before it (its tie is the insertion sequence). Do not
+    /// mix with `push_tied` in one queue.
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
+        let tie = self.next_seq;
+        self.push_tied(time, tie, event);
+    }
+
+    /// Schedules `event` at `time` with the caller's `tie`: among events at the
+    /// same time the lowest tie fires first (ties must be unique). `time` must
+    /// not be earlier than the last popped event's time (the engine never
+    /// schedules into the past); in release builds such a time is treated as
+    /// "now".
+    #[inline]
+    pub fn push_tied(&mut self, time: SimTime, tie: u64, event: E) {
         debug_assert!(
             time.0 >= self.last,
             "event scheduled in the past: {time} < {}",
@@ -79,7 +119,11 @@ impl<E> EventQueue<E> {
         );
         self.next_seq += 1;
         self.len += 1;
-        self.place(time.0.max(self.last), event);
+        self.place(Entry {
+            time: time.0.max(self.last),
+            tie,
+            event,
+        });
     }
 
     /// Makes sure the earliest events, if any, sit in the now-bucket.
@@ -92,12 +136,11 @@ impl<E> EventQueue<E> {
         self.occupied &= !(1 << (b - 1));
         self.last = moving
             .iter()
-            .map(|(t, _)| *t)
+            .map(|e| e.time)
             .min()
             .expect("occupied bucket is non-empty");
-        // In order: equal times keep their insertion order.
-        for (t, e) in moving.drain(..) {
-            self.place(t, e);
+        for e in moving.drain(..) {
+            self.place(e);
         }
         // Keep the emptied vector's capacity for the next time bucket `b` fills.
         self.buckets[b] = moving;
@@ -106,16 +149,46 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_tied().map(|(t, _, e)| (t, e))
+    }
+
+    /// Removes and returns the earliest event, with its tie.
+    #[inline]
+    pub fn pop_tied(&mut self) -> Option<(SimTime, u64, E)> {
         self.settle();
-        let (t, e) = self.now_bucket.pop_front()?;
+        let e = self.now_bucket.pop()?;
         self.len -= 1;
-        Some((SimTime(t), e))
+        Some((SimTime(e.time), e.tie, e.event))
+    }
+
+    /// The time of the earliest pending event, leaving the queue as it is:
+    /// unlike `peek_time`, events earlier than it (but not earlier than the
+    /// last popped one) may still be pushed afterwards.
+    pub fn earliest(&self) -> Option<SimTime> {
+        if let Some(e) = self.now_bucket.peek() {
+            return Some(SimTime(e.time));
+        }
+        if self.occupied == 0 {
+            return None;
+        }
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        self.buckets[b].iter().map(|e| SimTime(e.time)).min()
+    }
+
+    /// Removes and returns the earliest event if it is earlier than `limit`
+    /// (leaving the queue as `earliest` does otherwise).
+    #[inline]
+    pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, u64, E)> {
+        if self.earliest()? >= limit {
+            return None;
+        }
+        self.pop_tied()
     }
 
     /// The time of the earliest pending event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.settle();
-        self.now_bucket.front().map(|(t, _)| SimTime(*t))
+        self.now_bucket.peek().map(|e| SimTime(e.time))
     }
 
     pub fn len(&self) -> usize {

@@ -218,9 +218,12 @@ impl Stack {
         std::mem::swap(into, &mut self.notices);
     }
 
-    /// Ends the run: the final state of every connection still open.
+    /// Ends the run: the final state of every connection still open, in the
+    /// order they were opened.
     pub fn finish<E: Env + ?Sized>(&self, env: &mut E) {
-        for slot in self.tcp.live() {
+        let mut live: Vec<_> = self.tcp.live().collect();
+        live.sort_by_key(|slot| slot.serial);
+        for slot in live {
             env.tcp_closed(slot.endpoint(), &slot.conn);
         }
     }

@@ -86,6 +86,8 @@ pub struct Datagram {
 }
 
 pub(crate) struct Socket {
+    /// See `SocketTable::shown`.
+    number: u32,
     pub(crate) node: NodeId,
     pub(crate) app: AppId,
     pub(in crate::stack) ty: SocketType,
@@ -140,11 +142,20 @@ pub struct SocketTable {
     /// search for the lowest free one starts here (thousands of clients on one
     /// host would otherwise make each bind scan them all).
     ephemeral_floor: BTreeMap<(NodeId, bool), u16>,
+    /// Per node: sockets it has made (what `shown` counts).
+    made: BTreeMap<NodeId, u32>,
 }
 
 impl SocketTable {
     pub(crate) fn get(&self, s: SocketId) -> &Socket {
         &self.sockets[s.0 as usize]
+    }
+
+    /// The socket's number as the trace shows it: its host's count of sockets
+    /// before it (like a descriptor, per host; it depends on nothing another
+    /// host does).
+    pub(crate) fn shown(&self, s: SocketId) -> u32 {
+        self.get(s).number
     }
 
     pub(crate) fn get_mut(&mut self, s: SocketId) -> &mut Socket {
@@ -250,7 +261,11 @@ impl SocketTable {
         flow: u32,
     ) -> SocketId {
         let id = SocketId(self.sockets.len() as u32);
+        let made = self.made.entry(node).or_default();
+        let number = *made;
+        *made += 1;
         self.sockets.push(Socket {
+            number,
             node,
             app,
             ty,
@@ -279,7 +294,7 @@ impl Ctx<'_> {
             self.stack.sockets.get_mut(id).tcp = Some(self.stack.tcp_defaults.clone());
         }
         self.trace_call(SocketCall::Socket {
-            sock: id.0,
+            sock: self.stack.sockets.shown(id),
             kind: ty.name(),
         });
         id
@@ -307,7 +322,10 @@ impl Ctx<'_> {
             SocketType::Stream => t.tcp_ports.insert((node, port), sock),
         };
         t.open_mut(node, sock)?.port = Some(port);
-        self.trace_call(SocketCall::Bind { sock: sock.0, port });
+        self.trace_call(SocketCall::Bind {
+            sock: self.stack.sockets.shown(sock),
+            port,
+        });
         Ok(port)
     }
 
@@ -333,7 +351,7 @@ impl Ctx<'_> {
         }
         let (src_port, flow) = (s.port.unwrap_or(0), s.flow);
         self.trace_call(SocketCall::SendTo {
-            sock: sock.0,
+            sock: self.stack.sockets.shown(sock),
             to,
             port,
             len,
@@ -374,7 +392,7 @@ impl Ctx<'_> {
         };
         rx.bytes -= u64::from(d.len);
         self.trace_call(SocketCall::RecvFrom {
-            sock: sock.0,
+            sock: self.stack.sockets.shown(sock),
             from: d.from,
             port: d.from_port,
             len: d.len,
@@ -401,7 +419,9 @@ impl Ctx<'_> {
             t.release_port(node, ty, port);
         }
         self.stack.tcp_close(self.env, conn, listen);
-        self.trace_call(SocketCall::Close { sock: sock.0 });
+        self.trace_call(SocketCall::Close {
+            sock: self.stack.sockets.shown(sock),
+        });
         Ok(())
     }
 }

@@ -88,7 +88,7 @@ impl Ctx<'_> {
             ..Listen::default()
         }));
         self.trace_call(SocketCall::Listen {
-            sock: sock.0,
+            sock: self.stack.sockets.shown(sock),
             backlog: backlog as u32,
         });
         Ok(())
@@ -120,8 +120,8 @@ impl Ctx<'_> {
         self.stack.tcp_attach(conn, new);
         let (addr, rport) = self.stack.tcp_peer(conn);
         self.trace_call(SocketCall::Accept {
-            sock: sock.0,
-            new: new.0,
+            sock: self.stack.sockets.shown(sock),
+            new: self.stack.sockets.shown(new),
             from: addr,
             port: rport,
         });
@@ -146,7 +146,7 @@ impl Ctx<'_> {
         let (local_port, config, flow) = (s.port.unwrap_or(0), s.tcp.clone(), s.flow);
         let config = config.unwrap_or_default();
         self.trace_call(SocketCall::Connect {
-            sock: sock.0,
+            sock: self.stack.sockets.shown(sock),
             to,
             port,
         });
@@ -192,7 +192,7 @@ impl Ctx<'_> {
             c.send(len)?
         };
         self.trace_call(SocketCall::Send {
-            sock: sock.0,
+            sock: self.stack.sockets.shown(sock),
             len,
             accepted,
             oob,
@@ -209,7 +209,7 @@ impl Ctx<'_> {
         let got = self.stack.tcp.conn(conn).recv(max)?;
         if got > 0 {
             self.trace_call(SocketCall::Recv {
-                sock: sock.0,
+                sock: self.stack.sockets.shown(sock),
                 len: got,
                 oob: None,
             });
@@ -226,7 +226,7 @@ impl Ctx<'_> {
         let conn = self.connection(sock)?;
         let at = self.stack.tcp.conn(conn).recv_urgent()?;
         self.trace_call(SocketCall::Recv {
-            sock: sock.0,
+            sock: self.stack.sockets.shown(sock),
             len: 1,
             oob: Some(at),
         });
@@ -236,7 +236,9 @@ impl Ctx<'_> {
     /// `shutdown(sock, SHUT_WR)`: half-close; a FIN follows the data already sent.
     pub fn shutdown(&mut self, sock: SocketId) -> Result<(), SocketError> {
         let conn = self.connection(sock)?;
-        self.trace_call(SocketCall::Shutdown { sock: sock.0 });
+        self.trace_call(SocketCall::Shutdown {
+            sock: self.stack.sockets.shown(sock),
+        });
         self.stack.tcp.conn(conn).shutdown_write();
         self.stack.tcp_service(self.env, conn);
         Ok(())

@@ -88,7 +88,9 @@ pub(super) struct TcpTable {
     /// Boxed, so that growing the table moves pointers, not connections, and
     /// leaves no half-size copy of them behind in the allocator.
     conns: Vec<Option<Box<ConnSlot>>>,
-    free: Vec<ConnId>,
+    /// Free slots, each with the timer generation its next connection starts
+    /// at: past the last one's, so that none of its stale timers can match.
+    free: Vec<(ConnId, u32)>,
     /// Connections by `tuple_key` (looked up for every segment).
     by_tuple: LookupMap<TupleKey, ConnId>,
     /// Per node: the stream ISNs are drawn from.
@@ -166,14 +168,16 @@ impl Stack {
             listener,
             flow,
             timer_at: OptTime::NONE,
-            timer_generation: 0,
+            timer_generation: 0, // set below
             established: false,
             peer_closed: false,
             serial,
         });
         env.tcp_opened(slot.endpoint(), socket.is_some());
         let id = match self.tcp.free.pop() {
-            Some(i) => {
+            Some((i, generation)) => {
+                let mut slot = slot;
+                slot.timer_generation = generation;
                 self.tcp.conns[i.index()] = Some(slot);
                 i
             }
@@ -356,7 +360,8 @@ impl Stack {
             let slot = self.tcp.conns[id.index()].take().expect("live");
             env.tcp_closed(slot.endpoint(), &slot.conn);
             self.tcp.by_tuple.remove(&key);
-            self.tcp.free.push(id);
+            let generation = slot.timer_generation.wrapping_add(1);
+            self.tcp.free.push((id, generation));
         }
     }
 

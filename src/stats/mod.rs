@@ -12,8 +12,8 @@ use crate::net::link::ChannelId;
 use crate::net::packet::{NO_FLOW, Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::trace::{ConnRef, DropReason, FlowRecord, PacketEvent, TraceSink};
-use crate::transport::tcp::{TcpConnection, TcpEvent};
+use crate::trace::{ConnRef, DropReason, FlowRecord, PacketEvent, QueueState, TcpFinal, TraceSink};
+use crate::transport::tcp::TcpEvent;
 use serde::Serialize;
 
 pub mod segments;
@@ -306,6 +306,7 @@ impl TraceSink for Collector {
         event: PacketEvent,
         p: &Packet,
         _net: &Network,
+        _queue: QueueState,
     ) {
         self.count_packet(now, event, p);
     }
@@ -329,7 +330,7 @@ impl TraceSink for Collector {
             .push(ConnRecord::new(conn.flow, client, now));
     }
 
-    fn tcp_closed(&mut self, _now: SimTime, conn: &ConnRef, last: &TcpConnection) {
+    fn tcp_closed(&mut self, _now: SimTime, conn: &ConnRef, last: &TcpFinal) {
         self.connections[conn.serial as usize].close(last);
     }
 

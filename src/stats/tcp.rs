@@ -2,7 +2,8 @@
 //! samples, and the cwnd / ssthresh / RTO series kept for plots.
 
 use crate::sim::SimTime;
-use crate::transport::tcp::{TcpConnection, TcpStats};
+use crate::trace::TcpFinal;
+use crate::transport::tcp::TcpStats;
 use serde::Serialize;
 
 /// One (time, cwnd, ssthresh, RTO) sample, taken whenever one of them changed.
@@ -48,8 +49,8 @@ impl ConnRecord {
         });
     }
 
-    pub fn close(&mut self, conn: &TcpConnection) {
-        self.last = Some(Box::new((conn.stats(), conn.state().to_string())));
+    pub fn close(&mut self, last: &TcpFinal) {
+        self.last = Some(Box::new((last.stats.clone(), last.state.to_string())));
     }
 
     pub fn report(&self, flow: String) -> TcpConnReport {

@@ -16,7 +16,7 @@ use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::trace::{ConnRef, DropReason, PacketEvent, SocketCall, TraceSink};
+use crate::trace::{ConnRef, DropReason, PacketEvent, QueueState, SocketCall, TraceSink};
 use crate::transport::tcp::TcpEvent;
 use crate::units::Bandwidth;
 use crate::wire::ipv4::Ipv4Addr;
@@ -443,19 +443,19 @@ impl TraceSink for ViewRecorder {
         node: NodeId,
         event: PacketEvent,
         p: &Packet,
-        net: &Network,
+        _net: &Network,
+        queue: QueueState,
     ) {
         let now = now.as_nanos();
         let mut r = self.rec.borrow_mut();
         match event {
             PacketEvent::Enqueue { channel } => {
-                let c = &net.channels[channel.index()];
                 // Recorded before it joins: it waits only behind a busy transmitter.
-                let waiting = c.queue_len().0 as u32 + u32::from(c.transmitting.is_some());
+                let waiting = queue.packets as u32 + u32::from(queue.busy);
                 r.sample_queue(now, channel, waiting);
             }
             PacketEvent::Transmit { channel } => {
-                let waiting = net.channels[channel.index()].queue_len().0 as u32;
+                let waiting = queue.packets as u32;
                 r.sample_queue(now, channel, waiting);
                 r.begin_hop(now, channel, p);
             }
@@ -472,7 +472,7 @@ impl TraceSink for ViewRecorder {
                         _ => HopEnd::LostAtEnd,
                     };
                     r.end_hop(now, c, p.uid, end);
-                    let waiting = net.channels[c.index()].queue_len().0 as u32;
+                    let waiting = queue.packets as u32;
                     r.sample_queue(now, c, waiting);
                 }
                 if r.in_window() {

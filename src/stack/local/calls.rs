@@ -131,7 +131,13 @@ impl Ctx<'_> {
         } else {
             "dgram"
         };
-        self.note("socket", format!("sock={} domain=unix type={kind}", id.0));
+        self.note(
+            "socket",
+            format!(
+                "sock={} domain=unix type={kind}",
+                self.stack.sockets.shown(id)
+            ),
+        );
         id
     }
 
@@ -145,7 +151,7 @@ impl Ctx<'_> {
     /// free abstract name ("@00000", ...). Returns the name bound.
     pub fn bind_unix(&mut self, sock: SocketId, path: &str) -> Result<String, SocketError> {
         let node = self.node;
-        let detail = format!("sock={} path={path}", sock.0);
+        let detail = format!("sock={} path={path}", self.stack.sockets.shown(sock));
         if self.unix(sock)?.path.is_some() || path.len() > MAX_PATH {
             return self.failed("bind", detail, SocketError::InvalidArgument);
         }
@@ -162,14 +168,21 @@ impl Ctx<'_> {
         }
         self.stack.local.paths.insert((node, name.clone()), sock);
         self.unix_mut(sock)?.path = Some(name.clone());
-        self.note("bind", format!("sock={} path={name}", sock.0));
+        self.note(
+            "bind",
+            format!("sock={} path={name}", self.stack.sockets.shown(sock)),
+        );
         Ok(name)
     }
 
     /// `listen(sock, backlog)`: a bound stream socket accepts connections.
     pub fn listen_unix(&mut self, sock: SocketId, backlog: usize) -> Result<(), SocketError> {
         let s = self.unix_of(sock, SocketType::Stream)?;
-        let detail = format!("sock={} path={} backlog={backlog}", sock.0, s.shown_path());
+        let detail = format!(
+            "sock={} path={} backlog={backlog}",
+            self.stack.sockets.shown(sock),
+            s.shown_path()
+        );
         if s.path.is_none() || s.peer.is_some() || s.connecting {
             return self.failed("listen", detail, SocketError::InvalidArgument);
         }
@@ -201,7 +214,11 @@ impl Ctx<'_> {
         let ready = end.rx_bytes > 0 || end.eof;
         self.note(
             "accept",
-            format!("sock={} new={} path={path}", sock.0, new.0),
+            format!(
+                "sock={} new={} path={path}",
+                self.stack.sockets.shown(sock),
+                self.stack.sockets.shown(new)
+            ),
         );
         if ready {
             self.stack.local_readable(new);
@@ -214,7 +231,7 @@ impl Ctx<'_> {
     pub fn connect_unix(&mut self, sock: SocketId, path: &str) -> Result<(), SocketError> {
         let node = self.node;
         let s = self.unix_of(sock, SocketType::Stream)?;
-        let detail = format!("sock={} path={path}", sock.0);
+        let detail = format!("sock={} path={path}", self.stack.sockets.shown(sock));
         if s.peer.is_some() || s.connecting {
             return self.failed("connect", detail, SocketError::AlreadyConnected);
         }
@@ -263,7 +280,10 @@ impl Ctx<'_> {
         let node = self.node;
         let s = self.unix_of(sock, SocketType::Stream)?;
         let path = s.shown_path().to_string();
-        let detail = format!("sock={} path={path} len={len}", sock.0);
+        let detail = format!(
+            "sock={} path={path} len={len}",
+            self.stack.sockets.shown(sock)
+        );
         let Some(peer) = s.peer else {
             return self.failed("send", detail, SocketError::NotConnected);
         };
@@ -306,7 +326,13 @@ impl Ctx<'_> {
         s.rx_bytes -= got;
         let writer = s.peer;
         if got > 0 {
-            self.note("recv", format!("sock={} path={path} len={got}", sock.0));
+            self.note(
+                "recv",
+                format!(
+                    "sock={} path={path} len={got}",
+                    self.stack.sockets.shown(sock)
+                ),
+            );
         }
         self.stack.local_consumed(writer, got);
         Ok(got)
@@ -325,7 +351,13 @@ impl Ctx<'_> {
             return Ok(());
         }
         self.unix_mut(sock)?.shut_write = true;
-        self.note("shutdown", format!("sock={} path={path} how=write", sock.0));
+        self.note(
+            "shutdown",
+            format!(
+                "sock={} path={path} how=write",
+                self.stack.sockets.shown(sock)
+            ),
+        );
         self.stack.local_deliver_later(
             self.env,
             node,
@@ -344,7 +376,10 @@ impl Ctx<'_> {
         let node = self.node;
         let s = self.unix_of(sock, SocketType::Datagram)?;
         let (from, buffer) = (s.path.clone(), s.buffer);
-        let detail = format!("sock={} path={path} len={len}", sock.0);
+        let detail = format!(
+            "sock={} path={path} len={len}",
+            self.stack.sockets.shown(sock)
+        );
         if len > buffer {
             return self.failed("sendto", detail, SocketError::MessageTooLong);
         }
@@ -389,7 +424,7 @@ impl Ctx<'_> {
             "recvfrom",
             format!(
                 "sock={} path={path} from={} len={}",
-                sock.0,
+                self.stack.sockets.shown(sock),
                 d.from.as_deref().unwrap_or("unnamed"),
                 d.len
             ),
@@ -404,7 +439,10 @@ impl Ctx<'_> {
     pub(crate) fn close_unix(&mut self, sock: SocketId) -> Result<(), SocketError> {
         let s = self.unix(sock)?;
         let path = s.shown_path().to_string();
-        self.note("close", format!("sock={} path={path}", sock.0));
+        self.note(
+            "close",
+            format!("sock={} path={path}", self.stack.sockets.shown(sock)),
+        );
         self.release_unix(sock);
         Ok(())
     }

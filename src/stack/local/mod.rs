@@ -241,12 +241,15 @@ impl Stack {
             } => self.local_connect_arrives(env, node, client, listener, path),
             Delivery::Data { to, len, path } => {
                 let Some(s) = self.local.socks.get_mut(&to) else {
-                    let detail = format!("path={path} sock={} len={len} reason=closed", to.0);
+                    let detail = format!(
+                        "path={path} sock={} len={len} reason=closed",
+                        self.sockets.shown(to)
+                    );
                     return env.note(node, "local-drop", &detail);
                 };
                 s.rx_bytes += len;
                 let accepted = s.accepted;
-                let detail = format!("path={path} sock={} len={len}", to.0);
+                let detail = format!("path={path} sock={} len={len}", self.sockets.shown(to));
                 env.note(node, "local-deliver", &detail);
                 if accepted {
                     self.local_readable(to);
@@ -267,7 +270,7 @@ impl Stack {
                 env.note(
                     node,
                     "local-deliver",
-                    &format!("path={path} sock={} {what}", to.0),
+                    &format!("path={path} sock={} {what}", self.sockets.shown(to)),
                 );
                 if accepted {
                     self.local_readable(to);
@@ -279,7 +282,10 @@ impl Stack {
             Delivery::Datagram { to, datagram, path } => {
                 let len = datagram.len;
                 let Some(s) = self.local.socks.get_mut(&to) else {
-                    let detail = format!("path={path} sock={} len={len} reason=closed", to.0);
+                    let detail = format!(
+                        "path={path} sock={} len={len} reason=closed",
+                        self.sockets.shown(to)
+                    );
                     return env.note(node, "local-drop", &detail);
                 };
                 s.incoming.0 -= 1;
@@ -289,7 +295,7 @@ impl Stack {
                 s.rx.push_back(datagram);
                 let detail = format!(
                     "path={path} sock={} len={len} from={}",
-                    to.0,
+                    self.sockets.shown(to),
                     from.as_deref().unwrap_or("unnamed")
                 );
                 env.note(node, "local-deliver", &detail);
@@ -326,7 +332,10 @@ impl Stack {
             return; // closed while connecting: nothing arrives
         }
         if !listening {
-            let detail = format!("path={path} sock={} connect refused", client.0);
+            let detail = format!(
+                "path={path} sock={} connect refused",
+                self.sockets.shown(client)
+            );
             env.note(node, "local-deliver", &detail);
             if let Some(c) = self.local.socks.get_mut(&client) {
                 c.connecting = false;
@@ -357,7 +366,11 @@ impl Stack {
         {
             l.ready.push_back(server);
         }
-        let detail = format!("path={path} sock={} connect peer={}", listener.0, client.0);
+        let detail = format!(
+            "path={path} sock={} connect peer={}",
+            self.sockets.shown(listener),
+            self.sockets.shown(client)
+        );
         env.note(node, "local-deliver", &detail);
         self.local_readable(listener);
         self.local_connected(client, Ok(()));
