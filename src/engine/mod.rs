@@ -1,6 +1,6 @@
 //! The simulation: the world's state, the event enum and the one dispatch loop.
 //!
-//! Event order is `(time, insertion sequence)` (see `sim::queue`). The run covers
+//! Event order is `(time, tie)` (see `sim::queue` and `World::next_tie`). The run covers
 //! the closed interval [0, duration]: an event scheduled exactly at the end still
 //! fires; later ones never do.
 

@@ -8,34 +8,15 @@
 //! threads. Nothing else (no hash, no pointer, no payload) takes part, so a run
 //! is reproducible.
 use super::SimTime;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 const BUCKETS: usize = 65;
 
-/// A pending event; the heap of equal times pops the lowest tie first.
+/// A pending event.
 struct Entry<E> {
     time: u64,
     tie: u64,
     event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.tie) == (other.time, other.tie)
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed: `BinaryHeap` is a max-heap.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.tie).cmp(&(self.time, self.tie))
-    }
 }
 
 /// Pending events, popped in `(time, tie)` order.
@@ -43,15 +24,17 @@ impl<E> Ord for Entry<E> {
 /// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) on the time in ns:
 /// bucket `i` (1..=64) holds the events whose time's highest bit differing from
 /// the last popped time is bit `i - 1`; bucket 0 holds events at exactly the last
-/// popped time, in a small binary heap on the tie. Events at equal times always
-/// share a bucket and move together. Pushing is O(1) outside bucket 0; popping
+/// popped time, sorted by tie (sorted once when a bucket moves there; an event
+/// pushed for now goes in by binary search, nearly always at the back, as ties
+/// grow). Events at equal times always share a bucket and move together.
+/// Pushing is O(1) outside bucket 0; popping
 /// from an empty bucket 0 scans the lowest occupied bucket and moves its events
 /// to lower buckets (each event moves at most 64 times, in practice a few).
 /// Memory is touched sequentially, which is what makes it faster than a binary
 /// heap over everything at 10^5 to 10^6 pending events.
 /// The engine never schedules into the past, which a radix heap requires.
 pub struct EventQueue<E> {
-    now_bucket: BinaryHeap<Entry<E>>,
+    now_bucket: VecDeque<Entry<E>>,
     /// Buckets 1..=64 (index 0 unused).
     buckets: Vec<Vec<Entry<E>>>,
     /// Bit `i - 1` is set when bucket `i` is non-empty.
@@ -76,7 +59,7 @@ fn bucket_of(time: u64, last: u64) -> usize {
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            now_bucket: BinaryHeap::new(),
+            now_bucket: VecDeque::new(),
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             occupied: 0,
             last: 0,
@@ -88,7 +71,15 @@ impl<E> EventQueue<E> {
     #[inline]
     fn place(&mut self, entry: Entry<E>) {
         match bucket_of(entry.time, self.last) {
-            0 => self.now_bucket.push(entry),
+            0 => {
+                let q = &mut self.now_bucket;
+                if q.back().is_none_or(|b| b.tie <= entry.tie) {
+                    q.push_back(entry);
+                } else {
+                    let at = q.partition_point(|e| e.tie <= entry.tie);
+                    q.insert(at, entry);
+                }
+            }
             b => {
                 self.buckets[b].push(entry);
                 self.occupied |= 1 << (b - 1);
@@ -140,7 +131,19 @@ impl<E> EventQueue<E> {
             .min()
             .expect("occupied bucket is non-empty");
         for e in moving.drain(..) {
-            self.place(e);
+            match bucket_of(e.time, self.last) {
+                0 => self.now_bucket.push_back(e),
+                b => {
+                    self.buckets[b].push(e);
+                    self.occupied |= 1 << (b - 1);
+                }
+            }
+        }
+        // The now-bucket was empty: sort what moved in, once.
+        if self.now_bucket.len() > 1 {
+            self.now_bucket
+                .make_contiguous()
+                .sort_unstable_by_key(|e| e.tie);
         }
         // Keep the emptied vector's capacity for the next time bucket `b` fills.
         self.buckets[b] = moving;
@@ -156,7 +159,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn pop_tied(&mut self) -> Option<(SimTime, u64, E)> {
         self.settle();
-        let e = self.now_bucket.pop()?;
+        let e = self.now_bucket.pop_front()?;
         self.len -= 1;
         Some((SimTime(e.time), e.tie, e.event))
     }
@@ -165,7 +168,7 @@ impl<E> EventQueue<E> {
     /// unlike `peek_time`, events earlier than it (but not earlier than the
     /// last popped one) may still be pushed afterwards.
     pub fn earliest(&self) -> Option<SimTime> {
-        if let Some(e) = self.now_bucket.peek() {
+        if let Some(e) = self.now_bucket.front() {
             return Some(SimTime(e.time));
         }
         if self.occupied == 0 {
@@ -188,7 +191,7 @@ impl<E> EventQueue<E> {
     /// The time of the earliest pending event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.settle();
-        self.now_bucket.peek().map(|e| SimTime(e.time))
+        self.now_bucket.front().map(|e| SimTime(e.time))
     }
 
     pub fn len(&self) -> usize {
@@ -219,6 +222,32 @@ mod tests {
         q.push(SimTime(5), 'e');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['a', 'b', 'c', 'd', 'e']);
+    }
+
+    #[test]
+    fn equal_times_pop_by_tie_whenever_pushed() {
+        let mut q = EventQueue::new();
+        q.push_tied(SimTime(5), 30, 'c');
+        q.push_tied(SimTime(5), 10, 'a');
+        q.push_tied(SimTime(9), 0, 'e');
+        assert_eq!(q.pop(), Some((SimTime(5), 'a')));
+        // Pushed for now with a tie below the pending one's: it goes first.
+        q.push_tied(SimTime(5), 20, 'b');
+        q.push_tied(SimTime(5), 40, 'd');
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!['b', 'c', 'd', 'e']);
+    }
+
+    #[test]
+    fn earliest_leaves_room_for_an_earlier_push() {
+        let mut q = EventQueue::new();
+        q.push_tied(SimTime(100), 1, 'b');
+        assert_eq!(q.earliest(), Some(SimTime(100)));
+        assert!(q.pop_before(SimTime(50)).is_none());
+        // Nothing was settled on 100: an event at 60 may still come first.
+        q.push_tied(SimTime(60), 2, 'a');
+        assert_eq!(q.pop_before(SimTime(200)), Some((SimTime(60), 2, 'a')));
+        assert_eq!(q.pop_before(SimTime(200)), Some((SimTime(100), 1, 'b')));
     }
 
     #[test]
