@@ -170,9 +170,9 @@ impl Serials {
 }
 
 impl Simulation {
-    /// The split a run to `end` on `threads` threads would use, if it can be
-    /// run so.
-    fn parallel_plan(&self, threads: usize, end: SimTime) -> Option<Partition> {
+    /// The split a run to `end` on `threads` threads would use, and how many
+    /// parts it has, if it can be run so.
+    fn parallel_plan(&self, threads: usize, end: SimTime) -> Option<(Partition, usize)> {
         let sc = &self.scenario;
         let eligible = threads > 1
             && !self.started
@@ -186,7 +186,7 @@ impl Simulation {
         let split = Partition::split(sc, threads);
         let parts = split.part_of.iter().max().map_or(0, |m| *m as usize + 1);
         match split.lookahead {
-            Some(l) if l > SimTime::ZERO && parts > 1 => Some(split),
+            Some(l) if l > SimTime::ZERO && parts > 1 => Some((split, parts)),
             _ => None,
         }
     }
@@ -194,10 +194,9 @@ impl Simulation {
     /// Runs to `end` on `threads` threads if the run can be split; false if
     /// not (nothing happened then).
     pub(super) fn run_parallel(&mut self, threads: usize, end: SimTime) -> bool {
-        let Some(split) = self.parallel_plan(threads, end) else {
+        let Some((split, parts)) = self.parallel_plan(threads, end) else {
             return false;
         };
-        let parts = split.part_of.iter().max().map_or(0, |m| *m as usize + 1);
         let plan = Plan {
             part_of: split.part_of.into(),
             parts,

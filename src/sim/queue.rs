@@ -119,17 +119,30 @@ impl<E> EventQueue<E> {
 
     /// Makes sure the earliest events, if any, sit in the now-bucket.
     fn settle(&mut self) {
-        if !self.now_bucket.is_empty() || self.occupied == 0 {
+        if !self.now_bucket.is_empty() {
             return;
         }
+        if let Some((b, min)) = self.lowest_bucket() {
+            self.settle_on(b, min);
+        }
+    }
+
+    /// The lowest occupied bucket and the earliest time in it.
+    fn lowest_bucket(&self) -> Option<(usize, u64)> {
+        if self.occupied == 0 {
+            return None;
+        }
         let b = self.occupied.trailing_zeros() as usize + 1;
+        let min = self.buckets[b].iter().map(|e| e.time).min();
+        Some((b, min.expect("occupied bucket is non-empty")))
+    }
+
+    /// Moves bucket `b`, whose earliest time is `min`, down: its events at
+    /// `min` into the (empty) now-bucket, the others to lower buckets.
+    fn settle_on(&mut self, b: usize, min: u64) {
         let mut moving = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << (b - 1));
-        self.last = moving
-            .iter()
-            .map(|e| e.time)
-            .min()
-            .expect("occupied bucket is non-empty");
+        self.last = min;
         for e in moving.drain(..) {
             match bucket_of(e.time, self.last) {
                 0 => self.now_bucket.push_back(e),
@@ -168,22 +181,26 @@ impl<E> EventQueue<E> {
     /// unlike `peek_time`, events earlier than it (but not earlier than the
     /// last popped one) may still be pushed afterwards.
     pub fn earliest(&self) -> Option<SimTime> {
-        if let Some(e) = self.now_bucket.front() {
-            return Some(SimTime(e.time));
+        match self.now_bucket.front() {
+            Some(e) => Some(SimTime(e.time)),
+            None => self.lowest_bucket().map(|(_, min)| SimTime(min)),
         }
-        if self.occupied == 0 {
-            return None;
-        }
-        let b = self.occupied.trailing_zeros() as usize + 1;
-        self.buckets[b].iter().map(|e| SimTime(e.time)).min()
     }
 
     /// Removes and returns the earliest event if it is earlier than `limit`
     /// (leaving the queue as `earliest` does otherwise).
     #[inline]
     pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, u64, E)> {
-        if self.earliest()? >= limit {
-            return None;
+        match self.now_bucket.front() {
+            Some(e) if e.time >= limit.0 => return None,
+            Some(_) => {}
+            None => {
+                let (b, min) = self.lowest_bucket()?;
+                if min >= limit.0 {
+                    return None;
+                }
+                self.settle_on(b, min);
+            }
         }
         self.pop_tied()
     }
