@@ -3,6 +3,7 @@
 use crate::sim::SimTime;
 
 use super::congestion::{Bbr, CongestionControl, Cubic, Dctcp, NewReno};
+use super::rtt::RtoBounds;
 
 /// Which congestion controller a connection runs (RFC 5681 family).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -421,6 +422,11 @@ impl Default for TcpConfig {
 }
 
 impl TcpConfig {
+    /// The RTO's bounds and G, as the estimator applies them.
+    pub fn rto_bounds(&self) -> RtoBounds {
+        RtoBounds::new(self.min_rto, self.max_rto, self.clock_granularity)
+    }
+
     /// The window-scale shift this side offers: the smallest shift that lets the
     /// 16-bit window field describe the whole receive buffer (RFC 7323 §2.3).
     pub fn window_scale_shift(&self) -> u8 {

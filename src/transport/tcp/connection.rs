@@ -212,12 +212,7 @@ impl TcpConnection {
             .congestion
             .build(smss, cfg.initial_window(smss), cfg.cwnd_growth);
         let (paced, sampled) = (cfg.pacing || cc.paces(), cc.wants_rate_samples());
-        let rtt = RttEstimator::new(
-            cfg.initial_rto,
-            cfg.min_rto,
-            cfg.max_rto,
-            cfg.clock_granularity,
-        );
+        let rtt = RttEstimator::new(cfg.initial_rto, &cfg.rto_bounds());
         let reported = (cc.cwnd(), cc.ssthresh(), rtt.rto());
         TcpConnection {
             cfg: Arc::clone(cfg),
@@ -734,7 +729,7 @@ impl TcpConnection {
                     self.time_out();
                     return;
                 }
-                self.rtt.backoff();
+                self.rtt.backoff(&self.cfg.rto_bounds());
                 self.syn_pending = true;
                 self.syn_retransmitted = true;
                 self.rtt_timing = None;
@@ -757,7 +752,7 @@ impl TcpConnection {
                 // bounds ssthresh from above here).
                 let recompute = self.rtx_retries == 1 && matches!(self.recovery, Recovery::None);
                 self.cc.on_rto(now, flight, recompute);
-                self.rtt.backoff();
+                self.rtt.backoff(&self.cfg.rto_bounds());
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
                 self.recover = OptOffset::some(self.snd_max);
                 self.prr = None;
@@ -1944,7 +1939,7 @@ impl TcpConnection {
         if let Some(r) = sample {
             self.rtt_sample(r);
         } else if self.cfg.rto_backoff == RtoBackoff::NewAck {
-            self.rtt.forget_backoff();
+            self.rtt.forget_backoff(&self.cfg.rto_bounds());
         }
 
         let mut restart_timer = true;
@@ -2263,7 +2258,7 @@ impl TcpConnection {
 
     fn establish(&mut self, now: SimTime) {
         self.set_state(TcpState::Established);
-        self.stats.handshake_done_at = Some(now);
+        self.stats.handshake_done_at = OptTime::some(now);
         self.keepalive_heard(now);
         let iw = if self
             .cfg
@@ -2282,7 +2277,8 @@ impl TcpConnection {
             && !self.rtt.has_sample()
             && self.cfg.initial_rto < self.cfg.syn_loss_rto
         {
-            self.rtt.set_rto(self.cfg.syn_loss_rto);
+            self.rtt
+                .set_rto(self.cfg.syn_loss_rto, &self.cfg.rto_bounds());
         }
         self.push(TcpEvent::Connected);
         if self.shutdown_pending {
@@ -2326,7 +2322,7 @@ impl TcpConnection {
     }
 
     fn rtt_sample(&mut self, r: SimTime) {
-        self.rtt.sample(r);
+        self.rtt.sample(r, &self.cfg.rto_bounds());
         self.stats.record_rtt(r);
         self.push(TcpEvent::RttSample { rtt: r });
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use crate::sim::SimTime;
 use crate::wire::tcp::{SeqNum, TcpRepr};
 
+use super::opt64::OptTime;
 use super::state::TcpState;
 
 /// A segment to put on the wire. `payload_origin` is the sender's stream offset of
@@ -232,8 +233,9 @@ pub(crate) struct Counters {
     /// Meaningful once `rtt_samples` > 0.
     rtt_min: SimTime,
     rtt_max: SimTime,
-    rtt_sum_ns: u128,
-    pub handshake_done_at: Option<SimTime>,
+    /// 64 bits hold 584 years of summed round trips: the report widens it.
+    rtt_sum_ns: u64,
+    pub handshake_done_at: OptTime,
     rare: Option<Box<TcpStats>>,
 }
 
@@ -246,7 +248,7 @@ impl Counters {
     pub fn record_rtt(&mut self, rtt: SimTime) {
         let first = self.rtt_samples == 0;
         self.rtt_samples += 1;
-        self.rtt_sum_ns += u128::from(rtt.0);
+        self.rtt_sum_ns = self.rtt_sum_ns.saturating_add(rtt.0);
         self.rtt_min = if first { rtt } else { self.rtt_min.min(rtt) };
         self.rtt_max = if first { rtt } else { self.rtt_max.max(rtt) };
     }
@@ -267,8 +269,8 @@ impl Counters {
             rtt_samples: self.rtt_samples,
             rtt_min: sampled(self.rtt_min),
             rtt_max: sampled(self.rtt_max),
-            rtt_sum_ns: self.rtt_sum_ns,
-            handshake_done_at: self.handshake_done_at,
+            rtt_sum_ns: u128::from(self.rtt_sum_ns),
+            handshake_done_at: self.handshake_done_at.get(),
             ..self.rare.as_deref().cloned().unwrap_or_default()
         }
     }

@@ -70,3 +70,9 @@ impl<T: Word> From<Option<T>> for Opt64<T> {
         v.map_or(Self::NONE, Self::some)
     }
 }
+
+impl<T: Word> Default for Opt64<T> {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
