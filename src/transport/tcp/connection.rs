@@ -30,6 +30,7 @@
 use crate::sim::SimTime;
 use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
+use super::addons::Addons;
 use super::config::{
     DEFAULT_PEER_MSS, LossDetection, LossFlight, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff,
     RtoRestart, TcpConfig,
@@ -45,7 +46,6 @@ use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
 use super::sack::Scoreboard;
 use super::state::TcpState;
-use super::urgent::Urgent;
 use std::sync::Arc;
 
 /// Bytes of payload given up per segment when timestamps are on (RFC 7323 option: 10 + 2 NOP).
@@ -171,17 +171,13 @@ pub struct TcpConnection {
     keepalive_unanswered: u32,
     keepalive_pending: bool,
     /// Proportional Rate Reduction during SACK recovery, when chosen.
-    /// Pacing (`[tcp] pacing`): when the next data segment may leave, and
-    /// the timer that wakes the connection then, while data waits.
-    pacer: Option<Box<Pacer>>,
+    /// Pacing (`[tcp] pacing`): when the next data segment may leave, while
+    /// data waits (the pacer itself is in `addons`).
     pace_at: OptTime,
-    /// Delivery-rate sampling, for controllers that ask for it (BBR).
-    rate: Option<Box<DeliveryRate>>,
-    prr: Option<Box<Prr>>,
-    /// RACK-TLP loss detection, when chosen and SACK was negotiated.
-    rack: Option<Box<Rack>>,
-    /// Urgent data sent or announced (RFC 9293 §3.8.5), once there is any.
-    urgent: Option<Box<Urgent>>,
+    /// Pacer, delivery-rate sampling (BBR), PRR, RACK-TLP (when chosen and
+    /// SACK was negotiated), urgent data (RFC 9293 §3.8.5), a pending RST or
+    /// DCTCP ACK: each made when first needed.
+    addons: Addons,
 
     // ---- ECN (RFC 3168)
     ecn_ok: bool,
@@ -194,11 +190,6 @@ pub struct TcpConnection {
     ecn_recover: u64,
 
     // ---- output
-    /// Boxed: rarely there, and a segment's description is large.
-    pending_rst: Option<Box<TcpRepr>>,
-    /// DCTCP receiver: the ACK for the data before a change of CE state,
-    /// carrying the old state (RFC 8257 §3.2).
-    pending_ack: Option<Box<Outgoing>>,
     error: Option<TcpError>,
     events: Vec<TcpEvent>,
     stats: Counters,
@@ -214,6 +205,9 @@ impl TcpConnection {
         let (paced, sampled) = (cfg.pacing || cc.paces(), cc.wants_rate_samples());
         let rtt = RttEstimator::new(cfg.initial_rto, &cfg.rto_bounds());
         let reported = (cc.cwnd(), cc.ssthresh(), rtt.rto());
+        let mut addons = Addons::default();
+        addons.set_pacer(paced.then(Pacer::default));
+        addons.set_rate(sampled.then(DeliveryRate::default));
         TcpConnection {
             cfg: Arc::clone(cfg),
             state: TcpState::Closed,
@@ -277,18 +271,12 @@ impl TcpConnection {
             keepalive_at: OptTime::NONE,
             keepalive_unanswered: 0,
             keepalive_pending: false,
-            prr: None,
-            rack: None,
-            pacer: paced.then(Box::default),
             pace_at: OptTime::NONE,
-            rate: sampled.then(Box::default),
-            urgent: None,
+            addons,
             ecn_ok: false,
             ece_pending: false,
             cwr_pending: false,
             ecn_recover: 0,
-            pending_rst: None,
-            pending_ack: None,
             error: None,
             events: Vec::new(),
             stats: Counters::default(),
@@ -394,7 +382,7 @@ impl TcpConnection {
     /// SND.UNA to SND.NXT not SACKed.
     pub fn bytes_in_flight(&self) -> u64 {
         match self.recovery {
-            Recovery::Sack { .. } if let Some(rack) = &self.rack => {
+            Recovery::Sack { .. } if let Some(rack) = self.addons.rack() => {
                 // RACK: the un-SACKed flight less what is marked lost.
                 (self.snd_max - self.snd_una)
                     - self.scoreboard.sacked_in(self.snd_una, self.snd_max)
@@ -440,8 +428,8 @@ impl TcpConnection {
     pub fn readable_bytes(&self) -> u64 {
         let end = self.rcv_nxt - u64::from(self.fin_received);
         let taken = self
-            .urgent
-            .as_ref()
+            .addons
+            .urgent()
             .map_or(0, |u| u.taken_out(self.cfg.oob_inline));
         end.saturating_sub(self.rcv_read).saturating_sub(taken)
     }
@@ -454,8 +442,8 @@ impl TcpConnection {
     /// sockatmark: the next `recv` starts right at the peer's urgent byte
     /// (after it, if it was taken out of the stream).
     pub fn at_mark(&self) -> bool {
-        self.urgent
-            .as_ref()
+        self.addons
+            .urgent()
             .is_some_and(|u| u.at_mark(self.rcv_read))
     }
 
@@ -484,7 +472,7 @@ impl TcpConnection {
             .min(self.timewait_at.word())
             .min(self.keepalive_at.word())
             .min(self.pace_at.word());
-        if let Some(rack) = &self.rack {
+        if let Some(rack) = self.addons.rack() {
             earliest = earliest.min(at(rack.next_timer()));
         }
         (earliest != u64::MAX).then_some(SimTime(earliest))
@@ -549,8 +537,8 @@ impl TcpConnection {
     pub fn send_urgent(&mut self, len: u64) -> Result<u64, TcpError> {
         let n = self.send(len)?;
         if n > 0 {
-            self.urgent
-                .get_or_insert_with(Box::default)
+            self.addons
+                .urgent_or_default()
                 .set_send_point(self.snd_data_end);
             self.ack_now |= matches!(self.state, TcpState::Established | TcpState::CloseWait);
         }
@@ -568,7 +556,7 @@ impl TcpConnection {
         if self.read_closed {
             return Err(TcpError::NotConnected);
         }
-        let u = self.urgent.as_mut().ok_or(TcpError::NoUrgentData)?;
+        let u = self.addons.urgent_mut().ok_or(TcpError::NoUrgentData)?;
         let byte = u.take(self.cfg.oob_inline)?;
         self.stats.bytes_delivered += 1;
         Ok(byte - 1)
@@ -587,7 +575,7 @@ impl TcpConnection {
             return Err(TcpError::NotConnected);
         }
         let mut n = max.min(self.readable_bytes());
-        if let Some(u) = &mut self.urgent {
+        if let Some(u) = self.addons.urgent_mut() {
             u.pass_marks(&mut self.rcv_read, self.cfg.oob_inline);
             if let Some(mark) = u.next_mark() {
                 n = n.min(mark - self.rcv_read);
@@ -664,7 +652,8 @@ impl TcpConnection {
             | TcpState::FinWait2
             | TcpState::CloseWait => {
                 let seq = self.wire_snd(self.snd_max);
-                self.pending_rst = Some(Box::new(self.rst_segment(seq)));
+                let rst = self.rst_segment(seq);
+                self.addons.set_pending_rst(Some(rst));
             }
             _ => {}
         }
@@ -755,14 +744,14 @@ impl TcpConnection {
                 self.rtt.backoff(&self.cfg.rto_bounds());
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
                 self.recover = OptOffset::some(self.snd_max);
-                self.prr = None;
+                self.addons.set_prr(None);
                 self.recovery = Recovery::None;
                 self.dupacks = 0;
                 self.fast_rtx_pending = false;
                 self.partial_acks = 0;
                 // RFC 2018 §8: the receiver may have reneged; forget the SACK state.
                 self.scoreboard.clear();
-                if let Some(rack) = &mut self.rack {
+                if let Some(rack) = self.addons.rack_mut() {
                     rack.on_rto();
                 }
                 self.snd_nxt = self.snd_una;
@@ -774,7 +763,7 @@ impl TcpConnection {
 
     /// RACK's reordering timer and TLP's probe timer (RFC 8985 §6.2, §7.2).
     fn on_rack_timers(&mut self, now: SimTime) {
-        let Some(rack) = &mut self.rack else {
+        let Some(rack) = self.addons.rack_mut() else {
             return;
         };
         let reorder = rack.reorder_at.is_some_and(|t| t <= now);
@@ -861,17 +850,17 @@ impl TcpConnection {
 
     /// The next segment to send, if any. Call until `None` after every input.
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Outgoing> {
-        if let Some(rst) = self.pending_rst.take() {
+        if let Some(rst) = self.addons.take_pending_rst() {
             self.stats.segments_sent += 1;
             self.stats.rare().resets_sent += 1;
             return Some(Outgoing {
-                repr: *rst,
+                repr: rst,
                 payload_origin: 0,
                 ect: false,
             });
         }
-        if let Some(ack) = self.pending_ack.take() {
-            return Some(*ack);
+        if let Some(ack) = self.addons.take_pending_ack() {
+            return Some(ack);
         }
         let out = match self.state {
             TcpState::Closed | TcpState::Listen => None,
@@ -970,15 +959,15 @@ impl TcpConnection {
 
     fn poll_synchronized(&mut self, now: SimTime) -> Option<Outgoing> {
         let paced_out = self
-            .pacer
-            .as_ref()
+            .addons
+            .pacer()
             .filter(|p| !p.ready(now))
             .map(|p| p.release_at());
         if let Some(at) = paced_out {
             // Data waits for its departure time; ACKs do not.
             self.pace_at = OptTime::some(at);
         } else if self.state.can_send() {
-            if self.rack.as_ref().is_some_and(|r| r.probe_due)
+            if self.addons.rack().is_some_and(|r| r.probe_due)
                 && let Some(out) = self.loss_probe(now)
             {
                 return Some(out);
@@ -1078,8 +1067,8 @@ impl TcpConnection {
                 let idle = self.snd_max == self.snd_una;
                 // Like Linux, no Nagle delay in urgent mode.
                 let urgent = self
-                    .urgent
-                    .as_ref()
+                    .addons
+                    .urgent()
                     .is_some_and(|u| u.sending(self.snd_una));
                 let nagle_ok = self.cfg.nodelay || idle || urgent;
                 let all_queued = start + can == data_end;
@@ -1151,7 +1140,7 @@ impl TcpConnection {
         else {
             return None;
         };
-        if self.rack.is_some() {
+        if self.addons.rack().is_some() {
             return self.rack_transmit(now);
         }
         let smss = u64::from(self.smss);
@@ -1212,7 +1201,7 @@ impl TcpConnection {
         if cwnd < pipe + u64::from(self.smss) {
             return None;
         }
-        if let Some((s, e)) = self.rack.as_ref().and_then(|r| r.first_lost()) {
+        if let Some((s, e)) = self.addons.rack().and_then(|r| r.first_lost()) {
             return Some(self.sack_retransmit(now, s, e));
         }
         self.transmit_from_nxt(now, cwnd - pipe, false)
@@ -1247,7 +1236,7 @@ impl TcpConnection {
             })
         };
         let end = self.snd_max;
-        let rack = self.rack.as_mut()?;
+        let rack = self.addons.rack_mut()?;
         rack.probe_due = false;
         let (out, is_retrans) = out?;
         rack.on_probe_sent(end, is_retrans);
@@ -1271,7 +1260,7 @@ impl TcpConnection {
             .rtx_at
             .get()
             .map_or(self.rtt.rto(), |t| t.saturating_sub(now));
-        let Some(rack) = &mut self.rack else {
+        let Some(rack) = self.addons.rack_mut() else {
             return;
         };
         rack.probe_at = (open && !rack.probe_outstanding())
@@ -1285,7 +1274,7 @@ impl TcpConnection {
         let sacked = self.scoreboard.sacked_in(self.snd_una, self.snd_max);
         let dupthresh_sacked =
             sacked.div_ceil(u64::from(self.smss)) >= u64::from(self.cfg.dupack_threshold);
-        let Some(rack) = &mut self.rack else {
+        let Some(rack) = self.addons.rack_mut() else {
             return;
         };
         let reo_wnd = rack.reo_wnd(in_recovery, dupthresh_sacked, srtt);
@@ -1367,13 +1356,13 @@ impl TcpConnection {
         }
         let repr = self.header(now, flags, start, len as u32);
         self.pace(now, len);
-        if let Some(rack) = &mut self.rack
+        if let Some(rack) = self.addons.rack_mut()
             && end > start
         {
             rack.on_send(now, start, end, start < self.snd_max);
         }
         let new_data = start >= self.snd_max;
-        if let Some(rate) = &mut self.rate
+        if let Some(rate) = self.addons.rate_mut()
             && len > 0
         {
             rate.on_send(
@@ -1413,7 +1402,7 @@ impl TcpConnection {
                 self.rtt_timing = Some((end, now));
             }
         }
-        if let Some(prr) = &mut self.prr {
+        if let Some(prr) = self.addons.prr_mut() {
             prr.on_sent(len);
         }
         let head_again = start == self.snd_una
@@ -1475,8 +1464,8 @@ impl TcpConnection {
             flags
         };
         let urgent = self
-            .urgent
-            .as_ref()
+            .addons
+            .urgent()
             .and_then(|u| u.field(seq, self.snd_max));
         if urgent.is_some() {
             flags = flags | TcpFlags::URG;
@@ -1551,7 +1540,8 @@ impl TcpConnection {
             // a change first acknowledges what came before in the old state.
             if seg.payload_len > 0 && ce != self.ece_pending {
                 if self.rcv_unacked > 0 {
-                    self.pending_ack = Some(Box::new(self.pure_ack(now)));
+                    let ack = self.pure_ack(now);
+                    self.addons.set_pending_ack(Some(ack));
                 }
                 self.ece_pending = ce;
             }
@@ -1585,7 +1575,8 @@ impl TcpConnection {
             let d = i64::from(seg.ack.diff(self.iss));
             if d <= 0 || d as u64 > self.snd_max {
                 if !rst {
-                    self.pending_rst = Some(Box::new(self.rst_segment(seg.ack)));
+                    let rst = self.rst_segment(seg.ack);
+                    self.addons.set_pending_rst(Some(rst));
                 }
                 return;
             }
@@ -1729,7 +1720,8 @@ impl TcpConnection {
             if ack >= 1 && ack <= self.snd_max {
                 self.establish(now);
             } else {
-                self.pending_rst = Some(Box::new(self.rst_segment(seg.ack)));
+                let rst = self.rst_segment(seg.ack);
+                self.addons.set_pending_rst(Some(rst));
                 return;
             }
         }
@@ -1787,10 +1779,10 @@ impl TcpConnection {
                 let r = self.unwrap_snd(r).min(self.snd_max);
                 if l < r {
                     new_sack |= self.scoreboard.add(l, r);
-                    if let Some(rack) = &mut self.rack {
+                    if let Some(rack) = self.addons.rack_mut() {
                         rack.on_sacked(l, r);
                     }
-                    if let Some(rate) = &mut self.rate {
+                    if let Some(rate) = self.addons.rate_mut() {
                         rate.on_sacked(l, r);
                     }
                 }
@@ -1834,7 +1826,7 @@ impl TcpConnection {
             }
         }
 
-        if let Some(rack) = &mut self.rack {
+        if let Some(rack) = self.addons.rack_mut() {
             rack.on_ack(now, self.snd_una, &self.scoreboard);
             let plain_dupack =
                 ack == una_before && seg.options.sack().is_empty() && seg.payload_len == 0;
@@ -1852,13 +1844,13 @@ impl TcpConnection {
         if ack > una_before {
             self.arm_loss_probe(now);
         }
-        if self.rate.is_some() {
+        if self.addons.rate().is_some() {
             self.sample_delivery(now, una_before);
         }
-        if self.prr.is_some() && matches!(self.recovery, Recovery::Sack { .. }) {
+        if self.addons.prr().is_some() && matches!(self.recovery, Recovery::Sack { .. }) {
             let delivered = self.delivered_since(una_before, sacked_before);
             let pipe = self.bytes_in_flight();
-            if let Some(prr) = &mut self.prr {
+            if let Some(prr) = self.addons.prr_mut() {
                 let sndcnt = prr.on_ack(delivered, pipe);
                 self.cc.set_cwnd(clamp_u32(pipe + sndcnt));
             }
@@ -1876,7 +1868,7 @@ impl TcpConnection {
         {
             return;
         }
-        let lost = match &self.rack {
+        let lost = match self.addons.rack() {
             Some(rack) => rack.has_lost(),
             None => {
                 self.dupacks >= self.cfg.dupack_threshold
@@ -1904,7 +1896,7 @@ impl TcpConnection {
     fn sample_delivery(&mut self, now: SimTime, una_before: u64) {
         let inflight = self.bytes_in_flight();
         let (una, board) = (self.snd_una, &self.scoreboard);
-        let Some(rate) = &mut self.rate else {
+        let Some(rate) = self.addons.rate_mut() else {
             return;
         };
         let arrived =
@@ -2073,17 +2065,18 @@ impl TcpConnection {
             high_rxt: self.snd_una,
             rescue: None,
         };
-        self.prr = (self.cfg.recovery == LossRecovery::Prr).then(|| {
-            Box::new(Prr::new(
+        let prr = (self.cfg.recovery == LossRecovery::Prr).then(|| {
+            Prr::new(
                 self.snd_max - self.snd_una,
                 u64::from(self.cc.ssthresh()),
                 u64::from(self.smss),
-            ))
+            )
         });
+        self.addons.set_prr(prr);
         self.recover = OptOffset::some(self.snd_max);
         self.snd_nxt = self.snd_max;
         // With RACK the first retransmission is its first mark (usually SND.UNA).
-        self.fast_rtx_pending = match &mut self.rack {
+        self.fast_rtx_pending = match self.addons.rack_mut() {
             Some(rack) => {
                 rack.probe_at = None;
                 rack.is_lost(self.snd_una)
@@ -2098,7 +2091,7 @@ impl TcpConnection {
         let flight = clamp_u32(self.snd_max - self.snd_una);
         self.cc.on_recovery_exit(now, flight);
         self.recovery = Recovery::None;
-        self.prr = None;
+        self.addons.set_prr(None);
         self.dupacks = 0;
         self.fast_rtx_pending = false;
         self.partial_acks = 0;
@@ -2109,7 +2102,7 @@ impl TcpConnection {
         // A zero field points at SEG.SEQ itself: no urgent byte ahead (as BSD).
         if seg.flags.contains(TcpFlags::URG) && seg.urgent > 0 && self.state.can_receive() {
             let up = seq + u64::from(seg.urgent);
-            let u = self.urgent.get_or_insert_with(Box::default);
+            let u = self.addons.urgent_or_default();
             if u.announce(up, self.rcv_nxt) {
                 let up = self.wire_rcv(up);
                 self.push(TcpEvent::Urgent { up });
@@ -2148,7 +2141,7 @@ impl TcpConnection {
                         self.ack_now = true;
                     }
                     self.stats.bytes_received += self.rcv_nxt - old;
-                    if let Some(u) = &mut self.urgent {
+                    if let Some(u) = self.addons.urgent_mut() {
                         u.arrive(self.rcv_nxt, self.cfg.oob_inline);
                     }
                     self.rcv_unacked += e - s;
@@ -2271,7 +2264,7 @@ impl TcpConnection {
         };
         self.cc.init(self.smss, iw);
         if self.sack_ok && self.cfg.loss_detection == LossDetection::RackTlp {
-            self.rack = Some(Box::new(Rack::new()));
+            self.addons.set_rack(Some(Rack::new()));
         }
         if self.syn_retransmitted
             && !self.rtt.has_sample()
@@ -2344,7 +2337,7 @@ impl TcpConnection {
     /// next one back by its transmission time at the pacing rate (none before
     /// the first RTT sample).
     fn pace(&mut self, now: SimTime, len: u64) {
-        let (Some(pacer), Some(srtt)) = (&mut self.pacer, self.rtt.srtt()) else {
+        let (Some(pacer), Some(srtt)) = (self.addons.pacer_mut(), self.rtt.srtt()) else {
             return;
         };
         let rate = self

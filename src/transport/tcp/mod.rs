@@ -79,6 +79,7 @@
 //! `lend_event_buffer` and takes it back with `take_events`, while
 //! `drain_events` hands out a `Drain` of a buffer the connection keeps).
 
+mod addons;
 mod config;
 pub mod congestion;
 mod connection;
