@@ -26,12 +26,11 @@
 //! per direction).
 
 use crate::error::{Error, Result};
-use crate::ids::NodeId;
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::sim::SimTime;
-use crate::trace::{PacketEvent, QueueState, TraceSink};
+use crate::trace::{PacketEvent, PacketRecord, TraceSink};
 use crate::wire::{Ipv4Repr, PcapWriter, emit_ipv4_tcp, emit_ipv4_udp};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -167,15 +166,13 @@ impl Capture {
 /// packet in its direction's file.
 impl TraceSink for Capture {
     #[inline]
-    fn packet(
-        &mut self,
-        now: SimTime,
-        _node: NodeId,
-        event: PacketEvent,
-        p: &Packet,
-        _net: &Network,
-        _queue: QueueState,
-    ) {
+    fn packet(&mut self, record: &PacketRecord, _net: &Network) {
+        let PacketRecord {
+            now,
+            event,
+            packet: p,
+            ..
+        } = *record;
         if let PacketEvent::Transmit { channel } = event {
             self.transmit(now, channel, p);
         }

@@ -33,6 +33,16 @@ pub struct QueueState {
     pub busy: bool,
 }
 
+/// One packet record: what happened to which packet, where and when.
+#[derive(Clone, Copy, Debug)]
+pub struct PacketRecord<'a> {
+    pub now: SimTime,
+    pub node: NodeId,
+    pub event: PacketEvent,
+    pub packet: &'a Packet,
+    pub queue: QueueState,
+}
+
 /// What happened to a packet, where.
 #[derive(Clone, Copy, Debug)]
 pub enum PacketEvent {
@@ -172,15 +182,7 @@ impl std::fmt::Display for ConnRef<'_> {
 /// ignore what a subscriber has no use for (or, for the records that read as
 /// a line of text, hand it to `note`).
 pub trait TraceSink {
-    fn packet(
-        &mut self,
-        now: SimTime,
-        node: NodeId,
-        event: PacketEvent,
-        p: &Packet,
-        net: &Network,
-        queue: QueueState,
-    );
+    fn packet(&mut self, record: &PacketRecord, net: &Network);
     /// A socket call (the text trace and the viewer show them).
     fn call(&mut self, _now: SimTime, _node: NodeId, _node_name: &str, _call: SocketCall) {}
     /// Anything without a typed record of its own: `TIME SUBJECT EVENT DETAIL`.
@@ -243,17 +245,9 @@ impl PacketEvent {
 }
 
 impl TraceSink for Tracer {
-    fn packet(
-        &mut self,
-        now: SimTime,
-        node: NodeId,
-        event: PacketEvent,
-        p: &Packet,
-        net: &Network,
-        queue: QueueState,
-    ) {
+    fn packet(&mut self, record: &PacketRecord, net: &Network) {
         for s in &mut self.sinks {
-            s.packet(now, node, event, p, net, queue);
+            s.packet(record, net);
         }
     }
 
@@ -363,15 +357,15 @@ impl TraceWriter {
 }
 
 impl TraceSink for TraceWriter {
-    fn packet(
-        &mut self,
-        now: SimTime,
-        node: NodeId,
-        event: PacketEvent,
-        p: &Packet,
-        net: &Network,
-        queue: QueueState,
-    ) {
+    fn packet(&mut self, record: &PacketRecord, net: &Network) {
+        let PacketRecord {
+            now,
+            node,
+            event,
+            packet: p,
+            queue,
+            ..
+        } = *record;
         use std::fmt::Write as _;
         let l = &mut self.line;
         l.clear();

@@ -24,8 +24,8 @@ use crate::sim::{EventQueue, SimTime, rng};
 use crate::stack::{Endpoint, Env, Notice, Stack, Timer};
 use crate::stats::{Collector, Report};
 use crate::trace::{
-    ConnRef, DropReason, FlowRecord, PacketEvent, QueueState, SocketCall, TcpFinal, TraceSink,
-    TraceWriter, Tracer,
+    ConnRef, DropReason, FlowRecord, PacketEvent, PacketRecord, QueueState, SocketCall, TcpFinal,
+    TraceSink, TraceWriter, Tracer,
 };
 use crate::transport::tcp::{TcpConnection, TcpEvent};
 use crate::wire::ipv4::Ipv4Addr;
@@ -319,7 +319,14 @@ impl World {
                 queue,
             });
         }
-        self.obs.packet(self.now, node, event, p, &self.net, queue);
+        let record = PacketRecord {
+            now: self.now,
+            node,
+            event,
+            packet: p,
+            queue,
+        };
+        self.obs.packet(&record, &self.net);
     }
 
     fn drop_packet(

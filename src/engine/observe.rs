@@ -12,7 +12,8 @@ use crate::sim::SimTime;
 use crate::stack::Endpoint;
 use crate::stats::Collector;
 use crate::trace::{
-    ConnRef, FlowRecord, PacketEvent, QueueState, SocketCall, TcpFinal, TraceSink, Tracer,
+    ConnRef, FlowRecord, PacketEvent, PacketRecord, QueueState, SocketCall, TcpFinal, TraceSink,
+    Tracer,
 };
 use crate::transport::tcp::TcpEvent;
 
@@ -123,21 +124,13 @@ impl Observers {
 }
 
 impl TraceSink for Observers {
-    fn packet(
-        &mut self,
-        now: SimTime,
-        node: NodeId,
-        event: PacketEvent,
-        p: &Packet,
-        net: &Network,
-        queue: QueueState,
-    ) {
-        self.stats.packet(now, node, event, p, net, queue);
+    fn packet(&mut self, record: &PacketRecord, net: &Network) {
+        self.stats.packet(record, net);
         if let Some(c) = &mut self.capture {
-            c.packet(now, node, event, p, net, queue);
+            c.packet(record, net);
         }
         if let Some(t) = &mut self.trace {
-            t.packet(now, node, event, p, net, queue);
+            t.packet(record, net);
         }
     }
 

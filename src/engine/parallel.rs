@@ -39,7 +39,7 @@ use crate::net::packet::Packet;
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
 use crate::stack::Endpoint;
-use crate::trace::TraceSink;
+use crate::trace::{PacketRecord, TraceSink};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Barrier, Mutex};
 
@@ -308,7 +308,16 @@ impl Simulation {
                 event,
                 packet,
                 queue,
-            } => obs.packet(now, node, event, &packet, net, queue),
+            } => {
+                let record = PacketRecord {
+                    now,
+                    node,
+                    event,
+                    packet: &packet,
+                    queue,
+                };
+                obs.packet(&record, net);
+            }
             Record::Queue { channel, waiting } => obs.queue(now, channel, waiting),
             Record::Call { node, call } => obs.call(now, node, &net.nodes[node.index()].name, call),
             Record::Note {

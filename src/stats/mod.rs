@@ -6,13 +6,14 @@
 //! `summary.txt`, `stats.json` and the CSV files. All figures are deterministic
 //! (integer nanoseconds internally; floats only in the final report).
 
-use crate::ids::NodeId;
 use crate::net::Network;
 use crate::net::link::ChannelId;
 use crate::net::packet::{NO_FLOW, Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::trace::{ConnRef, DropReason, FlowRecord, PacketEvent, QueueState, TcpFinal, TraceSink};
+use crate::trace::{
+    ConnRef, DropReason, FlowRecord, PacketEvent, PacketRecord, TcpFinal, TraceSink,
+};
 use crate::transport::tcp::TcpEvent;
 use serde::Serialize;
 
@@ -299,15 +300,13 @@ impl Collector {
 
 impl TraceSink for Collector {
     #[inline]
-    fn packet(
-        &mut self,
-        now: SimTime,
-        _node: NodeId,
-        event: PacketEvent,
-        p: &Packet,
-        _net: &Network,
-        _queue: QueueState,
-    ) {
+    fn packet(&mut self, record: &PacketRecord, _net: &Network) {
+        let PacketRecord {
+            now,
+            event,
+            packet: p,
+            ..
+        } = *record;
         self.count_packet(now, event, p);
     }
 

@@ -16,7 +16,7 @@ use crate::net::link::ChannelId;
 use crate::net::packet::{Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
-use crate::trace::{ConnRef, DropReason, PacketEvent, QueueState, SocketCall, TraceSink};
+use crate::trace::{ConnRef, DropReason, PacketEvent, PacketRecord, SocketCall, TraceSink};
 use crate::transport::tcp::TcpEvent;
 use crate::units::Bandwidth;
 use crate::wire::ipv4::Ipv4Addr;
@@ -437,15 +437,15 @@ impl ViewRecorder {
 }
 
 impl TraceSink for ViewRecorder {
-    fn packet(
-        &mut self,
-        now: SimTime,
-        node: NodeId,
-        event: PacketEvent,
-        p: &Packet,
-        _net: &Network,
-        queue: QueueState,
-    ) {
+    fn packet(&mut self, record: &PacketRecord, _net: &Network) {
+        let PacketRecord {
+            now,
+            node,
+            event,
+            packet: p,
+            queue,
+            ..
+        } = *record;
         let now = now.as_nanos();
         let mut r = self.rec.borrow_mut();
         match event {
