@@ -8,11 +8,14 @@
 //!   200 ms minimum RTO); `rto_restart = "head-retransmit"` re-arms the timer
 //!   when the first unacknowledged segment is resent, as Linux does.
 //! - Many flows (1,000 on a 139-segment pipe) with SACK: a lost
-//!   retransmission waits for the RTO, which Karn's rule keeps backed off
-//!   (no segment that was not retransmitted gets timed with windows of a
-//!   segment or two), while SACK clocks new data out behind the hole. ns-3
-//!   forgets the backoff at every new ACK (`rto_backoff = "new-ack"`), and
-//!   timestamps time retransmissions, so neither holds it.
+//!   retransmission waits for the RTO, which Karn's rule keeps backed off,
+//!   while SACK clocks new data out behind the hole. Timed by cumulative
+//!   ACKs only (`rtt_sample = "cumulative"`), hardly a segment is timed to
+//!   the end and the backoff stays; timed by the SACK that reports it (the
+//!   default), the backoff comes down, but the timer already running keeps
+//!   its backed-off expiry. ns-3 forgets the backoff at every new ACK
+//!   (`rto_backoff = "new-ack"`), and timestamps time retransmissions, so
+//!   neither holds it.
 //! - Identical starts: 100 flows starting together retry in lockstep and some
 //!   never get a segment through (a phase effect); staggered starts do not.
 //! - The congestion-avoidance growth rule (`cwnd_growth`): RFC 5681's
@@ -177,7 +180,9 @@ fn many_flows_with_sack_wait_behind_lost_retransmissions_while_the_rto_is_backed
         let r = run(&stagger(&dumbbell(1000, tcp, "", 60), 700), 1);
         let t = totals(&r);
         let clients = r.tcp.iter().filter(|c| c.side == "client");
-        let (sent, acked) = clients.fold((0, 0), |(s, a), c| (s + c.bytes_sent, a + c.bytes_acked));
+        let (sent, acked, samples) = clients.fold((0, 0, 0), |(s, a, n), c| {
+            (s + c.bytes_sent, a + c.bytes_acked, n + c.rtt_samples)
+        });
         // New data sent and not cumulatively acknowledged at the end: most
         // of it arrived and waits at the receiver behind a hole.
         let behind = (sent - acked) as f64 / sent as f64;
@@ -190,7 +195,7 @@ fn many_flows_with_sack_wait_behind_lost_retransmissions_while_the_rto_is_backed
         eprintln!(
             "1000 flows, [tcp] {tcp:?}: {} retransmissions, {} RTOs, {} drops, {:.3} Mbit/s \
              ({:.0}% of {payload_capacity:.3}), bottleneck busy {:.1}%, {:.0}% of the data sent \
-             not acknowledged at the end, Jain {:.3}, {} flows with nothing delivered",
+             not acknowledged at the end, {samples} RTT samples, Jain {:.3}, {} flows with nothing delivered",
             t.retransmitted,
             t.rtos,
             t.drops,
@@ -201,15 +206,25 @@ fn many_flows_with_sack_wait_behind_lost_retransmissions_while_the_rto_is_backed
             jain(&r),
             starved(&r)
         );
-        (t, behind, busy)
+        (t, behind, busy, samples)
     };
-    // RFC 6675 retransmits a segment once per recovery, so a retransmission
-    // that is lost too is found only by the RTO; Karn's rule keeps that RTO
-    // backed off (2, 4, 8, 16 s), since with windows of a segment or two
-    // nearly every segment is a retransmission and none is timed. All the
-    // while SACK clocks new data out behind the hole: the link stays busy,
-    // but what it carries waits at the receiver.
-    let karn = case("");
+    // RFC 6675 retransmits a segment once per recovery, and none below the
+    // recovery point an RTO sets (§5.1), so a retransmission that is lost
+    // too is found only by the RTO; Karn's rule keeps that RTO backed off
+    // (2, 4, 8, 16 s) until a segment sent once is timed. All the while SACK
+    // clocks new data out behind the hole: the link stays busy, but what it
+    // carries waits at the receiver.
+    //
+    // Timed only by the cumulative ACK (BSD's and ns-3's rule), a segment
+    // sent behind a hole loses its timing when the hole is retransmitted:
+    // few samples, and the backoff stays.
+    let cumulative = case("rtt_sample = \"cumulative\"");
+    // The default also takes the sample from the first SACK that reports
+    // the timed segment (Linux's rule), so the backoff comes down while the
+    // hole waits. What remains behind holes is there because the timer that
+    // the last new ACK started still runs with the backed-off value (RFC
+    // 6298 §5.3 restarts it only on new ACKs).
+    let sack = case("");
     // Without SACK no new data goes out behind the hole.
     let no_sack = case("sack = false");
     // The backoff forgotten at every new ACK (ns-3's rule), or timestamps,
@@ -221,22 +236,34 @@ fn many_flows_with_sack_wait_behind_lost_retransmissions_while_the_rto_is_backed
     // it is delivered, without the RTO; a flow whose window is one segment
     // has nothing sent after it, and still waits for the backed-off RTO.
     let rack = case("loss_detection = \"rack-tlp\"");
-    for (_, _, busy) in [&karn, &no_sack, &new_ack, &timestamps, &rack] {
+    for (_, _, busy, _) in [&cumulative, &sack, &no_sack, &new_ack, &timestamps, &rack] {
         assert!(*busy > 0.99, "the bottleneck idled: {busy}");
     }
-    assert!(karn.1 > 0.3, "{}", karn.1);
+    assert!(cumulative.1 > 0.3, "{}", cumulative.1);
     assert!(
-        karn.0.goodput_mbps < 0.7 * payload_capacity,
+        cumulative.0.goodput_mbps < 0.7 * payload_capacity,
         "{}",
-        karn.0.goodput_mbps
+        cumulative.0.goodput_mbps
     );
+    // SACK-reported samples: several times as many, and about half as much
+    // data waiting behind holes.
+    assert!(sack.3 > 3 * cumulative.3, "{} vs {}", sack.3, cumulative.3);
+    assert!(
+        sack.1 < 0.7 * cumulative.1,
+        "{} vs {}",
+        sack.1,
+        cumulative.1
+    );
+    assert!(sack.0.goodput_mbps > 1.2 * cumulative.0.goodput_mbps);
+    // ... and still more behind holes than with no backoff held at all.
+    assert!(new_ack.1 < sack.1 / 2.0 && timestamps.1 < sack.1 / 2.0);
     assert!(
         no_sack.0.goodput_mbps > 0.9 * payload_capacity,
         "{}",
         no_sack.0.goodput_mbps
     );
     assert!(
-        new_ack.0.goodput_mbps > 0.85 * payload_capacity,
+        new_ack.0.goodput_mbps > 0.9 * payload_capacity,
         "{}",
         new_ack.0.goodput_mbps
     );
@@ -245,14 +272,13 @@ fn many_flows_with_sack_wait_behind_lost_retransmissions_while_the_rto_is_backed
         "{}",
         timestamps.0.goodput_mbps
     );
-    assert!(new_ack.1 < karn.1 / 2.0 && timestamps.1 < karn.1 / 2.0);
     assert!(
-        rack.0.rtos < karn.0.rtos,
+        rack.0.rtos < sack.0.rtos,
         "{} vs {}",
         rack.0.rtos,
-        karn.0.rtos
+        sack.0.rtos
     );
-    assert!(rack.0.goodput_mbps > karn.0.goodput_mbps);
+    assert!(rack.0.goodput_mbps > sack.0.goodput_mbps);
 }
 
 #[test]
@@ -345,26 +371,44 @@ fn leaving_limited_transmit_out_of_flight_size_loosens_the_lockout() {
     // retry at 1.045 s and 3.045 s, and more of them get in. ns-3 cuts far
     // deeper (ssthresh from its pipe estimate, which leaves out the lost
     // and SACKed segments too) and locks out one flow.
-    let outstanding = run(&dumbbell(100, "loss_flight = \"outstanding\"", "", 60), 1);
-    let rfc = run(&dumbbell(100, "", "", 60), 1);
-    for (name, r) in [
-        ("outstanding", &outstanding),
-        ("before-limited-transmit", &rfc),
-    ] {
-        eprintln!(
-            "100 flows, identical starts, loss_flight {name}: Jain {:.3}, {} flows with nothing delivered, {} RTOs",
-            jain(r),
-            starved(r),
-            totals(r).rtos
+    // Measured (and traced) with the RTT taken from cumulative ACKs only;
+    // with the default, SACK-reported samples, the same direction and a
+    // smaller gap (Jain 0.517 against 0.431, 41 flows against 51 in one run).
+    for sample in ["rtt_sample = \"cumulative\"", ""] {
+        let outstanding = run(
+            &dumbbell(
+                100,
+                &format!("{sample}\nloss_flight = \"outstanding\""),
+                "",
+                60,
+            ),
+            1,
         );
+        let rfc = run(&dumbbell(100, sample, "", 60), 1);
+        for (name, r) in [
+            ("outstanding", &outstanding),
+            ("before-limited-transmit", &rfc),
+        ] {
+            eprintln!(
+                "100 flows, identical starts, [tcp] {sample:?}, loss_flight {name}: Jain {:.3}, {} flows with nothing delivered, {} RTOs",
+                jain(r),
+                starved(r),
+                totals(r).rtos
+            );
+        }
+        if sample.is_empty() {
+            assert!(starved(&rfc) < starved(&outstanding));
+            assert!(jain(&rfc) > jain(&outstanding));
+        } else {
+            assert!(
+                starved(&rfc) + 10 <= starved(&outstanding),
+                "{} {}",
+                starved(&rfc),
+                starved(&outstanding)
+            );
+            assert!(jain(&rfc) > jain(&outstanding) + 0.1);
+        }
     }
-    assert!(
-        starved(&rfc) + 10 <= starved(&outstanding),
-        "{} {}",
-        starved(&rfc),
-        starved(&outstanding)
-    );
-    assert!(jain(&rfc) > jain(&outstanding) + 0.1);
 }
 
 /// The dumbbell with flow i starting at i·`step_us` microseconds.

@@ -417,6 +417,8 @@ pub struct RawTcp {
     pub rto_restart: Option<Spanned<String>>,
     /// "karn" or "new-ack".
     pub rto_backoff: Option<Spanned<String>>,
+    /// "sack" or "cumulative".
+    pub rtt_sample: Option<Spanned<String>>,
     /// "outstanding" or "before-limited-transmit".
     pub loss_flight: Option<Spanned<String>>,
     /// "rfc6675" or "prr".

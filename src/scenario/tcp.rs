@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::sim::SimTime;
 use crate::transport::tcp::{
     CongestionAlgorithm, CwndGrowth, KeepAlive, LossDetection, LossFlight, LossRecovery,
-    RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
+    RtoBackoff, RtoRestart, RttSample, SynLossWindow, TcpConfig,
 };
 use crate::units::parse_duration;
 
@@ -208,6 +208,9 @@ impl Validator<'_> {
         }
         if let Some(v) = &r.rto_backoff {
             c.rto_backoff = self.choice(v, "rto_backoff", &RtoBackoff::ALL, |w| w.name())?;
+        }
+        if let Some(v) = &r.rtt_sample {
+            c.rtt_sample = self.choice(v, "rtt_sample", &RttSample::ALL, |w| w.name())?;
         }
         if let Some(v) = &r.loss_flight {
             c.loss_flight = self.choice(v, "loss_flight", &LossFlight::ALL, |w| w.name())?;

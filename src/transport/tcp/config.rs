@@ -239,6 +239,37 @@ impl RtoBackoff {
     }
 }
 
+/// Which ACK ends the timing of the one segment timed at a time (RFC 6298
+/// §3, without timestamps).
+///
+/// Both obey Karn's rule: the timed segment was sent once, so the first
+/// report of its arrival, cumulative or selective, measures its round trip.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RttSample {
+    /// The first ACK that reports the segment, cumulatively or in a SACK block
+    /// (Linux takes an RTT from newly SACKed segments that were never
+    /// retransmitted, `sack_rtt_us` in `tcp_sacktag_one`). Behind a hole the
+    /// sample then measures the path, not the repair of the hole.
+    #[default]
+    Sack,
+    /// Only the ACK that acknowledges it cumulatively (4.4BSD's `t_rtt`, and
+    /// ns-3's segment history). Behind a hole that ACK comes only after the
+    /// repair, and the retransmission below the timed segment voids the timing.
+    Cumulative,
+}
+
+impl RttSample {
+    pub const ALL: [RttSample; 2] = [RttSample::Sack, RttSample::Cumulative];
+
+    /// The scenario file's word for it (`[tcp] rtt_sample`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RttSample::Sack => "sack",
+            RttSample::Cumulative => "cumulative",
+        }
+    }
+}
+
 /// The FlightSize that sets ssthresh when fast recovery starts (RFC 5681
 /// §3.1 equation 4, ssthresh = max(FlightSize / 2, 2·SMSS)).
 ///
@@ -339,6 +370,8 @@ pub struct TcpConfig {
     pub rto_restart: RtoRestart,
     /// When a backed-off RTO comes back down (default Karn's rule).
     pub rto_backoff: RtoBackoff,
+    /// Which ACK ends an RTT timing (default: the first that reports the segment).
+    pub rtt_sample: RttSample,
     /// FlightSize for ssthresh at the start of fast recovery (default: all
     /// that is outstanding).
     pub loss_flight: LossFlight,
@@ -398,6 +431,7 @@ impl Default for TcpConfig {
             syn_loss_rto: SimTime::from_secs(3),
             rto_restart: RtoRestart::NewAck,
             rto_backoff: RtoBackoff::Karn,
+            rtt_sample: RttSample::Sack,
             loss_flight: LossFlight::BeforeLimitedTransmit,
             clock_granularity: SimTime::from_millis(1),
             delayed_ack: Some(SimTime::from_millis(40)),

@@ -33,7 +33,7 @@ use crate::wire::tcp::{MAX_SACK_BLOCKS, SeqNum, TcpFlags, TcpOptions, TcpRepr};
 use super::addons::Addons;
 use super::config::{
     DEFAULT_PEER_MSS, LossDetection, LossFlight, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff,
-    RtoRestart, TcpConfig,
+    RtoRestart, RttSample, TcpConfig,
 };
 use super::congestion::{AckSample, CongestionControl, EcnAck};
 use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
@@ -1789,6 +1789,17 @@ impl TcpConnection {
             }
         }
 
+        // The timed segment's last byte can only have arrived in that segment,
+        // sent once: its first SACK is as good a sample as a cumulative ACK.
+        if new_sack
+            && self.cfg.rtt_sample == RttSample::Sack
+            && let Some((end, t)) = self.rtt_timing
+            && ack < end
+            && self.scoreboard.sacked_in(end - 1, end) > 0
+        {
+            self.rtt_timing = None;
+            self.rtt_sample(now - t);
+        }
         if ack > self.snd_una {
             let ts = self.ts_sample(now, seg);
             if self.ecn_ok {

@@ -100,7 +100,7 @@ mod tests;
 
 pub use config::{
     CongestionAlgorithm, CwndGrowth, KeepAlive, LossDetection, LossFlight, LossRecovery,
-    RtoBackoff, RtoRestart, SynLossWindow, TcpConfig,
+    RtoBackoff, RtoRestart, RttSample, SynLossWindow, TcpConfig,
 };
 pub use congestion::{AckSample, CongestionControl};
 pub use connection::{TcpConnection, reset_for};

@@ -2497,3 +2497,31 @@ fn urgent_point_beyond_the_16_bit_field_is_announced_as_0xffff() {
     );
     n.assert_clean();
 }
+
+#[test]
+fn a_sack_reports_the_timed_segment_behind_a_hole() {
+    // No delayed ACK and no queue: every round trip is exactly 50 ms. Segment
+    // 8 is lost while a segment after it is timed. A SACK reports the timed
+    // segment one round trip after it left; its cumulative ACK would come
+    // only after fast retransmit repaired the hole, and that retransmission
+    // voids the timing instead (it lies below the timed segment's end).
+    let run = |rtt_sample| {
+        let cfg = TcpConfig {
+            delayed_ack: None,
+            rtt_sample,
+            ..TcpConfig::default()
+        };
+        let mut n = Net::new(cfg, cfg, ms(25));
+        n.connect(A);
+        bulk(&mut n, 200_000);
+        n.drop_data_once(A, &[8 * 1448]);
+        n.run_to_end();
+        assert_eq!(n.ep[B].app.received, 200_000);
+        n.assert_clean();
+        let s = n.conn(A).stats();
+        assert_eq!(s.segments_retransmitted, 1);
+        assert_eq!((s.rtt_min, s.rtt_max), (Some(ms(50)), Some(ms(50))));
+        s.rtt_samples
+    };
+    assert_eq!(run(RttSample::Sack), run(RttSample::Cumulative) + 1);
+}
