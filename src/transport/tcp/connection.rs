@@ -396,8 +396,13 @@ impl TcpConnection {
                     .pipe(self.snd_una, self.snd_max, high_rxt, lost)
             }
             _ => {
-                (self.snd_nxt - self.snd_una)
-                    - self.scoreboard.sacked_in(self.snd_una, self.snd_nxt)
+                let lost = self
+                    .addons
+                    .rack()
+                    .map_or(0, |r| r.lost_in(self.snd_una, self.snd_nxt));
+                ((self.snd_nxt - self.snd_una)
+                    - self.scoreboard.sacked_in(self.snd_una, self.snd_nxt))
+                .saturating_sub(lost)
             }
         }
     }
@@ -982,7 +987,8 @@ impl TcpConnection {
                 self.sack_transmit(now)
             } else {
                 let room = self.cwnd_room();
-                self.transmit_from_nxt(now, room, false)
+                self.rack_repair(now, room)
+                    .or_else(|| self.transmit_from_nxt(now, room, false))
             };
             if out.is_some() {
                 return out;
@@ -1205,6 +1211,20 @@ impl TcpConnection {
             return Some(self.sack_retransmit(now, s, e));
         }
         self.transmit_from_nxt(now, cwnd - pipe, false)
+    }
+
+    /// RACK's marks below SND.NXT outside SACK recovery: after an RTO no
+    /// recovery may start until the RTO's recovery point is acknowledged,
+    /// but a go-back-N retransmission that RACK finds lost is resent at once
+    /// (RFC 8985 §6.3; Linux's CA_Loss resends what is marked lost), not at
+    /// the next, backed-off, RTO.
+    fn rack_repair(&mut self, now: SimTime, cwnd_room: u64) -> Option<Outgoing> {
+        let (s, e) = self.addons.rack()?.first_lost()?;
+        let len = (e - s).min(u64::from(self.smss));
+        if s >= self.snd_nxt || cwnd_room < len {
+            return None;
+        }
+        Some(self.emit_data(now, s, len, Some(RetransmitCause::RackLost)))
     }
 
     /// RFC 8985 §7.3 TLP_send_probe: one new segment if the receive window

@@ -39,6 +39,9 @@ pub enum RetransmitCause {
     Probe,
     /// A tail loss probe resending the last segment (RFC 8985 §7.3).
     LossProbe,
+    /// RACK found a segment lost outside SACK recovery: a go-back-N
+    /// retransmission after an RTO that was lost too (RFC 8985 §6.3).
+    RackLost,
 }
 
 impl RetransmitCause {
@@ -51,6 +54,7 @@ impl RetransmitCause {
             RetransmitCause::Fin => "fin",
             RetransmitCause::Probe => "probe",
             RetransmitCause::LossProbe => "loss-probe",
+            RetransmitCause::RackLost => "rack-lost",
         }
     }
 }

@@ -294,6 +294,11 @@ impl Rack {
         self.lost.total()
     }
 
+    /// Octets in `[a, b)` marked lost and not resent.
+    pub fn lost_in(&self, a: u64, b: u64) -> u64 {
+        self.lost.covered_in(a, b)
+    }
+
     /// An RTO: go-back-N will resend everything, so the marks and any probe go.
     pub fn on_rto(&mut self) {
         self.lost.clear();

@@ -2525,3 +2525,57 @@ fn a_sack_reports_the_timed_segment_behind_a_hole() {
     };
     assert_eq!(run(RttSample::Sack), run(RttSample::Cumulative) + 1);
 }
+
+/// RFC 8985 §6.3: after an RTO no recovery may start below the RTO's
+/// recovery point, but a go-back-N retransmission that is lost too is found
+/// by RACK once later ones are delivered, and resent then; RFC 6675 alone
+/// waits for the next, backed-off, RTO.
+#[test]
+fn rack_resends_a_lost_go_back_n_retransmission_before_the_next_rto() {
+    let run = |cfg: TcpConfig| {
+        let mut n = Net::new(cfg, cfg, ms(20));
+        n.connect(A);
+        bulk(&mut n, 100_000);
+        // Everything A sends before 2.5 s is lost (the first window, the
+        // loss probe, the first RTO's retransmission); so is the first copy
+        // of segment 3 sent after.
+        let mut third_lost = false;
+        n.drop_when(move |who, o, t| {
+            if who != A || o.repr.payload_len == 0 {
+                return false;
+            }
+            if t < ms(2500) {
+                return true;
+            }
+            if o.payload_origin == 3 * 1448 && !third_lost {
+                third_lost = true;
+                return true;
+            }
+            false
+        });
+        n.run_to_end();
+        assert_eq!(n.ep[B].app.received, 100_000);
+        n.assert_clean();
+        n
+    };
+    let rack = run(rack_tlp());
+    let plain = run(TcpConfig::default());
+    let third = SeqNum(1_000_001 + 3 * 1448);
+    let repairs = |n: &Net| {
+        n.retransmits(A)
+            .into_iter()
+            .filter(|r| r.0 > ms(2500) && r.1 == third)
+            .map(|r| (r.0, r.3))
+            .collect::<Vec<_>>()
+    };
+    let (r, p) = (repairs(&rack), repairs(&plain));
+    // Both resend it after the 2.5 s outage by go-back-N; then RACK resends
+    // it within a few round trips, and plain waits for another RTO.
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(r[1].1, RetransmitCause::RackLost);
+    assert!(r[1].0 - r[0].0 < ms(300), "{r:?}");
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_eq!(p[1].1, RetransmitCause::Rto);
+    assert!(p[1].0 - p[0].0 > ms(1000), "{p:?}");
+    assert!(rack.conn(A).stats().rto_expiries < plain.conn(A).stats().rto_expiries);
+}
