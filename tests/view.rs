@@ -35,14 +35,14 @@ fn shots() -> PathBuf {
 }
 
 /// Runs `netsim <args> --view --trace` into a fresh folder; returns it.
-fn netsim_view(name: &str, args: &[&str]) -> PathBuf {
+fn netsim_view(name: &str, args: &[&str]) -> common::TempDir {
     let mut all = args.to_vec();
     all.push("--trace");
     netsim_view_untraced(name, &all)
 }
 
 /// Runs `netsim <args> --view` into a fresh folder; returns it.
-fn netsim_view_untraced(name: &str, args: &[&str]) -> PathBuf {
+fn netsim_view_untraced(name: &str, args: &[&str]) -> common::TempDir {
     let out = common::temp_dir(name);
     let mut all = args.to_vec();
     all.extend(["--view", "--no-plots", "--quiet", "--out"]);
