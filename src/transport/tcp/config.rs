@@ -291,16 +291,26 @@ pub enum LossFlight {
     /// calculation"), which RFC 6675 §5 step 4.2 repeats for SACK recovery.
     #[default]
     BeforeLimitedTransmit,
+    /// ns-3's rule, not RFC 5681's: the sender's estimate of what is still in
+    /// the network (RFC 6675 pipe: outstanding less what is SACKed and what
+    /// is deemed lost). Without SACK each duplicate ACK counts as one segment
+    /// that left the network.
+    Pipe,
 }
 
 impl LossFlight {
-    pub const ALL: [LossFlight; 2] = [LossFlight::Outstanding, LossFlight::BeforeLimitedTransmit];
+    pub const ALL: [LossFlight; 3] = [
+        LossFlight::Outstanding,
+        LossFlight::BeforeLimitedTransmit,
+        LossFlight::Pipe,
+    ];
 
     /// The scenario file's word for it (`[tcp] loss_flight`).
     pub fn name(self) -> &'static str {
         match self {
             LossFlight::Outstanding => "outstanding",
             LossFlight::BeforeLimitedTransmit => "before-limited-transmit",
+            LossFlight::Pipe => "pipe",
         }
     }
 }

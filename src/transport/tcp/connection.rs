@@ -2077,15 +2077,26 @@ impl TcpConnection {
     /// FlightSize for ssthresh on entering fast recovery: the data outstanding,
     /// or with `loss_flight = "before-limited-transmit"` (RFC 5681 §3.2 step 2,
     /// RFC 6675 §5 step 4.2) that less what limited transmit sent since the
-    /// first of these duplicate ACKs.
+    /// first of these duplicate ACKs, or with `"pipe"` the estimate of what is
+    /// still in the network (ns-3).
     fn loss_flight_size(&self) -> u64 {
-        let high = if self.dupacks > 0 && self.cfg.loss_flight == LossFlight::BeforeLimitedTransmit
-        {
-            self.dupack_high.clamp(self.snd_una, self.snd_max)
-        } else {
-            self.snd_max
-        };
-        high - self.snd_una
+        let outstanding = self.snd_max - self.snd_una;
+        match self.cfg.loss_flight {
+            LossFlight::BeforeLimitedTransmit if self.dupacks > 0 => {
+                self.dupack_high.clamp(self.snd_una, self.snd_max) - self.snd_una
+            }
+            LossFlight::Pipe if self.sack_ok => {
+                let lost =
+                    self.scoreboard
+                        .lost_end(self.snd_una, self.cfg.dupack_threshold, self.smss);
+                self.scoreboard
+                    .pipe(self.snd_una, self.snd_max, self.snd_una, lost)
+            }
+            LossFlight::Pipe => {
+                outstanding.saturating_sub(u64::from(self.dupacks) * u64::from(self.smss))
+            }
+            _ => outstanding,
+        }
     }
 
     fn enter_sack_recovery(&mut self, now: SimTime) {

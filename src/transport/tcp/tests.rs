@@ -1212,12 +1212,16 @@ fn limited_transmit_is_not_in_the_flight_size_that_halves_the_window() {
     // 12 segments are outstanding, but RFC 5681 §3.2 step 2 leaves the two
     // limited-transmit segments out of equation 4: ssthresh = 10/2 segments
     // (`loss_flight = "before-limited-transmit"`, the default);
-    // `"outstanding"` counts all 12.
-    for (sack, flight, segments) in [
-        (false, LossFlight::BeforeLimitedTransmit, 5),
-        (true, LossFlight::BeforeLimitedTransmit, 5),
-        (false, LossFlight::Outstanding, 6),
-        (true, LossFlight::Outstanding, 6),
+    // `"outstanding"` counts all 12. `"pipe"` (ns-3) leaves out what has left
+    // the network: with SACK the three SACKed segments and the lost one
+    // (8/2), without it one segment per duplicate ACK (9/2).
+    for (sack, flight, halves) in [
+        (false, LossFlight::BeforeLimitedTransmit, 10),
+        (true, LossFlight::BeforeLimitedTransmit, 10),
+        (false, LossFlight::Outstanding, 12),
+        (true, LossFlight::Outstanding, 12),
+        (false, LossFlight::Pipe, 9),
+        (true, LossFlight::Pipe, 8),
     ] {
         let cfg = TcpConfig {
             sack,
@@ -1238,7 +1242,7 @@ fn limited_transmit_is_not_in_the_flight_size_that_halves_the_window() {
                 _ => None,
             })
             .unwrap();
-        assert_eq!(first_cut, segments * 1448, "sack={sack} {flight:?}");
+        assert_eq!(first_cut, halves * 1448 / 2, "sack={sack} {flight:?}");
         let rtx = n.retransmits(A);
         assert_eq!(
             rtx[0].3,
