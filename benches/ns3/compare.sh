@@ -29,38 +29,15 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-for tool in g++ pkg-config python3; do
-    command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing" >&2; exit 1; }
-done
+command -v python3 >/dev/null || { echo "compare.sh: python3 is missing" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "compare.sh: /usr/bin/time is missing (apt-get install -y time)" >&2; exit 1; }
-pkg-config --exists ns3-core || { echo "compare.sh: ns-3 not found (apt-get install -y libns3-dev)" >&2; exit 1; }
 
 # --- build -------------------------------------------------------------------
-echo "== cargo build --release" >&2
-(cd "$ROOT" && cargo build --release) >&2
+"$HERE/build.sh"
 NETSIM="$ROOT/target/release/netsim"
-
 BUILD="$HERE/build"
-mkdir -p "$BUILD"
 # netsim's dumbbells, written afresh from the same generator as src/bench.rs.
 (cd "$BUILD" && python3 "$HERE/gen-dumbbell.py" 1 10 100 1000)
-MODS="ns3-core ns3-network ns3-internet ns3-point-to-point ns3-applications ns3-traffic-control"
-CFLAGS=$(pkg-config --cflags $MODS)
-# Debian's .pc files name /usr/lib/x86_64-linux-gnu/libgsl.so and libgslcblas.so,
-# which exist only with libgsl-dev; the ns-3 libraries link GSL themselves, so
-# absolute library paths that do not exist are left out.
-LIBS=""
-for f in $(pkg-config --libs $MODS); do
-    case "$f" in
-        /*) [ -e "$f" ] && LIBS="$LIBS $f" ;;
-        *) LIBS="$LIBS $f" ;;
-    esac
-done
-for prog in dumbbell diamond algorithms; do
-    echo "== g++ -O2 $prog.cc" >&2
-    # shellcheck disable=SC2086
-    g++ -O2 -std=c++17 $CFLAGS "$HERE/$prog.cc" -o "$BUILD/$prog" $LIBS
-done
 
 # --- runs --------------------------------------------------------------------
 TMP=$(mktemp -d /tmp/netsim-ns3.XXXXXX)
