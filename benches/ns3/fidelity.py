@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Issue 16's table, produced again: netsim and ns-3 3.37 on the same dumbbells.
 
-    benches/ns3/fidelity.py [--no-build] [--quick]
+    benches/ns3/fidelity.py [--no-build] [--quick] [--linux]
 
 Builds netsim and the ns-3 programs (build.sh) unless --no-build, then runs every
 row with SACK on: netsim with its defaults, netsim with ns-3's rules (the
-`[tcp]` keys in NS3_RULES), and ns-3 (dumbbell.cc --sack=1). --quick leaves out
-the two 1,000-flow rows, which take ns-3 about half a minute each.
+`[tcp]` keys in NS3_RULES), netsim with Linux's options (LINUX_OPTIONS), and
+ns-3 (dumbbell.cc --sack=1). --quick leaves out the two 1,000-flow rows, which
+take ns-3 about half a minute each. --linux adds the Linux kernel's own TCP
+(reno) on the one-flow rows through benches/linux/run.sh (root, network
+namespaces; 100 s per seed, so about 20 minutes).
 
 The dumbbell is compare.sh's (gen-dumbbell.py): 100 Mbit/s, 1 ms access links,
 a 10 Mbit/s, 20 ms bottleneck, 100-packet drop-tail queues. Random loss is on
@@ -33,6 +36,15 @@ NS3_RULES = "\n".join([
     'loss_flight = "pipe"',
     'rto_backoff = "new-ack"',
     'rtt_sample = "cumulative"',
+])
+
+# The kernel's defaults that netsim can name (benches/linux/README.md).
+LINUX_OPTIONS = "\n".join([
+    'loss_detection = "rack-tlp"',
+    'recovery = "prr"',
+    'min_rto = "200ms"',
+    "timestamps = true",
+    'rto_restart = "head-retransmit"',
 ])
 
 spec = importlib.util.spec_from_file_location("gen_dumbbell", os.path.join(HERE, "gen-dumbbell.py"))
@@ -90,6 +102,22 @@ def ns3(n, duration, loss=0.0, stagger_us=0, seed=1):
     }
 
 
+def linux(n, duration, loss=0.0, seed=1, **_):
+    """Linux's reno over benches/linux's relay: one flow only."""
+    assert n == 1
+    run_sh = os.path.join(os.path.dirname(HERE), "linux", "run.sh")
+    out = subprocess.run([run_sh, str(loss), str(seed), str(duration), "reno"], check=True,
+                         capture_output=True, text=True).stdout
+    words = out.split()
+    return {
+        "retx": int(words[words.index("retransmissions") + 1]),
+        "rtos": 0,
+        "drops": 0,
+        "goodput": float(words[words.index("goodput") + 1]),
+        "jain": 1.0,
+    }
+
+
 def mean_of_seeds(run, seeds=5):
     runs = [run(seed) for seed in range(1, seeds + 1)]
     return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
@@ -97,7 +125,8 @@ def mean_of_seeds(run, seeds=5):
 
 def main():
     args = sys.argv[1:]
-    unknown = [a for a in args if a not in ("--no-build", "--quick", "-h", "--help")]
+    unknown = [a for a in args
+               if a not in ("--no-build", "--quick", "--linux", "-h", "--help")]
     if unknown or "-h" in args or "--help" in args:
         print(__doc__.strip())
         sys.exit(2 if unknown else 0)
@@ -126,21 +155,28 @@ def main():
         rows.append((f"1 flow, random loss p = {p}, 100 s, 5 seeds", "goodput Mbit/s (mean)",
                      dict(n=1, duration=100, loss=p), lambda r: f"{r['goodput']:.3f}"))
 
-    print("| scenario | figure | netsim | netsim, ns-3's rules | ns-3 3.37 |")
-    print("|---|---|---|---|---|")
+    with_linux = "--linux" in args
+    print("| scenario | figure | netsim | netsim, ns-3's rules | netsim, Linux's options | ns-3 3.37 |"
+          + (" Linux (reno, 3 seeds) |" if with_linux else ""))
+    print("|---|---|---|---|---|---|" + ("---|" if with_linux else ""))
     with tempfile.TemporaryDirectory(prefix="netsim-fidelity-") as tmp:
         for title, figure, setup, show in rows:
             seeds = 5 if setup.get("loss") else 1
             cells = [
                 mean_of_seeds(lambda s: netsim(tmp, tcp="", seed=s, **setup), seeds),
                 mean_of_seeds(lambda s: netsim(tmp, tcp=NS3_RULES, seed=s, **setup), seeds),
+                mean_of_seeds(lambda s: netsim(tmp, tcp=LINUX_OPTIONS, seed=s, **setup), seeds),
                 mean_of_seeds(lambda s: ns3(seed=s, **setup), seeds),
             ]
             if seeds == 1:
                 cells = [{k: (int(v) if k in ("retx", "rtos", "drops") else v)
                           for k, v in c.items()} for c in cells]
-            print(f"| {title} | {figure} | " + " | ".join(show(c) for c in cells) + " |",
-                  flush=True)
+            shown = [show(c) for c in cells]
+            if with_linux:
+                one_flow = setup["n"] == 1
+                shown.append(show(mean_of_seeds(lambda s: linux(seed=s, **setup), 3))
+                             if one_flow else "—")
+            print(f"| {title} | {figure} | " + " | ".join(shown) + " |", flush=True)
 
 
 if __name__ == "__main__":
