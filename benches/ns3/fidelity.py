@@ -8,8 +8,9 @@ row with SACK on: netsim with its defaults, netsim with ns-3's rules (the
 `[tcp]` keys in NS3_RULES), netsim with Linux's options (LINUX_OPTIONS), and
 ns-3 (dumbbell.cc --sack=1). --quick leaves out the two 1,000-flow rows, which
 take ns-3 about half a minute each. --linux adds the Linux kernel's own TCP
-(reno) on the one-flow rows through benches/linux/run.sh (root, network
-namespaces; 100 s per seed, so about 20 minutes).
+(reno) through benches/linux/run.sh (root, network namespaces; in real time:
+3 seeds of 100 s for the random-loss rows, one 60 s run for the others, about
+15 minutes), whose RTOs and drops it does not count ("—").
 
 The dumbbell is compare.sh's (gen-dumbbell.py): 100 Mbit/s, 1 ms access links,
 a 10 Mbit/s, 20 ms bottleneck, 100-packet drop-tail queues. Random loss is on
@@ -102,25 +103,27 @@ def ns3(n, duration, loss=0.0, stagger_us=0, seed=1):
     }
 
 
-def linux(n, duration, loss=0.0, seed=1, **_):
-    """Linux's reno over benches/linux's relay: one flow only."""
-    assert n == 1
+def linux(n, duration, loss=0.0, stagger_us=0, seed=1):
+    """Linux's reno over benches/linux's relay (RTOs and drops not counted)."""
     run_sh = os.path.join(os.path.dirname(HERE), "linux", "run.sh")
-    out = subprocess.run([run_sh, str(loss), str(seed), str(duration), "reno"], check=True,
-                         capture_output=True, text=True).stdout
-    words = out.split()
+    args = [run_sh, str(loss), str(seed), str(duration), "reno", str(n), str(stagger_us)]
+    words = subprocess.run(args, check=True, capture_output=True, text=True).stdout.split()
+    after = lambda word: words[words.index(word) + 1].rstrip(",")
     return {
-        "retx": int(words[words.index("retransmissions") + 1]),
-        "rtos": 0,
-        "drops": 0,
-        "goodput": float(words[words.index("goodput") + 1]),
-        "jain": 1.0,
+        "retx": int(after("retransmissions")),
+        "rtos": None,
+        "drops": None,
+        "goodput": float(after("goodput")),
+        "jain": float(after("jain")),
     }
 
 
 def mean_of_seeds(run, seeds=5):
     runs = [run(seed) for seed in range(1, seeds + 1)]
-    return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
+    if seeds == 1:
+        return runs[0]
+    return {k: None if runs[0][k] is None else sum(r[k] for r in runs) / len(runs)
+            for k in runs[0]}
 
 
 def main():
@@ -136,7 +139,8 @@ def main():
         if not os.access(program, os.X_OK):
             sys.exit(f"fidelity.py: {program} is missing (run benches/ns3/build.sh)")
 
-    counts = lambda r: f"{r['retx']:,} / {r['rtos']:,} / {r['drops']:,}"
+    count = lambda v: "—" if v is None else f"{round(v):,}"
+    counts = lambda r: f"{count(r['retx'])} / {count(r['rtos'])} / {count(r['drops'])}"
     rows = [
         ("10 flows, 60 s", "retransmissions / RTOs / drops",
          dict(n=10, duration=60), counts),
@@ -157,7 +161,7 @@ def main():
 
     with_linux = "--linux" in args
     print("| scenario | figure | netsim | netsim, ns-3's rules | netsim, Linux's options | ns-3 3.37 |"
-          + (" Linux (reno, 3 seeds) |" if with_linux else ""))
+          + (" Linux (reno) |" if with_linux else ""))
     print("|---|---|---|---|---|---|" + ("---|" if with_linux else ""))
     with tempfile.TemporaryDirectory(prefix="netsim-fidelity-") as tmp:
         for title, figure, setup, show in rows:
@@ -168,14 +172,10 @@ def main():
                 mean_of_seeds(lambda s: netsim(tmp, tcp=LINUX_OPTIONS, seed=s, **setup), seeds),
                 mean_of_seeds(lambda s: ns3(seed=s, **setup), seeds),
             ]
-            if seeds == 1:
-                cells = [{k: (int(v) if k in ("retx", "rtos", "drops") else v)
-                          for k, v in c.items()} for c in cells]
             shown = [show(c) for c in cells]
             if with_linux:
-                one_flow = setup["n"] == 1
-                shown.append(show(mean_of_seeds(lambda s: linux(seed=s, **setup), 3))
-                             if one_flow else "—")
+                linux_seeds = 3 if setup.get("loss") else 1
+                shown.append(show(mean_of_seeds(lambda s: linux(seed=s, **setup), linux_seeds)))
             print(f"| {title} | {figure} | " + " | ".join(shown) + " |", flush=True)
 
 
