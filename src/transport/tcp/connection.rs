@@ -379,7 +379,7 @@ impl TcpConnection {
 
     /// The sender's estimate of the bytes in the network, the quantity held
     /// against cwnd: RFC 6675 pipe during SACK recovery, otherwise the bytes from
-    /// SND.UNA to SND.NXT not SACKed.
+    /// SND.UNA to SND.NXT neither SACKed nor marked lost by RACK.
     pub fn bytes_in_flight(&self) -> u64 {
         match self.recovery {
             Recovery::Sack { .. } if let Some(rack) = self.addons.rack() => {
@@ -1018,7 +1018,8 @@ impl TcpConnection {
     }
 
     /// cwnd minus what is in flight, outside SACK recovery. The flight is what was
-    /// sent from SND.UNA up to SND.NXT less what the peer has SACKed. Without SACK,
+    /// sent from SND.UNA up to SND.NXT less what the peer has SACKed (and RACK
+    /// has marked lost). Without SACK,
     /// RFC 3042 limited transmit allows one more segment per duplicate ACK below DupThresh.
     fn cwnd_room(&self) -> u64 {
         let flight = self.bytes_in_flight();
@@ -1220,8 +1221,10 @@ impl TcpConnection {
     /// the next, backed-off, RTO.
     fn rack_repair(&mut self, now: SimTime, cwnd_room: u64) -> Option<Outgoing> {
         let (s, e) = self.addons.rack()?.first_lost()?;
-        let len = (e - s).min(u64::from(self.smss));
-        if s >= self.snd_nxt || cwnd_room < len {
+        let len = (e - s)
+            .min(u64::from(self.smss))
+            .min(self.snd_data_end.saturating_sub(s));
+        if s >= self.snd_nxt || len == 0 || cwnd_room < len {
             return None;
         }
         Some(self.emit_data(now, s, len, Some(RetransmitCause::RackLost)))
