@@ -28,21 +28,72 @@ struct Entry<E> {
 /// pushed for now goes in by binary search, nearly always at the back, as ties
 /// grow). Events at equal times always share a bucket and move together.
 /// Pushing is O(1) outside bucket 0; popping
-/// from an empty bucket 0 scans the lowest occupied bucket and moves its events
-/// to lower buckets (each event moves at most 64 times, in practice a few).
+/// from an empty bucket 0 takes the lowest occupied bucket (each bucket knows
+/// its earliest time) and moves its events to lower buckets (each event moves
+/// at most 64 times, in practice a few).
 /// Memory is touched sequentially, which is what makes it faster than a binary
-/// heap over everything at 10^5 to 10^6 pending events.
+/// heap over everything at 10^5 to 10^6 pending events; buckets are chunked
+/// (see `Bucket`) so that the room follows the number of events pending.
 /// The engine never schedules into the past, which a radix heap requires.
 pub struct EventQueue<E> {
     now_bucket: VecDeque<Entry<E>>,
     /// Buckets 1..=64 (index 0 unused).
-    buckets: Vec<Vec<Entry<E>>>,
+    buckets: Vec<Bucket<E>>,
+    /// Emptied chunks, for the next bucket that fills (see `Bucket`).
+    spare: Vec<Vec<Entry<E>>>,
     /// Bit `i - 1` is set when bucket `i` is non-empty.
     occupied: u64,
     /// The last popped time: the floor under every pending time.
     last: u64,
     len: usize,
     next_seq: u64,
+}
+
+/// Entries per chunk: 4 KiB of 32-byte entries.
+const CHUNK: usize = 128;
+
+/// One bucket's events, in chunks of `CHUNK` that are never grown. A bucket
+/// that empties hands its chunks to the queue's spare list, from which any
+/// bucket fills, and spares beyond what the pending events could use are given
+/// back to the allocator: the queue's room follows the events pending. (A
+/// bucket as one growing vector kept the room of the most events it ever held,
+/// about six times the pending events, for the rest of the run.)
+struct Bucket<E> {
+    /// The chunk being filled (no room allocated while the bucket is empty).
+    tail: Vec<Entry<E>>,
+    /// Full chunks.
+    full: Vec<Vec<Entry<E>>>,
+    /// The earliest time in the bucket (meaningless while it is empty).
+    min: u64,
+}
+
+impl<E> Bucket<E> {
+    const fn new() -> Self {
+        Bucket {
+            tail: Vec::new(),
+            full: Vec::new(),
+            min: u64::MAX,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, entry: Entry<E>, spare: &mut Vec<Vec<Entry<E>>>) {
+        if self.tail.len() == self.tail.capacity() {
+            self.new_tail(spare);
+        }
+        self.min = self.min.min(entry.time);
+        self.tail.push(entry);
+    }
+
+    /// Files the full tail (if any) and takes an empty chunk for the next.
+    #[cold]
+    fn new_tail(&mut self, spare: &mut Vec<Vec<Entry<E>>>) {
+        let fresh = spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+        let full = std::mem::replace(&mut self.tail, fresh);
+        if full.capacity() > 0 {
+            self.full.push(full);
+        }
+    }
 }
 
 impl<E> Default for EventQueue<E> {
@@ -60,7 +111,8 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             now_bucket: VecDeque::new(),
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            buckets: (0..BUCKETS).map(|_| Bucket::new()).collect(),
+            spare: Vec::new(),
             occupied: 0,
             last: 0,
             len: 0,
@@ -81,7 +133,7 @@ impl<E> EventQueue<E> {
                 }
             }
             b => {
-                self.buckets[b].push(entry);
+                self.buckets[b].push(entry, &mut self.spare);
                 self.occupied |= 1 << (b - 1);
             }
         }
@@ -133,33 +185,57 @@ impl<E> EventQueue<E> {
             return None;
         }
         let b = self.occupied.trailing_zeros() as usize + 1;
-        let min = self.buckets[b].iter().map(|e| e.time).min();
-        Some((b, min.expect("occupied bucket is non-empty")))
+        Some((b, self.buckets[b].min))
     }
 
     /// Moves bucket `b`, whose earliest time is `min`, down: its events at
     /// `min` into the (empty) now-bucket, the others to lower buckets.
     fn settle_on(&mut self, b: usize, min: u64) {
-        let mut moving = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << (b - 1));
         self.last = min;
-        for e in moving.drain(..) {
-            match bucket_of(e.time, self.last) {
-                0 => self.now_bucket.push_back(e),
-                b => {
-                    self.buckets[b].push(e);
-                    self.occupied |= 1 << (b - 1);
-                }
+        self.buckets[b].min = u64::MAX;
+        // Events only move to lower buckets, never back into `b`.
+        if !self.buckets[b].full.is_empty() {
+            let mut full = std::mem::take(&mut self.buckets[b].full);
+            for mut chunk in full.drain(..) {
+                self.redistribute(&mut chunk);
+                self.spare.push(chunk);
             }
+            self.buckets[b].full = full;
+            // Spares beyond an eighth of the chunks in use (and a few) go back.
+            self.spare.truncate(self.len / CHUNK / 8 + 4);
         }
+        // The tail keeps its room: a bucket that often holds a few events
+        // does not trade chunks with the spare list each time.
+        let mut tail = std::mem::take(&mut self.buckets[b].tail);
+        self.redistribute(&mut tail);
+        self.buckets[b].tail = tail;
         // The now-bucket was empty: sort what moved in, once.
-        if self.now_bucket.len() > 1 {
+        let now = self.now_bucket.len();
+        if now > 1 {
             self.now_bucket
                 .make_contiguous()
                 .sort_unstable_by_key(|e| e.tie);
         }
-        // Keep the emptied vector's capacity for the next time bucket `b` fills.
-        self.buckets[b] = moving;
+        // After a burst at one instant, give back most of the room it took.
+        if self.now_bucket.capacity() > (4 * now).max(CHUNK) {
+            self.now_bucket.shrink_to((2 * now).max(CHUNK));
+        }
+    }
+
+    /// Moves `chunk`'s events, now that `last` rose, to the now-bucket or the
+    /// lower buckets they belong in.
+    #[inline]
+    fn redistribute(&mut self, chunk: &mut Vec<Entry<E>>) {
+        for e in chunk.drain(..) {
+            match bucket_of(e.time, self.last) {
+                0 => self.now_bucket.push_back(e),
+                b => {
+                    self.buckets[b].push(e, &mut self.spare);
+                    self.occupied |= 1 << (b - 1);
+                }
+            }
+        }
     }
 
     /// Removes and returns the earliest event.
@@ -217,6 +293,18 @@ impl<E> EventQueue<E> {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Entries the queue has room for (pending or not), for tests of how it
+    /// gives room back.
+    #[cfg(test)]
+    fn room(&self) -> usize {
+        let chunks: usize = self
+            .buckets
+            .iter()
+            .map(|b| b.tail.capacity() + b.full.len() * CHUNK)
+            .sum();
+        chunks + self.spare.len() * CHUNK + self.now_bucket.capacity()
     }
 
     /// How many events have ever been scheduled.
@@ -312,5 +400,28 @@ mod tests {
             assert_eq!(q.pop().unwrap(), expected);
         }
         assert!(q.pop().is_none());
+    }
+
+    #[test]
+    fn gives_back_room_once_a_burst_has_drained() {
+        let mut q = EventQueue::new();
+        // 100,000 events over a second, and 10,000 more at one instant.
+        for i in 0..100_000u64 {
+            q.push(SimTime(i * 10_007 % 1_000_000_000), i);
+        }
+        for i in 0..10_000u64 {
+            q.push(SimTime(500_000_000), i);
+        }
+        assert!(q.room() >= q.len());
+        let mut last = SimTime(0);
+        while q.len() > 100 {
+            let (t, _) = q.pop().unwrap();
+            assert!(t >= last);
+            last = t;
+        }
+        // A partly filled chunk per bucket, a few spares and the now-bucket's
+        // floor: far below the 110,000 entries the burst took.
+        let bound = (BUCKETS + 6) * CHUNK;
+        assert!(q.room() <= bound, "room {} > {bound}", q.room());
     }
 }
