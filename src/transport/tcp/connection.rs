@@ -43,7 +43,7 @@ use super::prr::Prr;
 use super::rack::{self, ProbeOutcome, Rack};
 use super::rate::DeliveryRate;
 use super::reassembly::Reassembly;
-use super::rtt::RttEstimator;
+use super::rtt::{RttEstimator, TimedSegment};
 use super::sack::Scoreboard;
 use super::state::TcpState;
 use std::sync::Arc;
@@ -150,7 +150,7 @@ pub struct TcpConnection {
     // ---- RTT, congestion control, loss recovery
     rtt: RttEstimator,
     /// The one segment being timed (Karn): (offset its ACK must reach, send time).
-    rtt_timing: Option<(u64, SimTime)>,
+    rtt_timing: TimedSegment,
     cc: Box<dyn CongestionControl>,
     dupacks: u32,
     /// SND.MAX when the first duplicate ACK of the current run arrived: what
@@ -259,7 +259,7 @@ impl TcpConnection {
             rtx_retries: 0,
             persist_backoff: 0,
             rtt,
-            rtt_timing: None,
+            rtt_timing: TimedSegment::NONE,
             cc,
             dupacks: 0,
             dupack_high: 0,
@@ -726,7 +726,7 @@ impl TcpConnection {
                 self.rtt.backoff(&self.cfg.rto_bounds());
                 self.syn_pending = true;
                 self.syn_retransmitted = true;
-                self.rtt_timing = None;
+                self.rtt_timing = TimedSegment::NONE;
                 self.rtx_at = OptTime::some(now + self.rtt.rto());
             }
             _ => {
@@ -760,7 +760,7 @@ impl TcpConnection {
                     rack.on_rto();
                 }
                 self.snd_nxt = self.snd_una;
-                self.rtt_timing = None;
+                self.rtt_timing = TimedSegment::NONE;
                 self.rtx_at = OptTime::some(now + self.rtt.rto());
             }
         }
@@ -939,7 +939,7 @@ impl TcpConnection {
         if retransmission {
             // Karn: the handshake exchange is ambiguous now; and a repeated SYN or
             // SYN-ACK means one was probably lost (RFC 5681 §3.1: IW = 1 segment).
-            self.rtt_timing = None;
+            self.rtt_timing = TimedSegment::NONE;
             self.syn_retransmitted = true;
             self.syn_retransmissions += 1;
             self.stats.segments_retransmitted += 1;
@@ -949,7 +949,7 @@ impl TcpConnection {
                 cause: RetransmitCause::Syn,
             });
         } else if !self.ts_ok {
-            self.rtt_timing = Some((1, now));
+            self.rtt_timing = TimedSegment::new(1, now);
         }
         if self.rtx_at.is_none() {
             self.rtx_at = OptTime::some(now + self.rtt.rto());
@@ -1415,14 +1415,15 @@ impl TcpConnection {
             // Karn: a retransmission overlapping the timed segment voids its sample.
             if self
                 .rtt_timing
+                .get()
                 .is_some_and(|(timed_end, _)| start < timed_end)
             {
-                self.rtt_timing = None;
+                self.rtt_timing = TimedSegment::NONE;
             }
         } else {
             self.stats.bytes_sent += len;
-            if self.rtt_timing.is_none() && !self.ts_ok {
-                self.rtt_timing = Some((end, now));
+            if self.rtt_timing.get().is_none() && !self.ts_ok {
+                self.rtt_timing = TimedSegment::new(end, now);
             }
         }
         if let Some(prr) = self.addons.prr_mut() {
@@ -1635,10 +1636,11 @@ impl TcpConnection {
             self.snd_wnd_edge = ack + self.snd_wnd;
             let sample = self.ts_sample(now, seg).or_else(|| {
                 self.rtt_timing
+                    .get()
                     .filter(|&(end, _)| ack >= end)
                     .map(|(_, t)| now - t)
             });
-            self.rtt_timing = None;
+            self.rtt_timing = TimedSegment::NONE;
             if let Some(r) = sample {
                 self.rtt_sample(r);
             }
@@ -1816,11 +1818,11 @@ impl TcpConnection {
         // sent once: its first SACK is as good a sample as a cumulative ACK.
         if new_sack
             && self.cfg.rtt_sample == RttSample::Sack
-            && let Some((end, t)) = self.rtt_timing
+            && let Some((end, t)) = self.rtt_timing.get()
             && ack < end
             && self.scoreboard.sacked_in(end - 1, end) > 0
         {
-            self.rtt_timing = None;
+            self.rtt_timing = TimedSegment::NONE;
             self.rtt_sample(now - t);
         }
         if ack > self.snd_una {
@@ -1956,10 +1958,10 @@ impl TcpConnection {
         self.rtx_retries = 0;
 
         let mut sample = ts_rtt;
-        if let Some((end, t)) = self.rtt_timing
+        if let Some((end, t)) = self.rtt_timing.get()
             && ack >= end
         {
-            self.rtt_timing = None;
+            self.rtt_timing = TimedSegment::NONE;
             sample = sample.or(Some(now - t));
         }
         if let Some(r) = sample {

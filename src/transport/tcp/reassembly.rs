@@ -5,45 +5,61 @@
 //! ranges never wrap.
 
 /// A set of disjoint, non-touching half-open ranges `[start, end)`, sorted by start.
-/// Touching or overlapping insertions merge. The vector's capacity is reused:
-/// no allocation once it has grown to the working size.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Touching or overlapping insertions merge. The ranges live behind one
+/// pointer, made by the first insertion (a connection that never loses or
+/// reorders a segment carries 8 bytes, not a vector's 24); their capacity is
+/// then reused until `release_if_empty` gives it back.
+#[derive(Clone, Debug, Default)]
 pub struct RangeSet {
-    ranges: Vec<(u64, u64)>,
+    ranges: Option<Box<Vec<(u64, u64)>>>,
 }
+
+impl PartialEq for RangeSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.ranges() == other.ranges()
+    }
+}
+
+impl Eq for RangeSet {}
 
 impl RangeSet {
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.ranges().is_empty()
     }
 
     pub fn clear(&mut self) {
-        self.ranges.clear();
+        if let Some(v) = self.ranges.as_mut() {
+            v.clear();
+        }
     }
 
     /// Gives the vector's memory back once nothing is left: ranges come and
     /// go with losses, and a connection may then idle for long.
     pub fn release_if_empty(&mut self) {
-        if self.ranges.is_empty() {
-            self.ranges = Vec::new();
+        if self.is_empty() {
+            self.ranges = None;
         }
     }
 
     pub fn ranges(&self) -> &[(u64, u64)] {
-        &self.ranges
+        self.ranges.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    fn ranges_mut(&mut self) -> &mut Vec<(u64, u64)> {
+        self.ranges.get_or_insert_with(Box::default)
     }
 
     pub fn first(&self) -> Option<(u64, u64)> {
-        self.ranges.first().copied()
+        self.ranges().first().copied()
     }
 
     pub fn last(&self) -> Option<(u64, u64)> {
-        self.ranges.last().copied()
+        self.ranges().last().copied()
     }
 
     /// Total bytes covered.
     pub fn total(&self) -> u64 {
-        self.ranges.iter().map(|&(s, e)| e - s).sum()
+        self.ranges().iter().map(|&(s, e)| e - s).sum()
     }
 
     /// Add `[start, end)`; returns how many bytes were not covered before.
@@ -51,50 +67,54 @@ impl RangeSet {
         if end <= start {
             return 0;
         }
+        let ranges = self.ranges_mut();
         // Ranges i..j overlap or touch [start, end].
-        let i = self.ranges.partition_point(|r| r.1 < start);
-        let j = self.ranges.partition_point(|r| r.0 <= end);
+        let i = ranges.partition_point(|r| r.1 < start);
+        let j = ranges.partition_point(|r| r.0 <= end);
         if i == j {
-            self.ranges.insert(i, (start, end));
+            ranges.insert(i, (start, end));
             return end - start;
         }
-        let covered: u64 = self.ranges[i..j].iter().map(|&(s, e)| e - s).sum();
-        let merged = (start.min(self.ranges[i].0), end.max(self.ranges[j - 1].1));
-        self.ranges[i] = merged;
-        self.ranges.drain(i + 1..j);
+        let covered: u64 = ranges[i..j].iter().map(|&(s, e)| e - s).sum();
+        let merged = (start.min(ranges[i].0), end.max(ranges[j - 1].1));
+        ranges[i] = merged;
+        ranges.drain(i + 1..j);
         (merged.1 - merged.0) - covered
     }
 
     /// Forget everything below `point` (ranges straddling it are trimmed).
     pub fn remove_below(&mut self, point: u64) {
-        let k = self.ranges.partition_point(|r| r.1 <= point);
-        self.ranges.drain(..k);
-        if let Some(first) = self.ranges.first_mut() {
+        let Some(ranges) = self.ranges.as_mut() else {
+            return;
+        };
+        let k = ranges.partition_point(|r| r.1 <= point);
+        ranges.drain(..k);
+        if let Some(first) = ranges.first_mut() {
             first.0 = first.0.max(point);
         }
     }
 
     /// Take `[start, end)` out (ranges straddling its edges are trimmed).
     pub fn remove(&mut self, start: u64, end: u64) {
-        if end <= start {
+        let Some(ranges) = self.ranges.as_mut().filter(|_| start < end) else {
             return;
-        }
-        let i = self.ranges.partition_point(|r| r.1 <= start);
-        let j = self.ranges.partition_point(|r| r.0 < end);
+        };
+        let i = ranges.partition_point(|r| r.1 <= start);
+        let j = ranges.partition_point(|r| r.0 < end);
         if i >= j {
             return;
         }
-        let (first, last) = (self.ranges[i], self.ranges[j - 1]);
+        let (first, last) = (ranges[i], ranges[j - 1]);
         let keep_left = (first.0 < start).then_some((first.0, start));
         let keep_right = (last.1 > end).then_some((end, last.1));
-        self.ranges
-            .splice(i..j, keep_left.into_iter().chain(keep_right));
+        ranges.splice(i..j, keep_left.into_iter().chain(keep_right));
     }
 
     /// The range containing `point`, if any.
     pub fn containing(&self, point: u64) -> Option<(u64, u64)> {
-        let k = self.ranges.partition_point(|r| r.1 <= point);
-        self.ranges.get(k).copied().filter(|&(s, _)| s <= point)
+        let ranges = self.ranges();
+        let k = ranges.partition_point(|r| r.1 <= point);
+        ranges.get(k).copied().filter(|&(s, _)| s <= point)
     }
 
     /// Bytes covered inside `[a, b)`.
@@ -103,8 +123,9 @@ impl RangeSet {
             return 0;
         }
         let mut n = 0;
-        let k = self.ranges.partition_point(|r| r.1 <= a);
-        for &(s, e) in &self.ranges[k..] {
+        let ranges = self.ranges();
+        let k = ranges.partition_point(|r| r.1 <= a);
+        for &(s, e) in &ranges[k..] {
             if s >= b {
                 break;
             }

@@ -36,6 +36,33 @@ impl RtoBounds {
     }
 }
 
+/// The one segment being timed for an RTT sample (Karn's rule): the offset
+/// its ACK must reach and when it was sent. 16 bytes (an `Option` of the pair
+/// took 24).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TimedSegment {
+    end: u64,
+    sent: OptTime,
+}
+
+impl TimedSegment {
+    pub const NONE: Self = TimedSegment {
+        end: 0,
+        sent: OptTime::NONE,
+    };
+
+    pub fn new(end: u64, sent: SimTime) -> Self {
+        TimedSegment {
+            end,
+            sent: OptTime::some(sent),
+        }
+    }
+
+    pub fn get(self) -> Option<(u64, SimTime)> {
+        self.sent.get().map(|t| (self.end, t))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RttEstimator {
     srtt: OptTime,
