@@ -1,4 +1,6 @@
-//! The engine's parts: simulated time, the event queue and per-component random streams.
+//! The engine's parts: simulated time, the event queue, per-component random
+//! streams, and the tables they index.
+pub mod chunked;
 pub mod hash;
 pub mod queue;
 pub mod rng;

@@ -7,6 +7,7 @@
 use super::Ctx;
 use crate::ids::{AppId, NodeId};
 use crate::net::packet::{Ecn, Packet, Transport};
+use crate::sim::chunked::ChunkedVec;
 use crate::trace::SocketCall;
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::udp::UdpRepr;
@@ -134,7 +135,8 @@ pub enum UdpDelivery {
 
 #[derive(Default)]
 pub struct SocketTable {
-    pub(in crate::stack) sockets: Vec<Socket>,
+    /// Indexed by `SocketId` (chunked: one per connection end, at scale).
+    pub(in crate::stack) sockets: ChunkedVec<Socket>,
     udp_ports: BTreeMap<(NodeId, u16), SocketId>,
     /// Bound stream sockets (listeners, and clients that called `bind`).
     tcp_ports: BTreeMap<(NodeId, u16), SocketId>,

@@ -11,10 +11,11 @@ use crate::net::link::ChannelId;
 use crate::net::packet::{NO_FLOW, Packet, Transport};
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
+use crate::sim::chunked::ChunkedVec;
 use crate::trace::{
     ConnRef, DropReason, FlowRecord, PacketEvent, PacketRecord, TcpFinal, TraceSink,
 };
-use crate::transport::tcp::TcpEvent;
+use crate::transport::tcp::{OptTime, TcpEvent};
 use serde::Serialize;
 
 pub mod segments;
@@ -79,7 +80,7 @@ pub struct Collector {
     /// Drops not on a channel (at a host or router), by reason.
     node_drops: [u64; REASONS],
     timeline: Timeline,
-    connections: Vec<ConnRecord>,
+    connections: ChunkedVec<ConnRecord>,
     segments: segments::SegmentLog,
 }
 
@@ -90,7 +91,7 @@ impl Collector {
             channel_drops: vec![ChannelDrops::default(); channels],
             node_drops: [0; REASONS],
             timeline: Timeline::new(duration, flows, channels),
-            connections: Vec::new(),
+            connections: ChunkedVec::new(),
             segments: segments::SegmentLog::default(),
         }
     }
@@ -318,7 +319,7 @@ impl TraceSink for Collector {
                 ssthresh,
                 rto,
             } => record.sample(now, cwnd, ssthresh, rto),
-            TcpEvent::Connected => record.established = Some(now),
+            TcpEvent::Connected => record.established = OptTime::some(now),
             _ => {}
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::sim::SimTime;
 use crate::trace::TcpFinal;
-use crate::transport::tcp::TcpStats;
+use crate::transport::tcp::{OptTime, TcpStats};
 use serde::Serialize;
 
 /// One (time, cwnd, ssthresh, RTO) sample, taken whenever one of them changed.
@@ -20,7 +20,7 @@ pub(crate) struct ConnRecord {
     pub flow: u32,
     /// True for the side that called `connect`.
     pub client: bool,
-    pub established: Option<SimTime>,
+    pub established: OptTime,
     pub opened: SimTime,
     pub samples: Vec<CongestionSample>,
     /// Counters and final state, filled when the connection closes or the run
@@ -33,7 +33,7 @@ impl ConnRecord {
         ConnRecord {
             flow,
             client,
-            established: None,
+            established: OptTime::NONE,
             opened,
             samples: Vec::new(),
             last: None,
@@ -62,6 +62,7 @@ impl ConnRecord {
             state,
             handshake_ms: self
                 .established
+                .get()
                 .map(|e| (e - self.opened).as_nanos() as f64 / 1e6),
             bytes_sent: st.bytes_sent,
             bytes_acked: st.bytes_acked,
