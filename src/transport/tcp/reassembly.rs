@@ -11,6 +11,9 @@
 /// then reused until `release_if_empty` gives it back.
 #[derive(Clone, Debug, Default)]
 pub struct RangeSet {
+    // Boxed on purpose: the extra allocation is what keeps an unused set at
+    // one word.
+    #[allow(clippy::box_collection)]
     ranges: Option<Box<Vec<(u64, u64)>>>,
 }
 
