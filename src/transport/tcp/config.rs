@@ -2,7 +2,7 @@
 
 use crate::sim::SimTime;
 
-use super::congestion::{Bbr, CongestionControl, Cubic, Dctcp, NewReno};
+use super::congestion::{Bbr, Controller, Cubic, Dctcp, NewReno};
 use super::rtt::RtoBounds;
 
 /// Which congestion controller a connection runs (RFC 5681 family).
@@ -27,12 +27,16 @@ impl CongestionAlgorithm {
     /// rule of the Reno-style controllers (NewReno and DCTCP); CUBIC and BBR
     /// have their own growth and ignore it (the scenario file refuses the
     /// combination, see `CwndGrowth::applies_to`).
-    pub fn build(self, smss: u32, iw: u32, growth: CwndGrowth) -> Box<dyn CongestionControl> {
+    pub fn build(self, smss: u32, iw: u32, growth: CwndGrowth) -> Controller {
         match self {
-            CongestionAlgorithm::NewReno => Box::new(NewReno::with_growth(smss, iw, growth)),
-            CongestionAlgorithm::Cubic => Box::new(Cubic::new(smss, iw)),
-            CongestionAlgorithm::Dctcp => Box::new(Dctcp::with_growth(smss, iw, growth)),
-            CongestionAlgorithm::Bbr => Box::new(Bbr::new(smss, iw)),
+            CongestionAlgorithm::NewReno => {
+                Controller::NewReno(NewReno::with_growth(smss, iw, growth))
+            }
+            CongestionAlgorithm::Cubic => Controller::Boxed(Box::new(Cubic::new(smss, iw))),
+            CongestionAlgorithm::Dctcp => {
+                Controller::Boxed(Box::new(Dctcp::with_growth(smss, iw, growth)))
+            }
+            CongestionAlgorithm::Bbr => Controller::Boxed(Box::new(Bbr::new(smss, iw))),
         }
     }
 

@@ -35,7 +35,7 @@ use super::config::{
     DEFAULT_PEER_MSS, LossDetection, LossFlight, LossRecovery, MAX_WINDOW_SCALE, RtoBackoff,
     RtoRestart, RttSample, TcpConfig,
 };
-use super::congestion::{AckSample, CongestionControl, EcnAck};
+use super::congestion::{AckSample, Controller, EcnAck};
 use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
 use super::opt64::{OptOffset, OptTime};
 use super::pacing::{self, Pacer};
@@ -98,10 +98,11 @@ pub struct TcpConnection {
     snd_data_end: u64,
     /// Offset of our FIN once the write side is shut.
     fin_seq: OptOffset,
-    /// The peer's window in bytes (scaled) and its right edge.
-    snd_wnd: u64,
+    /// The peer's window in bytes (scaled: under 2^30 with the shift capped
+    /// at 14, RFC 7323 §2.3) and its right edge.
+    snd_wnd: u32,
     snd_wnd_edge: u64,
-    max_snd_wnd: u64,
+    max_snd_wnd: u32,
     /// SND.WL1 (receive-side offset) and SND.WL2 (send-side offset).
     snd_wl1: u64,
     snd_wl2: u64,
@@ -135,8 +136,9 @@ pub struct TcpConnection {
     // ---- ACK generation
     ack_now: bool,
     delack_at: OptTime,
-    /// In-order bytes received since the last ACK we sent.
-    rcv_unacked: u64,
+    /// In-order bytes received since the last ACK we sent (within the
+    /// window we advertised, so under 2^30).
+    rcv_unacked: u32,
     last_ack_sent: u64,
     ts_recent: u32,
 
@@ -151,7 +153,7 @@ pub struct TcpConnection {
     rtt: RttEstimator,
     /// The one segment being timed (Karn): (offset its ACK must reach, send time).
     rtt_timing: TimedSegment,
-    cc: Box<dyn CongestionControl>,
+    cc: Controller,
     dupacks: u32,
     /// SND.MAX when the first duplicate ACK of the current run arrived: what
     /// was sent after it (RFC 3042 limited transmit, RFC 6675 §5 step 3) is
@@ -310,8 +312,8 @@ impl TcpConnection {
         c.negotiate(&syn.options);
         c.ecn_ok = cfg.ecn && syn.flags.contains(TcpFlags::ECE | TcpFlags::CWR);
         // The window in a SYN is never scaled (RFC 7323 §2.2).
-        c.snd_wnd = u64::from(syn.window);
-        c.snd_wnd_edge = 1 + c.snd_wnd;
+        c.snd_wnd = u32::from(syn.window);
+        c.snd_wnd_edge = 1 + u64::from(c.snd_wnd);
         c.max_snd_wnd = c.snd_wnd;
         c.syn_pending = true;
         c
@@ -374,7 +376,7 @@ impl TcpConnection {
 
     /// The peer's current window in bytes.
     pub fn peer_window(&self) -> u64 {
-        self.snd_wnd
+        u64::from(self.snd_wnd)
     }
 
     /// The sender's estimate of the bytes in the network, the quantity held
@@ -1079,7 +1081,7 @@ impl TcpConnection {
                     .is_some_and(|u| u.sending(self.snd_una));
                 let nagle_ok = self.cfg.nodelay || idle || urgent;
                 let all_queued = start + can == data_end;
-                let half_window = self.max_snd_wnd > 0 && can >= self.max_snd_wnd / 2;
+                let half_window = self.max_snd_wnd > 0 && can >= u64::from(self.max_snd_wnd) / 2;
                 if !(full || (nagle_ok && (all_queued || half_window))) {
                     return None;
                 }
@@ -1627,13 +1629,13 @@ impl TcpConnection {
             && has_ack
             && seg.flags.contains(TcpFlags::ECE)
             && !seg.flags.contains(TcpFlags::CWR);
-        self.snd_wnd = u64::from(seg.window);
+        self.snd_wnd = u32::from(seg.window);
         self.max_snd_wnd = self.snd_wnd;
         self.snd_wl1 = 0;
         self.snd_wl2 = ack;
         if has_ack {
             self.snd_una = ack;
-            self.snd_wnd_edge = ack + self.snd_wnd;
+            self.snd_wnd_edge = ack + u64::from(self.snd_wnd);
             let sample = self.ts_sample(now, seg).or_else(|| {
                 self.rtt_timing
                     .get()
@@ -1650,7 +1652,7 @@ impl TcpConnection {
             self.ack_now = true;
         } else {
             // Simultaneous open (RFC 9293 §3.5): answer with SYN-ACK.
-            self.snd_wnd_edge = 1 + self.snd_wnd;
+            self.snd_wnd_edge = 1 + u64::from(self.snd_wnd);
             self.set_state(TcpState::SynReceived);
             self.syn_pending = true;
             self.syn_sends = 0;
@@ -1784,7 +1786,7 @@ impl TcpConnection {
             self.ack_now = true;
             return false;
         }
-        if ack + self.max_snd_wnd < self.snd_una {
+        if ack + u64::from(self.max_snd_wnd) < self.snd_una {
             // RFC 5961 §5.2: too old to be plausible.
             self.challenge_ack();
             return false;
@@ -1843,7 +1845,7 @@ impl TcpConnection {
             && (if self.sack_ok {
                 new_sack
             } else {
-                wnd == self.snd_wnd
+                wnd == u64::from(self.snd_wnd)
             })
         {
             self.on_dupack(now);
@@ -1851,11 +1853,11 @@ impl TcpConnection {
 
         // Window update (RFC 9293 §3.10.7.4, SND.WL1/SND.WL2 rule).
         if self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack) {
-            self.snd_wnd = wnd;
+            self.snd_wnd = clamp_u32(wnd);
             self.snd_wnd_edge = ack + wnd;
             self.snd_wl1 = seq;
             self.snd_wl2 = ack;
-            self.max_snd_wnd = self.max_snd_wnd.max(wnd);
+            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
             if self.snd_wnd_edge > self.snd_nxt {
                 self.persist_at = OptTime::NONE;
                 self.persist_backoff = 0;
@@ -2191,11 +2193,11 @@ impl TcpConnection {
                     if let Some(u) = self.addons.urgent_mut() {
                         u.arrive(self.rcv_nxt, self.cfg.oob_inline);
                     }
-                    self.rcv_unacked += e - s;
+                    self.rcv_unacked = self.rcv_unacked.saturating_add(clamp_u32(e - s));
                     self.push(TcpEvent::Readable);
                     if !self.ack_now {
                         match self.cfg.delayed_ack_timeout() {
-                            Some(d) if self.rcv_unacked < 2 * u64::from(self.smss) => {
+                            Some(d) if self.rcv_unacked < 2 * self.smss => {
                                 if self.delack_at.is_none() {
                                     self.delack_at = OptTime::some(now + d);
                                 }

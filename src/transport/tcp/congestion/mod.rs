@@ -142,3 +142,32 @@ pub trait CongestionControl: fmt::Debug + Send {
         false
     }
 }
+
+/// A connection's congestion controller: NewReno, the default, in place (the
+/// connection's commonest case then needs no allocation of its own and no
+/// pointer to follow on each ACK); the others boxed behind the trait.
+#[derive(Debug)]
+pub enum Controller {
+    NewReno(NewReno),
+    Boxed(Box<dyn CongestionControl>),
+}
+
+impl std::ops::Deref for Controller {
+    type Target = dyn CongestionControl;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Controller::NewReno(cc) => cc,
+            Controller::Boxed(cc) => &**cc,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Controller {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Controller::NewReno(cc) => cc,
+            Controller::Boxed(cc) => &mut **cc,
+        }
+    }
+}
