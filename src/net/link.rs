@@ -35,34 +35,44 @@ pub struct ChannelCounters {
     pub ecn_marks: u64,
 }
 
+// In declaration order, aligned to a cache line: what a packet's arrival at
+// the far end reads comes first, on one line (a large network's channels do
+// not stay in cache, so each line an event touches is a likely miss).
+#[repr(C, align(64))]
 pub struct Channel {
-    pub link: u32,
-    pub from: NodeId,
-    pub to: NodeId,
-    pub bandwidth: Bandwidth,
-    pub delay: SimTime,
-    pub capacity: QueueCapacity,
-    pub loss: f64,
-    /// The loss stream, only on a lossy link (kept out of line: a lossless
-    /// link never draws, and the engine's hot fields stay on fewer cache lines).
-    rng: Option<Box<Rng>>,
-    /// Packets waiting to be serialized.
-    queue: Queue,
-    /// The packet being serialized now, if any.
-    pub transmitting: Option<PacketId>,
     /// Packets propagating on the wire, oldest first (the delay is constant,
     /// so they arrive in this order).
     in_flight: VecDeque<PacketId>,
-    /// False while the link is failed.
-    pub up: bool,
     /// Bumped at each failure: events of an earlier epoch concern packets the
     /// failure already destroyed.
     pub epoch: u32,
-    /// Packets to lose on purpose, by arrival number (sorted), and how many
-    /// packets have reached the far end so far.
-    drop_list: Vec<u64>,
-    arrivals: u64,
+    pub to: NodeId,
+    /// The loss stream, only on a lossy link (kept out of line: a lossless
+    /// link never draws).
+    rng: Option<Box<Rng>>,
+    /// Packets to lose on purpose, only where the scenario names some.
+    injected: Option<Box<InjectedDrops>>,
+    /// False while the link is failed.
+    pub up: bool,
+    pub link: u32,
+    pub from: NodeId,
+    /// The packet being serialized now, if any.
+    pub transmitting: Option<PacketId>,
+    pub bandwidth: Bandwidth,
+    pub delay: SimTime,
+    pub loss: f64,
+    pub capacity: QueueCapacity,
+    /// Packets waiting to be serialized.
+    queue: Queue,
     pub counters: ChannelCounters,
+}
+
+/// Packets to lose on purpose, by arrival number (sorted), and how many
+/// packets have reached the far end so far.
+#[derive(Debug, Default)]
+struct InjectedDrops {
+    list: Vec<u64>,
+    arrivals: u64,
 }
 
 /// What `Channel::offer` did with a packet.
@@ -102,8 +112,7 @@ impl Channel {
             in_flight: VecDeque::new(),
             up: true,
             epoch: 0,
-            drop_list: Vec::new(),
-            arrivals: 0,
+            injected: None,
             counters: ChannelCounters::default(),
         }
     }
@@ -225,13 +234,15 @@ impl Channel {
     /// Loses the packets with these arrival numbers (1 = the first).
     pub fn set_drop_list(&mut self, mut list: Vec<u64>) {
         list.sort_unstable();
-        self.drop_list = list;
+        self.injected = (!list.is_empty()).then(|| Box::new(InjectedDrops { list, arrivals: 0 }));
     }
 
     /// Counts the packet now reaching the far end; whether it is one to lose on purpose.
     pub fn draw_injected(&mut self) -> bool {
-        self.arrivals += 1;
-        self.drop_list.binary_search(&self.arrivals).is_ok()
+        self.injected.as_mut().is_some_and(|d| {
+            d.arrivals += 1;
+            d.list.binary_search(&d.arrivals).is_ok()
+        })
     }
 
     /// Whether the packet now reaching the far end is lost to random loss.
