@@ -225,7 +225,7 @@ impl<E> EventQueue<E> {
 
     /// Moves `chunk`'s events, now that `last` rose, to the now-bucket or the
     /// lower buckets they belong in.
-    #[inline]
+    #[inline(always)]
     fn redistribute(&mut self, chunk: &mut Vec<Entry<E>>) {
         for e in chunk.drain(..) {
             match bucket_of(e.time, self.last) {
