@@ -4,7 +4,7 @@
 //! A `Vec` that doubles holds up to as much room again as it has entries (at
 //! 20,000 entries, room for 32,768), and while it grows it briefly holds the
 //! old and the new copy. Here the room beyond the entries is under one chunk,
-//! and growing never moves what is already stored.
+//! and growing moves nothing once the first chunk is full.
 
 /// Entries per chunk (a power of two, so that an index splits by shift and mask).
 const CHUNK: usize = 1024;

@@ -49,15 +49,16 @@ pub struct EventQueue<E> {
     next_seq: u64,
 }
 
-/// Entries per chunk: 4 KiB of 32-byte entries.
+/// Entries per chunk: 4 KiB of the engine's 32-byte entries.
 const CHUNK: usize = 128;
 
 /// One bucket's events, in chunks of `CHUNK` that are never grown. A bucket
-/// that empties hands its chunks to the queue's spare list, from which any
-/// bucket fills, and spares beyond what the pending events could use are given
-/// back to the allocator: the queue's room follows the events pending. (A
-/// bucket as one growing vector kept the room of the most events it ever held,
-/// about six times the pending events, for the rest of the run.)
+/// that empties keeps its tail chunk and hands its full ones to the queue's
+/// spare list, from which any bucket fills; spares beyond what the pending
+/// events could use are given back to the allocator, so the queue's room
+/// follows the events pending. (A bucket as one growing vector kept the room
+/// of the most events it ever held, about six times the pending events, for
+/// the rest of the run.)
 struct Bucket<E> {
     /// The chunk being filled (no room allocated while the bucket is empty).
     tail: Vec<Entry<E>>,
