@@ -8,7 +8,9 @@ use crate::ids::{ConnId, NodeId};
 use crate::net::packet::{DropReason, Ecn, Packet, PacketId, Transport};
 use crate::sim::hash::LookupMap;
 use crate::sim::rng::Rng;
-use crate::transport::tcp::{OptTime, Outgoing, TcpConnection, TcpEvent, TcpState, reset_for};
+use crate::transport::tcp::{
+    EventBuffer, OptTime, Outgoing, TcpConnection, TcpEvent, TcpState, reset_for,
+};
 use crate::wire::ipv4::Ipv4Addr;
 use crate::wire::tcp::{SeqNum, TcpFlags};
 use rand::RngExt;
@@ -96,7 +98,7 @@ pub(super) struct TcpTable {
     /// Per node: the stream ISNs are drawn from.
     isn_rngs: Vec<Rng>,
     /// Scratch space for a connection's events (see `tcp_service`).
-    events: Vec<TcpEvent>,
+    events: EventBuffer,
     /// Connections opened so far (the next one's serial number).
     opened: u32,
 }
@@ -331,12 +333,18 @@ impl Stack {
         // Handling an event needs the whole stack, so the events are moved
         // out of the connection first, in their buffer: the connection keeps
         // none, and the larger of it and the scratch one stays for the next.
-        let mut events = self.tcp.slot(id).conn.take_events();
-        for e in events.drain(..) {
-            self.tcp_event(env, id, e);
-        }
-        if events.capacity() >= self.tcp.events.capacity() {
-            self.tcp.events = events;
+        if let Some(mut events) = self.tcp.slot(id).conn.take_events() {
+            for e in events.drain(..) {
+                self.tcp_event(env, id, e);
+            }
+            if self
+                .tcp
+                .events
+                .as_ref()
+                .is_none_or(|s| events.capacity() >= s.capacity())
+            {
+                self.tcp.events = Some(events);
+            }
         }
         let s = self.tcp.slot(id);
         let next = s.conn.next_timer();

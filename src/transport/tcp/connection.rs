@@ -54,6 +54,12 @@ const TIMESTAMP_OPTION_LEN: u32 = 12;
 /// Cap on the persist backoff exponent (the interval is also capped at max_rto).
 const MAX_PERSIST_BACKOFF: u32 = 16;
 
+/// Where a connection collects its events: lent by the stack while it works
+/// on the connection, absent at rest. Boxed on purpose, so that a connection
+/// at rest carries one word.
+#[allow(clippy::box_collection)]
+pub type EventBuffer = Option<Box<Vec<TcpEvent>>>;
+
 /// The loss-recovery phase the sender is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Recovery {
@@ -193,7 +199,7 @@ pub struct TcpConnection {
 
     // ---- output
     error: Option<TcpError>,
-    events: Vec<TcpEvent>,
+    events: EventBuffer,
     stats: Counters,
     reported: (u32, u32, SimTime),
 }
@@ -280,7 +286,7 @@ impl TcpConnection {
             cwr_pending: false,
             ecn_recover: 0,
             error: None,
-            events: Vec::new(),
+            events: None,
             stats: Counters::default(),
             reported,
         }
@@ -487,26 +493,27 @@ impl TcpConnection {
 
     /// The events since the last call, oldest first.
     pub fn drain_events(&mut self) -> std::vec::Drain<'_, TcpEvent> {
-        self.events.drain(..)
+        self.events.get_or_insert_with(Box::default).drain(..)
     }
 
     pub fn has_events(&self) -> bool {
-        !self.events.is_empty()
+        self.events.as_ref().is_some_and(|e| !e.is_empty())
     }
 
     /// Gives the connection `buf` (empty) to collect its events in, unless it
     /// has a buffer already. With `take_events`, a host's connections share
-    /// one buffer and a connection at rest holds none.
-    pub fn lend_event_buffer(&mut self, buf: &mut Vec<TcpEvent>) {
-        if self.events.capacity() == 0 {
+    /// one buffer and a connection at rest holds none (one word, not a
+    /// vector's three).
+    pub fn lend_event_buffer(&mut self, buf: &mut EventBuffer) {
+        if self.events.is_none() {
             std::mem::swap(&mut self.events, buf);
         }
     }
 
     /// The events since the last call, oldest first, in the buffer they were
     /// collected in; the connection keeps none.
-    pub fn take_events(&mut self) -> Vec<TcpEvent> {
-        std::mem::take(&mut self.events)
+    pub fn take_events(&mut self) -> EventBuffer {
+        self.events.take()
     }
 
     // -------------------------------------------------------------- application
@@ -2360,7 +2367,7 @@ impl TcpConnection {
     }
 
     fn push(&mut self, ev: TcpEvent) {
-        self.events.push(ev);
+        self.events.get_or_insert_with(Box::default).push(ev);
     }
 
     fn rtt_sample(&mut self, r: SimTime) {

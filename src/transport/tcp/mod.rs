@@ -103,7 +103,7 @@ pub use config::{
     RtoBackoff, RtoRestart, RttSample, SynLossWindow, TcpConfig,
 };
 pub use congestion::{AckSample, CongestionControl};
-pub use connection::{TcpConnection, reset_for};
+pub use connection::{EventBuffer, TcpConnection, reset_for};
 pub use events::{Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
 pub(crate) use opt64::OptTime;
 pub use rtt::RttEstimator;
