@@ -492,8 +492,8 @@ impl TcpConnection {
     }
 
     /// The events since the last call, oldest first.
-    pub fn drain_events(&mut self) -> std::vec::Drain<'_, TcpEvent> {
-        self.events.get_or_insert_with(Box::default).drain(..)
+    pub fn drain_events(&mut self) -> impl Iterator<Item = TcpEvent> + '_ {
+        self.events.iter_mut().flat_map(|e| e.drain(..))
     }
 
     pub fn has_events(&self) -> bool {

@@ -77,7 +77,7 @@
 //! Performance: no allocation per segment in steady state (range lists keep
 //! their capacity; a stack lends connections one event buffer with
 //! `lend_event_buffer` and takes it back with `take_events`, while
-//! `drain_events` hands out a `Drain` of a buffer the connection keeps).
+//! `drain_events` drains the buffer the connection holds, if any).
 
 mod addons;
 mod config;
