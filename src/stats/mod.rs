@@ -22,8 +22,8 @@ pub mod segments;
 pub mod tcp;
 pub mod timeline;
 
-use tcp::ConnRecord;
 pub use tcp::{CongestionSample, TcpConnReport};
+use tcp::{ConnRecord, LoggedSample};
 
 use timeline::Outage;
 pub use timeline::{Bins, OutageReport, Timeline};
@@ -81,6 +81,7 @@ pub struct Collector {
     node_drops: [u64; REASONS],
     timeline: Timeline,
     connections: ChunkedVec<ConnRecord>,
+    congestion: ChunkedVec<LoggedSample>,
     segments: segments::SegmentLog,
 }
 
@@ -92,6 +93,7 @@ impl Collector {
             node_drops: [0; REASONS],
             timeline: Timeline::new(duration, flows, channels),
             connections: ChunkedVec::new(),
+            congestion: ChunkedVec::new(),
             segments: segments::SegmentLog::default(),
         }
     }
@@ -292,7 +294,13 @@ impl Collector {
                     )
                 })
                 .collect(),
-            congestion: self.connections.into_iter().map(|c| c.samples).collect(),
+            congestion: {
+                let mut series = vec![Vec::new(); self.connections.len()];
+                for s in self.congestion.iter() {
+                    series[s.serial as usize].push(s.sample());
+                }
+                series
+            },
             segments: self.segments.sorted(),
             timeline: self.timeline,
         }
@@ -312,14 +320,21 @@ impl TraceSink for Collector {
     }
 
     fn tcp(&mut self, now: SimTime, conn: &ConnRef, event: &TcpEvent) {
-        let record = &mut self.connections[conn.serial as usize];
         match *event {
             TcpEvent::Congestion {
                 cwnd,
                 ssthresh,
                 rto,
-            } => record.sample(now, cwnd, ssthresh, rto),
-            TcpEvent::Connected => record.established = OptTime::some(now),
+            } => self.congestion.push(LoggedSample {
+                serial: conn.serial,
+                cwnd,
+                ssthresh,
+                at: now,
+                rto,
+            }),
+            TcpEvent::Connected => {
+                self.connections[conn.serial as usize].established = OptTime::some(now)
+            }
             _ => {}
         }
     }

@@ -15,6 +15,29 @@ pub struct CongestionSample {
     pub rto_ms: f64,
 }
 
+/// One change of a connection's cwnd, ssthresh or RTO, as the statistics log
+/// it: every connection's in one log, in time order, so that a connection
+/// with a handful of samples does not hold a vector of its own.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LoggedSample {
+    pub serial: u32,
+    pub cwnd: u32,
+    pub ssthresh: u32,
+    pub at: SimTime,
+    pub rto: SimTime,
+}
+
+impl LoggedSample {
+    pub fn sample(&self) -> CongestionSample {
+        CongestionSample {
+            t_s: self.at.as_secs_f64(),
+            cwnd: self.cwnd,
+            ssthresh: self.ssthresh,
+            rto_ms: self.rto.as_nanos() as f64 / 1e6,
+        }
+    }
+}
+
 /// Collected while a connection lives.
 pub(crate) struct ConnRecord {
     pub flow: u32,
@@ -22,7 +45,6 @@ pub(crate) struct ConnRecord {
     pub client: bool,
     pub established: OptTime,
     pub opened: SimTime,
-    pub samples: Vec<CongestionSample>,
     /// Counters and final state, filled when the connection closes or the run
     /// ends (boxed: an open connection should not carry room for them).
     pub last: Option<Box<(TcpStats, String)>>,
@@ -35,18 +57,8 @@ impl ConnRecord {
             client,
             established: OptTime::NONE,
             opened,
-            samples: Vec::new(),
             last: None,
         }
-    }
-
-    pub fn sample(&mut self, now: SimTime, cwnd: u32, ssthresh: u32, rto: SimTime) {
-        self.samples.push(CongestionSample {
-            t_s: now.as_secs_f64(),
-            cwnd,
-            ssthresh,
-            rto_ms: rto.as_nanos() as f64 / 1e6,
-        });
     }
 
     pub fn close(&mut self, last: &TcpFinal) {
