@@ -294,13 +294,7 @@ impl Collector {
                     )
                 })
                 .collect(),
-            congestion: {
-                let mut series = vec![Vec::new(); self.connections.len()];
-                for s in self.congestion.iter() {
-                    series[s.serial as usize].push(s.sample());
-                }
-                series
-            },
+            congestion: LoggedSample::per_connection(&self.congestion, self.connections.len()),
             segments: self.segments.sorted(),
             timeline: self.timeline,
         }

@@ -2,6 +2,7 @@
 //! samples, and the cwnd / ssthresh / RTO series kept for plots.
 
 use crate::sim::SimTime;
+use crate::sim::chunked::ChunkedVec;
 use crate::trace::TcpFinal;
 use crate::transport::tcp::{OptTime, TcpStats};
 use serde::Serialize;
@@ -35,6 +36,19 @@ impl LoggedSample {
             ssthresh: self.ssthresh,
             rto_ms: self.rto.as_nanos() as f64 / 1e6,
         }
+    }
+
+    /// The log split into each connection's series (index = serial), each
+    /// in time order.
+    pub fn per_connection(
+        log: &ChunkedVec<LoggedSample>,
+        connections: usize,
+    ) -> Vec<Vec<CongestionSample>> {
+        let mut series = vec![Vec::new(); connections];
+        for s in log.iter() {
+            series[s.serial as usize].push(s.sample());
+        }
+        series
     }
 }
 
