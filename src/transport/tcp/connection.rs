@@ -36,7 +36,9 @@ use super::config::{
     RtoRestart, RttSample, TcpConfig,
 };
 use super::congestion::{AckSample, Controller, EcnAck};
-use super::events::{Counters, Outgoing, RetransmitCause, TcpError, TcpEvent, TcpStats, TimerKind};
+use super::events::{
+    Counters, Outgoing, RetransmitCause, StreamTotals, TcpError, TcpEvent, TcpStats, TimerKind,
+};
 use super::opt64::{OptOffset, OptTime};
 use super::pacing::{self, Pacer};
 use super::prr::Prr;
@@ -341,7 +343,27 @@ impl TcpConnection {
 
     /// The counters so far (assembled: they are kept in two parts).
     pub fn stats(&self) -> TcpStats {
-        self.stats.to_stats()
+        self.stats.to_stats(self.stream_totals())
+    }
+
+    /// The byte counts, read off the sequence space: its edges only move
+    /// forward, so what they passed over is what was sent, acknowledged,
+    /// received and read. Data starts at offset 1 (the SYN is offset 0) and
+    /// ends before the FIN.
+    fn stream_totals(&self) -> StreamTotals {
+        let received_end = self
+            .rcv_fin
+            .get()
+            .map_or(self.rcv_nxt, |f| f.min(self.rcv_nxt));
+        StreamTotals {
+            bytes_sent: self.data_in(1, self.snd_max),
+            bytes_acked: self.data_in(1, self.snd_una),
+            bytes_received: received_end.saturating_sub(1),
+            bytes_delivered: self
+                .addons
+                .urgent()
+                .map_or(self.rcv_read - 1, |u| u.delivered(self.rcv_read)),
+        }
     }
 
     pub fn cwnd(&self) -> u32 {
@@ -572,7 +594,6 @@ impl TcpConnection {
         }
         let u = self.addons.urgent_mut().ok_or(TcpError::NoUrgentData)?;
         let byte = u.take(self.cfg.oob_inline)?;
-        self.stats.bytes_delivered += 1;
         Ok(byte - 1)
     }
 
@@ -605,7 +626,6 @@ impl TcpConnection {
             };
         }
         self.rcv_read += n;
-        self.stats.bytes_delivered += n;
         if self.state.can_receive() {
             let max_wnd = self.rcv_wnd_max();
             let candidate = self.rcv_nxt + max_wnd.saturating_sub(self.readable_bytes());
@@ -1415,7 +1435,6 @@ impl TcpConnection {
             let old = len.min(self.snd_max - start);
             self.stats.segments_retransmitted += 1;
             self.stats.bytes_retransmitted += old;
-            self.stats.bytes_sent += len - old;
             self.push(TcpEvent::Retransmit {
                 seq: repr.seq,
                 len: len as u32,
@@ -1429,11 +1448,8 @@ impl TcpConnection {
             {
                 self.rtt_timing = TimedSegment::NONE;
             }
-        } else {
-            self.stats.bytes_sent += len;
-            if self.rtt_timing.get().is_none() && !self.ts_ok {
-                self.rtt_timing = TimedSegment::new(end, now);
-            }
+        } else if self.rtt_timing.get().is_none() && !self.ts_ok {
+            self.rtt_timing = TimedSegment::new(end, now);
         }
         if let Some(prr) = self.addons.prr_mut() {
             prr.on_sent(len);
@@ -1957,13 +1973,11 @@ impl TcpConnection {
         let data_acked = self.data_in(self.snd_una, ack);
         if ack > self.snd_max {
             // A window probe's byte was accepted.
-            self.stats.bytes_sent += self.data_in(self.snd_max, ack);
             self.snd_max = ack;
         }
         self.snd_una = ack;
         self.snd_nxt = self.snd_nxt.max(ack);
         self.scoreboard.advance(ack);
-        self.stats.bytes_acked += data_acked;
         self.rtx_retries = 0;
 
         let mut sample = ts_rtt;
@@ -2189,14 +2203,12 @@ impl TcpConnection {
                         self.stats.rare().duplicate_segments += 1;
                     }
                 } else if s == self.rcv_nxt {
-                    let old = self.rcv_nxt;
                     self.rcv_nxt = e;
                     if !self.reasm.is_empty() {
                         // Fills (part of) a gap: ACK at once (RFC 5681 §4.2).
                         self.rcv_nxt = self.reasm.advance(self.rcv_nxt);
                         self.ack_now = true;
                     }
-                    self.stats.bytes_received += self.rcv_nxt - old;
                     if let Some(u) = self.addons.urgent_mut() {
                         u.arrive(self.rcv_nxt, self.cfg.oob_inline);
                     }

@@ -218,18 +218,25 @@ impl TcpStats {
     }
 }
 
-/// The counters as a connection keeps them: the ones every connection moves,
-/// or any that loses a segment (a SYN dropped at a full backlog, say), inline;
-/// the others (recoveries, probes, resets, oddities) in a `TcpStats` made on
-/// the first of them, since most connections never see one.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub segments_sent: u64,
-    pub segments_received: u64,
+/// The bytes a connection sent, had acknowledged, received and delivered to
+/// the application: derived from its sequence space, not counted.
+#[derive(Debug)]
+pub(crate) struct StreamTotals {
     pub bytes_sent: u64,
     pub bytes_acked: u64,
     pub bytes_received: u64,
     pub bytes_delivered: u64,
+}
+
+/// The counters as a connection keeps them: the ones every connection moves,
+/// or any that loses a segment (a SYN dropped at a full backlog, say), inline;
+/// the others (recoveries, probes, resets, oddities) in a `TcpStats` made on
+/// the first of them, since most connections never see one. The byte counts
+/// are not among them (`StreamTotals`).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub segments_sent: u64,
+    pub segments_received: u64,
     pub segments_retransmitted: u64,
     pub bytes_retransmitted: u64,
     pub rto_expiries: u64,
@@ -257,16 +264,17 @@ impl Counters {
         self.rtt_max = if first { rtt } else { self.rtt_max.max(rtt) };
     }
 
-    /// All of them, as reported.
-    pub fn to_stats(&self) -> TcpStats {
+    /// All of them, as reported, with the byte counts the connection reads
+    /// off its sequence space.
+    pub fn to_stats(&self, bytes: StreamTotals) -> TcpStats {
         let sampled = |t: SimTime| (self.rtt_samples > 0).then_some(t);
         TcpStats {
             segments_sent: self.segments_sent,
             segments_received: self.segments_received,
-            bytes_sent: self.bytes_sent,
-            bytes_acked: self.bytes_acked,
-            bytes_received: self.bytes_received,
-            bytes_delivered: self.bytes_delivered,
+            bytes_sent: bytes.bytes_sent,
+            bytes_acked: bytes.bytes_acked,
+            bytes_received: bytes.bytes_received,
+            bytes_delivered: bytes.bytes_delivered,
             segments_retransmitted: self.segments_retransmitted,
             bytes_retransmitted: self.bytes_retransmitted,
             rto_expiries: self.rto_expiries,

@@ -57,6 +57,10 @@ pub(super) struct Urgent {
     marks: Vec<u64>,
     /// The out-of-band byte waiting for `recv_urgent` (a receive offset).
     oob: Option<u64>,
+    /// Out-of-band bytes that reads stepped over, and those `recv_urgent`
+    /// handed out: the bytes delivered differ from the read offset by these.
+    stepped_over: u64,
+    taken: u64,
 }
 
 impl Urgent {
@@ -119,7 +123,14 @@ impl Urgent {
                 return;
             }
             *read += 1;
+            self.stepped_over += 1;
         }
+    }
+
+    /// Bytes delivered to the application when the reader is at `read` (the
+    /// stream starts at receive offset 1).
+    pub fn delivered(&self, read: u64) -> u64 {
+        read.saturating_sub(1) - self.stepped_over + self.taken
     }
 
     /// The next mark a read stops at.
@@ -145,6 +156,7 @@ impl Urgent {
             return Err(TcpError::NoUrgentData);
         }
         if let Some(b) = self.oob.take() {
+            self.taken += 1;
             return Ok(b);
         }
         if self.rcv_up > self.arrived_up {
@@ -194,7 +206,9 @@ mod tests {
         assert!(u.at_mark(read));
         u.pass_marks(&mut read, false);
         assert_eq!(read, 2002, "stepped over the urgent byte");
+        assert_eq!(u.delivered(read), 2000, "the bytes before it, not it");
         assert_eq!(u.take(false), Ok(2001));
+        assert_eq!(u.delivered(read), 2001, "and now it, out of band");
         assert_eq!(u.take(false), Err(TcpError::NoUrgentData));
         // Inline: the mark stays in the stream, recv_urgent refuses.
         let mut u = Urgent::default();
