@@ -45,6 +45,7 @@ use super::prr::Prr;
 use super::rack::{self, ProbeOutcome, Rack};
 use super::rate::DeliveryRate;
 use super::reassembly::Reassembly;
+use super::recovery::{Loss, Recovery};
 use super::rtt::{RttEstimator, TimedSegment};
 use super::sack::Scoreboard;
 use super::state::TcpState;
@@ -61,22 +62,6 @@ const MAX_PERSIST_BACKOFF: u32 = 16;
 /// at rest carries one word.
 #[allow(clippy::box_collection)]
 pub type EventBuffer = Option<Box<Vec<TcpEvent>>>;
-
-/// The loss-recovery phase the sender is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Recovery {
-    None,
-    /// RFC 6582: `recover` = HighData when fast retransmit happened.
-    NewReno {
-        recover: u64,
-    },
-    /// RFC 6675: RecoveryPoint, HighRxt (exclusive end), RescueRxt.
-    Sack {
-        point: u64,
-        high_rxt: u64,
-        rescue: Option<u64>,
-    },
-}
 
 /// A TCP connection (RFC 9293) without I/O. See the module docs for the model.
 #[derive(Debug)]
@@ -162,17 +147,8 @@ pub struct TcpConnection {
     /// The one segment being timed (Karn): (offset its ACK must reach, send time).
     rtt_timing: TimedSegment,
     cc: Controller,
-    dupacks: u32,
-    /// SND.MAX when the first duplicate ACK of the current run arrived: what
-    /// was sent after it (RFC 3042 limited transmit, RFC 6675 §5 step 3) is
-    /// not part of the FlightSize that sets ssthresh (RFC 5681 §3.2 step 2).
-    dupack_high: u64,
-    recovery: Recovery,
-    /// The last recovery point (RFC 6582 `recover`, RFC 6675 RecoveryPoint); no new
-    /// recovery may start until SND.UNA passes it.
-    recover: OptOffset,
-    fast_rtx_pending: bool,
-    partial_acks: u32,
+    /// Duplicate ACKs, the fast-recovery phase and the recovery point.
+    loss: Loss,
     scoreboard: Scoreboard,
 
     /// Keep-alive: when the next probe is due, how many went unanswered,
@@ -271,12 +247,7 @@ impl TcpConnection {
             rtt,
             rtt_timing: TimedSegment::NONE,
             cc,
-            dupacks: 0,
-            dupack_high: 0,
-            recovery: Recovery::None,
-            recover: OptOffset::NONE,
-            fast_rtx_pending: false,
-            partial_acks: 0,
+            loss: Loss::default(),
             scoreboard: Scoreboard::new(),
             keepalive_at: OptTime::NONE,
             keepalive_unanswered: 0,
@@ -411,7 +382,7 @@ impl TcpConnection {
     /// against cwnd: RFC 6675 pipe during SACK recovery, otherwise the bytes from
     /// SND.UNA to SND.NXT neither SACKed nor marked lost by RACK.
     pub fn bytes_in_flight(&self) -> u64 {
-        match self.recovery {
+        match self.loss.get().phase {
             Recovery::Sack { .. } if let Some(rack) = self.addons.rack() => {
                 // RACK: the un-SACKed flight less what is marked lost.
                 (self.snd_max - self.snd_una)
@@ -439,7 +410,7 @@ impl TcpConnection {
 
     /// Whether a fast-recovery episode (NewReno or SACK-based) is under way.
     pub fn in_recovery(&self) -> bool {
-        self.recovery != Recovery::None
+        self.loss.get().phase != Recovery::None
     }
 
     /// FlightSize: bytes sent and not yet cumulatively acknowledged.
@@ -773,16 +744,13 @@ impl TcpConnection {
                 // as Linux does: FlightSize has grown with the new data sent during
                 // recovery and no longer measures the path (RFC 5681 §3.1 only
                 // bounds ssthresh from above here).
-                let recompute = self.rtx_retries == 1 && matches!(self.recovery, Recovery::None);
+                let recompute =
+                    self.rtx_retries == 1 && matches!(self.loss.get().phase, Recovery::None);
                 self.cc.on_rto(now, flight, recompute);
                 self.rtt.backoff(&self.cfg.rto_bounds());
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
-                self.recover = OptOffset::some(self.snd_max);
+                self.loss.timed_out(self.snd_max);
                 self.addons.set_prr(None);
-                self.recovery = Recovery::None;
-                self.dupacks = 0;
-                self.fast_rtx_pending = false;
-                self.partial_acks = 0;
                 // RFC 2018 §8: the receiver may have reneged; forget the SACK state.
                 self.scoreboard.clear();
                 if let Some(rack) = self.addons.rack_mut() {
@@ -1006,13 +974,15 @@ impl TcpConnection {
             {
                 return Some(out);
             }
-            if self.fast_rtx_pending {
-                self.fast_rtx_pending = false;
+            if let Some(l) = self.loss.existing()
+                && l.fast_rtx_pending
+            {
+                l.fast_rtx_pending = false;
                 if let Some(out) = self.fast_retransmit(now) {
                     return Some(out);
                 }
             }
-            let out = if matches!(self.recovery, Recovery::Sack { .. }) {
+            let out = if matches!(self.loss.get().phase, Recovery::Sack { .. }) {
                 self.sack_transmit(now)
             } else {
                 let room = self.cwnd_room();
@@ -1054,11 +1024,11 @@ impl TcpConnection {
         let flight = self.bytes_in_flight();
         let mut wnd = u64::from(self.cc.cwnd());
         if !self.sack_ok
-            && self.recovery == Recovery::None
-            && self.dupacks > 0
-            && self.dupacks < self.cfg.dupack_threshold
+            && self.loss.get().phase == Recovery::None
+            && self.loss.get().dupacks > 0
+            && self.loss.get().dupacks < self.cfg.dupack_threshold
         {
-            wnd += u64::from(self.dupacks) * u64::from(self.smss);
+            wnd += u64::from(self.loss.get().dupacks) * u64::from(self.smss);
         }
         wnd.saturating_sub(flight)
     }
@@ -1157,7 +1127,7 @@ impl TcpConnection {
         let out = self.emit_data(now, start, len, Some(RetransmitCause::FastRetransmit));
         if let Recovery::Sack {
             high_rxt, rescue, ..
-        } = &mut self.recovery
+        } = &mut self.loss.make().phase
         {
             let end = start + len;
             *high_rxt = (*high_rxt).max(end);
@@ -1172,7 +1142,7 @@ impl TcpConnection {
             point,
             high_rxt,
             rescue,
-        } = self.recovery
+        } = self.loss.get().phase
         else {
             return None;
         };
@@ -1220,7 +1190,7 @@ impl TcpConnection {
             let len = he.min(self.snd_data_end).saturating_sub(s);
             if len > 0 || self.fin_seq.get() == Some(s) {
                 let out = self.emit_data(now, s, len, Some(RetransmitCause::SackRecovery));
-                if let Recovery::Sack { rescue, .. } = &mut self.recovery {
+                if let Recovery::Sack { rescue, .. } = &mut self.loss.make().phase {
                     *rescue = Some(point);
                 }
                 return Some(out);
@@ -1302,8 +1272,13 @@ impl TcpConnection {
     /// probe is outstanding.
     fn arm_loss_probe(&mut self, now: SimTime) {
         let flight = self.snd_max - self.snd_una;
-        let open = self.recovery == Recovery::None
-            && self.recover.get().is_none_or(|r| self.snd_una >= r)
+        let open = self.loss.get().phase == Recovery::None
+            && self
+                .loss
+                .get()
+                .recover
+                .get()
+                .is_none_or(|r| self.snd_una >= r)
             && flight > 0
             && self.state.is_synchronized();
         let one_segment = flight <= u64::from(self.smss) + 1;
@@ -1321,7 +1296,7 @@ impl TcpConnection {
 
     /// RACK_detect_loss_and_arm_timer (RFC 8985 §6.2 step 5).
     fn rack_detect_loss(&mut self, now: SimTime) {
-        let in_recovery = matches!(self.recovery, Recovery::Sack { .. });
+        let in_recovery = matches!(self.loss.get().phase, Recovery::Sack { .. });
         let srtt = self.rtt.srtt().unwrap_or(self.rtt.rto());
         let sacked = self.scoreboard.sacked_in(self.snd_una, self.snd_max);
         let dupthresh_sacked =
@@ -1339,7 +1314,7 @@ impl TcpConnection {
             .min(u64::from(self.smss))
             .min(self.snd_data_end.saturating_sub(s));
         let out = self.emit_data(now, s, len, Some(RetransmitCause::SackRecovery));
-        if let Recovery::Sack { high_rxt, .. } = &mut self.recovery {
+        if let Recovery::Sack { high_rxt, .. } = &mut self.loss.make().phase {
             *high_rxt = (*high_rxt).max(s + len.max(1));
         }
         out
@@ -1893,7 +1868,7 @@ impl TcpConnection {
                 ack == una_before && seg.options.sack().is_empty() && seg.payload_len == 0;
             let outcome = rack.on_probe_ack(ack, plain_dupack);
             self.rack_detect_loss(now);
-            if outcome == ProbeOutcome::Repaired && self.recovery == Recovery::None {
+            if outcome == ProbeOutcome::Repaired && self.loss.get().phase == Recovery::None {
                 // RFC 8985 §7.4.2: the probe repaired a loss; respond as
                 // fast recovery would, with nothing left to resend.
                 let flight = clamp_u32(self.snd_max - self.snd_una);
@@ -1908,7 +1883,7 @@ impl TcpConnection {
         if self.addons.rate().is_some() {
             self.sample_delivery(now, una_before);
         }
-        if self.addons.prr().is_some() && matches!(self.recovery, Recovery::Sack { .. }) {
+        if self.addons.prr().is_some() && matches!(self.loss.get().phase, Recovery::Sack { .. }) {
             let delivered = self.delivered_since(una_before, sacked_before);
             let pipe = self.bytes_in_flight();
             if let Some(prr) = self.addons.prr_mut() {
@@ -1923,7 +1898,7 @@ impl TcpConnection {
     /// RACK-TLP, a segment RACK marked lost (RFC 8985 §6.2).
     fn maybe_enter_sack_recovery(&mut self, now: SimTime) {
         if !(self.sack_ok
-            && self.recovery == Recovery::None
+            && self.loss.get().phase == Recovery::None
             && self.snd_max > self.snd_una
             && self.can_enter_recovery())
         {
@@ -1932,7 +1907,7 @@ impl TcpConnection {
         let lost = match self.addons.rack() {
             Some(rack) => rack.has_lost(),
             None => {
-                self.dupacks >= self.cfg.dupack_threshold
+                self.loss.get().dupacks >= self.cfg.dupack_threshold
                     || self
                         .scoreboard
                         .lost_end(self.snd_una, self.cfg.dupack_threshold, self.smss)
@@ -1994,13 +1969,13 @@ impl TcpConnection {
         }
 
         let mut restart_timer = true;
-        match self.recovery {
+        match self.loss.get().phase {
             Recovery::NewReno { recover } => {
                 if ack >= recover {
                     self.exit_recovery(now);
                 } else {
                     // RFC 6582 §3.2 step 5: partial ACK.
-                    self.fast_rtx_pending = true;
+                    self.loss.make().fast_rtx_pending = true;
                     let smss = u64::from(self.smss);
                     let mut cwnd = u64::from(self.cc.cwnd()).saturating_sub(acked);
                     if acked >= smss {
@@ -2008,8 +1983,9 @@ impl TcpConnection {
                     }
                     self.cc.set_cwnd(clamp_u32(cwnd));
                     // Impatient variant (RFC 6582 §4): reset the timer on the first partial ACK only.
-                    restart_timer = self.partial_acks == 0;
-                    self.partial_acks += 1;
+                    let l = self.loss.make();
+                    restart_timer = l.partial_acks == 0;
+                    l.partial_acks += 1;
                 }
             }
             Recovery::Sack { point, .. } => {
@@ -2018,7 +1994,9 @@ impl TcpConnection {
                 }
             }
             Recovery::None => {
-                self.dupacks = 0;
+                if let Some(l) = self.loss.existing() {
+                    l.dupacks = 0;
+                }
                 if data_acked > 0 {
                     self.cc.on_ack(&AckSample {
                         now,
@@ -2045,7 +2023,7 @@ impl TcpConnection {
     /// retransmission, at most once per window of data (and not during loss
     /// recovery, which has reduced it already).
     fn on_ecn_echo(&mut self, now: SimTime, ack: u64) {
-        if ack < self.ecn_recover || self.recovery != Recovery::None {
+        if ack < self.ecn_recover || self.loss.get().phase != Recovery::None {
             return;
         }
         self.cc
@@ -2056,12 +2034,13 @@ impl TcpConnection {
     }
 
     fn on_dupack(&mut self, now: SimTime) {
-        self.dupacks += 1;
-        if self.dupacks == 1 {
-            self.dupack_high = self.snd_max;
+        let l = self.loss.make();
+        l.dupacks += 1;
+        if l.dupacks == 1 {
+            l.dupack_high = self.snd_max;
         }
         self.stats.rare().dup_acks_received += 1;
-        match self.recovery {
+        match self.loss.get().phase {
             Recovery::NewReno { .. } => {
                 // RFC 6582 §3.2 step 4: inflate by one SMSS per further duplicate.
                 let cwnd = self.cc.cwnd().saturating_add(self.smss);
@@ -2070,7 +2049,7 @@ impl TcpConnection {
             Recovery::Sack { .. } => {}
             Recovery::None => {
                 if !self.sack_ok
-                    && self.dupacks == self.cfg.dupack_threshold
+                    && self.loss.get().dupacks == self.cfg.dupack_threshold
                     && self.can_enter_recovery()
                 {
                     self.enter_newreno(now);
@@ -2080,7 +2059,7 @@ impl TcpConnection {
     }
 
     fn can_enter_recovery(&self) -> bool {
-        match self.recover.get() {
+        match self.loss.get().recover.get() {
             None => true,
             // RFC 6582: the ACK must cover more than `recover`; RFC 6675 §5.1: HighACK ≥ RecoveryPoint.
             Some(r) if self.sack_ok => self.snd_una >= r,
@@ -2093,12 +2072,13 @@ impl TcpConnection {
         self.cc.on_congestion_event(now, flight);
         let ssthresh = self.cc.ssthresh();
         self.cc.set_cwnd(ssthresh.saturating_add(3 * self.smss));
-        self.recovery = Recovery::NewReno {
+        let l = self.loss.make();
+        l.phase = Recovery::NewReno {
             recover: self.snd_max,
         };
-        self.recover = OptOffset::some(self.snd_max);
-        self.fast_rtx_pending = true;
-        self.partial_acks = 0;
+        l.recover = OptOffset::some(self.snd_max);
+        l.fast_rtx_pending = true;
+        l.partial_acks = 0;
         self.stats.rare().fast_retransmits += 1;
     }
 
@@ -2110,8 +2090,12 @@ impl TcpConnection {
     fn loss_flight_size(&self) -> u64 {
         let outstanding = self.snd_max - self.snd_una;
         match self.cfg.loss_flight {
-            LossFlight::BeforeLimitedTransmit if self.dupacks > 0 => {
-                self.dupack_high.clamp(self.snd_una, self.snd_max) - self.snd_una
+            LossFlight::BeforeLimitedTransmit if self.loss.get().dupacks > 0 => {
+                self.loss
+                    .get()
+                    .dupack_high
+                    .clamp(self.snd_una, self.snd_max)
+                    - self.snd_una
             }
             LossFlight::Pipe if self.sack_ok => {
                 let lost =
@@ -2120,9 +2104,8 @@ impl TcpConnection {
                 self.scoreboard
                     .pipe(self.snd_una, self.snd_max, self.snd_una, lost)
             }
-            LossFlight::Pipe => {
-                outstanding.saturating_sub(u64::from(self.dupacks) * u64::from(self.smss))
-            }
+            LossFlight::Pipe => outstanding
+                .saturating_sub(u64::from(self.loss.get().dupacks) * u64::from(self.smss)),
             _ => outstanding,
         }
     }
@@ -2130,7 +2113,7 @@ impl TcpConnection {
     fn enter_sack_recovery(&mut self, now: SimTime) {
         let flight = clamp_u32(self.loss_flight_size());
         self.cc.on_congestion_event(now, flight);
-        self.recovery = Recovery::Sack {
+        self.loss.make().phase = Recovery::Sack {
             point: self.snd_max,
             high_rxt: self.snd_una,
             rescue: None,
@@ -2143,10 +2126,10 @@ impl TcpConnection {
             )
         });
         self.addons.set_prr(prr);
-        self.recover = OptOffset::some(self.snd_max);
+        self.loss.make().recover = OptOffset::some(self.snd_max);
         self.snd_nxt = self.snd_max;
         // With RACK the first retransmission is its first mark (usually SND.UNA).
-        self.fast_rtx_pending = match self.addons.rack_mut() {
+        self.loss.make().fast_rtx_pending = match self.addons.rack_mut() {
             Some(rack) => {
                 rack.probe_at = None;
                 rack.is_lost(self.snd_una)
@@ -2160,11 +2143,8 @@ impl TcpConnection {
     fn exit_recovery(&mut self, now: SimTime) {
         let flight = clamp_u32(self.snd_max - self.snd_una);
         self.cc.on_recovery_exit(now, flight);
-        self.recovery = Recovery::None;
+        self.loss.end_episode();
         self.addons.set_prr(None);
-        self.dupacks = 0;
-        self.fast_rtx_pending = false;
-        self.partial_acks = 0;
     }
 
     /// The URG bit, segment text and FIN (RFC 9293 §3.10.7.4 steps 6–8).
@@ -2365,7 +2345,9 @@ impl TcpConnection {
         self.keepalive_at = OptTime::NONE;
         self.ack_now = false;
         self.syn_pending = false;
-        self.fast_rtx_pending = false;
+        if let Some(l) = self.loss.existing() {
+            l.fast_rtx_pending = false;
+        }
         self.probe_pending = false;
         self.push(TcpEvent::Closed);
     }

@@ -90,6 +90,7 @@ mod prr;
 mod rack;
 mod rate;
 mod reassembly;
+mod recovery;
 mod rtt;
 mod sack;
 mod state;
