@@ -6,6 +6,7 @@ use super::stream::Listen;
 use super::{Endpoint, Env, Notice, SocketError, SocketId, Stack, Timer};
 use crate::ids::{ConnId, NodeId};
 use crate::net::packet::{DropReason, Ecn, Packet, PacketId, Transport};
+use crate::sim::chunked::ChunkedVec;
 use crate::sim::hash::LookupMap;
 use crate::sim::rng::Rng;
 use crate::transport::tcp::{
@@ -87,9 +88,11 @@ impl ConnSlot {
 /// Every host's TCP connections.
 #[derive(Default)]
 pub(super) struct TcpTable {
-    /// Boxed, so that growing the table moves pointers, not connections, and
-    /// leaves no half-size copy of them behind in the allocator.
-    conns: Vec<Option<Box<ConnSlot>>>,
+    /// In chunks, so that growing the table moves no connection once the
+    /// first chunk is full and leaves no half-size copy behind, and a
+    /// connection costs no allocation of its own (no header, no rounding up
+    /// to the allocator's size class, no pointer).
+    conns: ChunkedVec<Option<ConnSlot>>,
     /// Free slots, each with the timer generation its next connection starts
     /// at: past the last one's, so that none of its stale timers can match.
     free: Vec<(ConnId, u32)>,
@@ -121,7 +124,7 @@ impl TcpTable {
 
     /// Live connections, in table order (for end-of-run accounting).
     pub(crate) fn live(&self) -> impl Iterator<Item = &ConnSlot> {
-        self.conns.iter().flatten().map(|s| &**s)
+        self.conns.iter().flatten()
     }
 
     /// An initial sequence number from `node`'s own stream (RFC 9293 §3.4.1
@@ -159,7 +162,7 @@ impl Stack {
     ) -> ConnId {
         let serial = self.tcp.opened;
         self.tcp.opened += 1;
-        let slot = Box::new(ConnSlot {
+        let slot = ConnSlot {
             conn,
             node,
             local_port,
@@ -174,7 +177,7 @@ impl Stack {
             established: false,
             peer_closed: false,
             serial,
-        });
+        };
         env.tcp_opened(slot.endpoint(), socket.is_some());
         let id = match self.tcp.free.pop() {
             Some((i, generation)) => {
