@@ -382,7 +382,7 @@ impl TcpConnection {
     /// against cwnd: RFC 6675 pipe during SACK recovery, otherwise the bytes from
     /// SND.UNA to SND.NXT neither SACKed nor marked lost by RACK.
     pub fn bytes_in_flight(&self) -> u64 {
-        match self.loss.get().phase {
+        match self.loss.phase() {
             Recovery::Sack { .. } if let Some(rack) = self.addons.rack() => {
                 // RACK: the un-SACKed flight less what is marked lost.
                 (self.snd_max - self.snd_una)
@@ -410,7 +410,7 @@ impl TcpConnection {
 
     /// Whether a fast-recovery episode (NewReno or SACK-based) is under way.
     pub fn in_recovery(&self) -> bool {
-        self.loss.get().phase != Recovery::None
+        self.loss.phase() != Recovery::None
     }
 
     /// FlightSize: bytes sent and not yet cumulatively acknowledged.
@@ -745,7 +745,7 @@ impl TcpConnection {
                 // recovery and no longer measures the path (RFC 5681 §3.1 only
                 // bounds ssthresh from above here).
                 let recompute =
-                    self.rtx_retries == 1 && matches!(self.loss.get().phase, Recovery::None);
+                    self.rtx_retries == 1 && matches!(self.loss.phase(), Recovery::None);
                 self.cc.on_rto(now, flight, recompute);
                 self.rtt.backoff(&self.cfg.rto_bounds());
                 // RFC 6582 §3.2 / RFC 6675 §5.1: no new fast recovery until SND.MAX is acked.
@@ -982,7 +982,7 @@ impl TcpConnection {
                     return Some(out);
                 }
             }
-            let out = if matches!(self.loss.get().phase, Recovery::Sack { .. }) {
+            let out = if matches!(self.loss.phase(), Recovery::Sack { .. }) {
                 self.sack_transmit(now)
             } else {
                 let room = self.cwnd_room();
@@ -1024,7 +1024,7 @@ impl TcpConnection {
         let flight = self.bytes_in_flight();
         let mut wnd = u64::from(self.cc.cwnd());
         if !self.sack_ok
-            && self.loss.get().phase == Recovery::None
+            && self.loss.phase() == Recovery::None
             && self.loss.get().dupacks > 0
             && self.loss.get().dupacks < self.cfg.dupack_threshold
         {
@@ -1142,7 +1142,7 @@ impl TcpConnection {
             point,
             high_rxt,
             rescue,
-        } = self.loss.get().phase
+        } = self.loss.phase()
         else {
             return None;
         };
@@ -1272,13 +1272,8 @@ impl TcpConnection {
     /// probe is outstanding.
     fn arm_loss_probe(&mut self, now: SimTime) {
         let flight = self.snd_max - self.snd_una;
-        let open = self.loss.get().phase == Recovery::None
-            && self
-                .loss
-                .get()
-                .recover
-                .get()
-                .is_none_or(|r| self.snd_una >= r)
+        let open = self.loss.phase() == Recovery::None
+            && self.loss.recover().is_none_or(|r| self.snd_una >= r)
             && flight > 0
             && self.state.is_synchronized();
         let one_segment = flight <= u64::from(self.smss) + 1;
@@ -1296,7 +1291,7 @@ impl TcpConnection {
 
     /// RACK_detect_loss_and_arm_timer (RFC 8985 §6.2 step 5).
     fn rack_detect_loss(&mut self, now: SimTime) {
-        let in_recovery = matches!(self.loss.get().phase, Recovery::Sack { .. });
+        let in_recovery = matches!(self.loss.phase(), Recovery::Sack { .. });
         let srtt = self.rtt.srtt().unwrap_or(self.rtt.rto());
         let sacked = self.scoreboard.sacked_in(self.snd_una, self.snd_max);
         let dupthresh_sacked =
@@ -1868,7 +1863,7 @@ impl TcpConnection {
                 ack == una_before && seg.options.sack().is_empty() && seg.payload_len == 0;
             let outcome = rack.on_probe_ack(ack, plain_dupack);
             self.rack_detect_loss(now);
-            if outcome == ProbeOutcome::Repaired && self.loss.get().phase == Recovery::None {
+            if outcome == ProbeOutcome::Repaired && self.loss.phase() == Recovery::None {
                 // RFC 8985 §7.4.2: the probe repaired a loss; respond as
                 // fast recovery would, with nothing left to resend.
                 let flight = clamp_u32(self.snd_max - self.snd_una);
@@ -1883,7 +1878,7 @@ impl TcpConnection {
         if self.addons.rate().is_some() {
             self.sample_delivery(now, una_before);
         }
-        if self.addons.prr().is_some() && matches!(self.loss.get().phase, Recovery::Sack { .. }) {
+        if self.addons.prr().is_some() && matches!(self.loss.phase(), Recovery::Sack { .. }) {
             let delivered = self.delivered_since(una_before, sacked_before);
             let pipe = self.bytes_in_flight();
             if let Some(prr) = self.addons.prr_mut() {
@@ -1898,7 +1893,7 @@ impl TcpConnection {
     /// RACK-TLP, a segment RACK marked lost (RFC 8985 §6.2).
     fn maybe_enter_sack_recovery(&mut self, now: SimTime) {
         if !(self.sack_ok
-            && self.loss.get().phase == Recovery::None
+            && self.loss.phase() == Recovery::None
             && self.snd_max > self.snd_una
             && self.can_enter_recovery())
         {
@@ -1969,7 +1964,7 @@ impl TcpConnection {
         }
 
         let mut restart_timer = true;
-        match self.loss.get().phase {
+        match self.loss.phase() {
             Recovery::NewReno { recover } => {
                 if ack >= recover {
                     self.exit_recovery(now);
@@ -2023,7 +2018,7 @@ impl TcpConnection {
     /// retransmission, at most once per window of data (and not during loss
     /// recovery, which has reduced it already).
     fn on_ecn_echo(&mut self, now: SimTime, ack: u64) {
-        if ack < self.ecn_recover || self.loss.get().phase != Recovery::None {
+        if ack < self.ecn_recover || self.loss.phase() != Recovery::None {
             return;
         }
         self.cc
@@ -2040,7 +2035,7 @@ impl TcpConnection {
             l.dupack_high = self.snd_max;
         }
         self.stats.rare().dup_acks_received += 1;
-        match self.loss.get().phase {
+        match self.loss.phase() {
             Recovery::NewReno { .. } => {
                 // RFC 6582 §3.2 step 4: inflate by one SMSS per further duplicate.
                 let cwnd = self.cc.cwnd().saturating_add(self.smss);
@@ -2059,7 +2054,7 @@ impl TcpConnection {
     }
 
     fn can_enter_recovery(&self) -> bool {
-        match self.loss.get().recover.get() {
+        match self.loss.recover() {
             None => true,
             // RFC 6582: the ACK must cover more than `recover`; RFC 6675 §5.1: HighACK ≥ RecoveryPoint.
             Some(r) if self.sack_ok => self.snd_una >= r,

@@ -55,6 +55,15 @@ impl Loss {
         self.0.as_deref().unwrap_or(&UNTOUCHED)
     }
 
+    pub fn phase(&self) -> Recovery {
+        self.get().phase
+    }
+
+    /// The recovery point, if a recovery or timeout ever set one.
+    pub fn recover(&self) -> Option<u64> {
+        self.get().recover.get()
+    }
+
     /// For a change that makes the state differ from an untouched one.
     pub fn make(&mut self) -> &mut LossState {
         self.0.get_or_insert_with(|| Box::new(UNTOUCHED))
