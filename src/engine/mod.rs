@@ -71,6 +71,14 @@ impl Event {
             _ => 2,
         }
     }
+
+    /// Whether no node causes it: every part of a parallel run processes it.
+    fn is_global(&self) -> bool {
+        matches!(
+            self,
+            Event::Failure { .. } | Event::Detect { .. } | Event::Reconverge
+        )
+    }
 }
 
 /// The simulated world under the hosts' stacks: the clock, the events, the
@@ -446,10 +454,9 @@ impl World {
     /// next change of a random failure process.
     fn on_failure(&mut self, sc: &Scenario, index: u32, down: bool) {
         let change = self.failures.apply(sc, index as usize, down);
-        self.obs
-            .element(self.now, change.what, &change.subject, down);
-        for l in change.changed {
-            self.set_link(l, down);
+        self.element(change.what, &change.subject, down);
+        for (i, l) in change.changed.into_iter().enumerate() {
+            self.set_link(i as u32, l, down);
             self.push(
                 self.now + sc.routing.detection,
                 Event::Detect { link: l, down },
@@ -464,25 +471,38 @@ impl World {
         }
     }
 
-    /// Fails or restores both directions of link `l`; a failure loses every
-    /// packet the link held.
-    fn set_link(&mut self, l: LinkId, down: bool) {
-        self.obs.link_state(self.now, l, down);
-        for channel in l.channels() {
+    /// Fails or restores both directions of link `l`, the `i`-th the failure
+    /// changes; a failure loses every packet the link held.
+    fn set_link(&mut self, i: u32, l: LinkId, down: bool) {
+        // Steps (see `observe::Key`): the link's record, then per direction
+        // the packets its near end held, those its far end held, and those
+        // the near end handed over in this window (a part of a parallel run
+        // holds only some of them).
+        let step = 1 + 8 * i;
+        self.set_step(step);
+        self.link_state(l, down);
+        for (j, channel) in l.channels().into_iter().enumerate() {
             let c = &mut self.net.channels[channel.index()];
             if !down {
                 c.up = true;
                 continue;
             }
-            let from = c.from;
-            for p in c.fail() {
+            let (from, lost) = (c.from, c.fail());
+            let near = self.part.as_ref().is_none_or(|p| p.owns(from));
+            let step = step + 1 + 3 * j as u32;
+            self.set_step(if near { step } else { step + 1 });
+            for p in lost {
                 self.drop_packet(from, Some(channel), DropReason::LinkDown, p);
+            }
+            if near && self.part.is_some() {
+                self.set_step(step + 2);
+                self.lose_handed_over(channel);
             }
         }
     }
 
     fn on_detect(&mut self, sc: &Scenario, link: LinkId, down: bool) {
-        if self.obs.tracing() {
+        if self.obs.tracing() && self.records_global() {
             let l = &sc.links[link.index()];
             let detail = format!(
                 "{} {}",
@@ -490,8 +510,7 @@ impl World {
                 if down { "down" } else { "up" }
             );
             for n in [l.a, l.b] {
-                self.obs
-                    .note(self.now, &sc.nodes[n].name, "detect", &detail);
+                self.note(NodeId(n as u32), "detect", &detail);
             }
         }
     }
@@ -504,6 +523,57 @@ impl World {
             true => failures.routes_note(sc),
             false => String::new(),
         };
+        self.routes_updated(detail);
+    }
+
+    /// Whether this world makes the records of a global event that are not
+    /// packets: in a parallel run only the first part does.
+    fn records_global(&self) -> bool {
+        self.part.as_ref().is_none_or(|p| p.is_first())
+    }
+
+    /// Sets the step of the records that follow (see `observe::Key`).
+    fn set_step(&mut self, step: u32) {
+        if let Some(log) = &mut self.obs.log {
+            log.key.2 = step;
+        }
+    }
+
+    fn element(&mut self, what: &'static str, subject: &str, down: bool) {
+        if !self.records_global() {
+            return;
+        }
+        if let Some(log) = &mut self.obs.log {
+            let subject = subject.to_string();
+            return log.push(Record::Element {
+                what,
+                subject,
+                down,
+            });
+        }
+        self.obs.element(self.now, what, subject, down);
+    }
+
+    fn link_state(&mut self, link: LinkId, down: bool) {
+        if !self.records_global() {
+            return;
+        }
+        if let Some(log) = &mut self.obs.log {
+            if log.tracing {
+                log.push(Record::LinkState { link, down });
+            }
+            return;
+        }
+        self.obs.link_state(self.now, link, down);
+    }
+
+    fn routes_updated(&mut self, detail: String) {
+        if !self.records_global() {
+            return;
+        }
+        if let Some(log) = &mut self.obs.log {
+            return log.push(Record::RoutesUpdated { detail });
+        }
         self.obs.routes_updated(self.now, &detail);
     }
 }
@@ -747,7 +817,7 @@ impl Simulation {
             self.world.enter(node.0, 0);
             if let Some(log) = &mut self.world.obs.log {
                 // Before every event at time 0 (those have a depth of 1 or more).
-                log.key = (SimTime::ZERO, i as u64);
+                log.key = (SimTime::ZERO, i as u64, 0);
             }
             self.with_app(AppId(i as u32), |app, ctx| app.start(ctx));
             self.dispatch_notices();
@@ -772,11 +842,14 @@ impl Simulation {
     #[inline]
     fn dispatch(&mut self, t: SimTime, tie: u64, event: Event) {
         self.world.now = t;
-        self.processed += 1;
+        // A global event is processed by every part, and counted by one.
+        if !event.is_global() || self.world.records_global() {
+            self.processed += 1;
+        }
         let site = self.site_of(event);
         self.world.enter(site, tie);
         if let Some(log) = &mut self.world.obs.log {
-            log.key = (t, tie);
+            log.key = (t, tie, 0);
             if let Some(until) = self.muted_until {
                 if t >= until {
                     self.muted_until = None;

@@ -28,8 +28,11 @@ pub(crate) struct Observers {
     pub log: Option<Box<Log>>,
 }
 
-/// Where an event sits in the run's order: its time and tie.
-pub(crate) type Key = (SimTime, u64);
+/// Where a record sits in the run's order: its event's time and tie, then its
+/// step within the event. The step is 0 but for the events every part of a
+/// parallel run processes (failures, detection, reconvergence), whose records
+/// several parts make: it orders those as the sequential run made them.
+pub(crate) type Key = (SimTime, u64, u32);
 
 /// The records a part of a parallel run made, each under its event's key.
 pub(crate) struct Log {
@@ -45,7 +48,7 @@ pub(crate) struct Log {
 impl Log {
     pub fn new(tracing: bool, capturing: bool) -> Log {
         Log {
-            key: (SimTime::ZERO, 0),
+            key: (SimTime::ZERO, 0, 0),
             entries: Vec::new(),
             tracing,
             capturing,
@@ -93,6 +96,18 @@ pub(crate) enum Record {
         last: Box<TcpFinal>,
     },
     Flow(FlowRecord),
+    Element {
+        what: &'static str,
+        subject: String,
+        down: bool,
+    },
+    LinkState {
+        link: LinkId,
+        down: bool,
+    },
+    RoutesUpdated {
+        detail: String,
+    },
 }
 
 impl Observers {

@@ -27,8 +27,16 @@
 //! sequential run would see; when the bound reaches one, the parallel run
 //! stops and the sequential engine reruns from the start, its records muted up
 //! to the window where the parallel run stopped. Runs the split cannot serve
-//! (failures, which act on every part at once; applications added with
-//! `add_app`; a split with no positive lookahead) run sequentially.
+//! (applications added with `add_app`; a split with no positive lookahead)
+//! run sequentially.
+//!
+//! Failures, link detection and reconvergence concern no one node: every part
+//! processes them at their place in its order, so that each keeps the links'
+//! states and the routes the sequential run has. The first part makes their
+//! records; the packets a failing link loses are recorded by the parts that
+//! held them (the near end: waiting, serialized, handed over in this window;
+//! the far end: propagating since an earlier window), each under a step of
+//! the event's key that puts them in the sequential run's order.
 
 use super::observe::{Key, Log, Record};
 use super::{Event, RunOptions, Simulation, World, conn_ref};
@@ -39,7 +47,7 @@ use crate::net::packet::Packet;
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
 use crate::stack::Endpoint;
-use crate::trace::{PacketRecord, TraceSink};
+use crate::trace::{DropReason, PacketRecord, TraceSink};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Barrier, Mutex};
 
@@ -58,15 +66,24 @@ impl PartLink {
     pub(super) fn owns(&self, node: NodeId) -> bool {
         self.part_of[node.index()] == self.me
     }
+
+    /// Whether this is the part that makes the records of the global events
+    /// (every part processes them, to keep its links and routes).
+    #[inline]
+    pub(super) fn is_first(&self) -> bool {
+        self.me == 0
+    }
 }
 
-/// A packet crossing a cut link, with its arrival event's key.
+/// A packet crossing a cut link, with its arrival event's key. `None`: the
+/// link failed under it; its (stale) arrival event still happens, as in the
+/// sequential run.
 pub(super) struct Transfer {
     at: SimTime,
     tie: u64,
     channel: ChannelId,
     epoch: u32,
-    packet: Packet,
+    packet: Option<Packet>,
 }
 
 impl World {
@@ -81,14 +98,34 @@ impl World {
             tie,
             channel,
             epoch,
-            packet,
+            packet: Some(packet),
         });
+    }
+
+    /// `channel` fails: the packets handed over on it in this window, which
+    /// the far end's part has not received yet, are lost with it (the
+    /// sequential run finds them propagating).
+    pub(super) fn lose_handed_over(&mut self, channel: ChannelId) {
+        let Some(part) = self.part.as_mut() else {
+            return;
+        };
+        let lost: Vec<Packet> = (part.outbox.iter_mut())
+            .filter(|t| t.channel == channel)
+            .filter_map(|t| t.packet.take())
+            .collect();
+        let from = self.net.channels[channel.index()].from;
+        for packet in lost {
+            let id = self.net.packets.insert_moved(packet);
+            self.drop_packet(from, Some(channel), DropReason::LinkDown, id);
+        }
     }
 
     /// A packet from another part starts propagating towards this one.
     fn accept(&mut self, t: Transfer) {
-        let id = self.net.packets.insert_moved(t.packet);
-        self.net.channels[t.channel.index()].propagate(id);
+        if let Some(packet) = t.packet {
+            let id = self.net.packets.insert_moved(packet);
+            self.net.channels[t.channel.index()].propagate(id);
+        }
         let arrive = Event::Arrive {
             channel: t.channel,
             epoch: t.epoch,
@@ -178,7 +215,6 @@ impl Simulation {
             && !self.started
             && self.profile.is_none()
             && !self.extra_apps
-            && sc.failures.is_empty()
             && end == sc.duration;
         if !eligible {
             return None;
@@ -336,6 +372,13 @@ impl Simulation {
                 obs.tcp_closed(now, &conn_ref(net, serials.map(part, end)), &last)
             }
             Record::Flow(record) => obs.flow(now, record),
+            Record::Element {
+                what,
+                subject,
+                down,
+            } => obs.element(now, what, &subject, down),
+            Record::LinkState { link, down } => obs.link_state(now, link, down),
+            Record::RoutesUpdated { detail } => obs.routes_updated(now, &detail),
         }
     }
 
