@@ -209,6 +209,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why a run used fewer threads than asked for.
+fn fewer_threads_why(used: usize) -> String {
+    match used {
+        1 => "the topology has no split whose cut links all have a positive delay, \
+              so it ran on one thread"
+            .into(),
+        n => format!(
+            "the topology splits into only {n} parts, a host going with its router; \
+             one thread each"
+        ),
+    }
+}
+
 /// Writes to stdout; a closed pipe (`netsim run ... | head`) is not an error.
 fn say(text: &str) {
     use std::io::Write;
@@ -272,12 +285,17 @@ fn execute(command: Command) -> netsim::Result<()> {
                     files.join(" ")
                 ));
                 let secs = result.wall.as_secs_f64();
+                let used = result.threads;
                 eprintln!(
-                    "{} events in {:.3} s wall time ({:.2} M events/s)",
+                    "{} events in {:.3} s wall time on {used} thread{} ({:.2} M events/s)",
                     result.report.events,
                     secs,
+                    if used == 1 { "" } else { "s" },
                     result.report.events as f64 / secs.max(1e-9) / 1e6
                 );
+                if usize::from(threads) > used {
+                    eprintln!("--threads {threads}: {}", fewer_threads_why(used));
+                }
             }
             Ok(())
         }

@@ -55,6 +55,9 @@ pub struct RunResult {
     pub report: Report,
     /// Wall-clock time of the simulation proper (not of writing files).
     pub wall: Duration,
+    /// How many threads ran the simulation (under `RunConfig::threads` when
+    /// the topology splits into fewer parts, or not at all).
+    pub threads: usize,
 }
 
 /// The files every run writes, in the order a reader would open them.
@@ -115,6 +118,7 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         sim.run_until(end);
     }
     let hit = sim.limit_hit().cloned();
+    let threads = sim.parts_used();
     let report = sim.finish()?;
     let wall = started.elapsed();
     write_report(&out, &report, hit.as_ref())?;
@@ -142,6 +146,7 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         folder,
         report,
         wall,
+        threads,
     })
 }
 
