@@ -451,41 +451,14 @@ fn time_meetings(wait: impl Fn() + Send + Sync + 'static) -> f64 {
     ns
 }
 
-/// A barrier whose waiters spin instead of sleeping: what an engine with a
-/// core per part would use between short windows.
-struct SpinBarrier {
-    parties: usize,
-    arrived: std::sync::atomic::AtomicUsize,
-    generation: std::sync::atomic::AtomicUsize,
-}
-
-impl SpinBarrier {
-    fn wait(&self) {
-        use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-        let generation = self.generation.load(Acquire);
-        if self.arrived.fetch_add(1, AcqRel) + 1 == self.parties {
-            self.arrived.store(0, Relaxed);
-            self.generation.fetch_add(1, Release);
-        } else {
-            while self.generation.load(Acquire) == generation {
-                std::hint::spin_loop();
-            }
-        }
-    }
-}
-
 /// One meeting of two threads at a `std::sync::Barrier` (they sleep in the
-/// kernel) and at a spinning barrier, ns.
+/// kernel) and at the parallel run's spinning one, ns.
 pub fn barrier_ns() -> (f64, f64) {
     let sleeping = std::sync::Barrier::new(2);
     let sleeping = time_meetings(move || {
         sleeping.wait();
     });
-    let spinning = SpinBarrier {
-        parties: 2,
-        arrived: 0.into(),
-        generation: 0.into(),
-    };
+    let spinning = crate::sim::barrier::SpinBarrier::new(2);
     let spinning = time_meetings(move || spinning.wait());
     (sleeping, spinning)
 }

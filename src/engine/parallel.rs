@@ -46,10 +46,11 @@ use crate::net::link::{ChannelCounters, ChannelId};
 use crate::net::packet::Packet;
 use crate::scenario::Scenario;
 use crate::sim::SimTime;
+use crate::sim::barrier::SpinBarrier;
 use crate::stack::Endpoint;
 use crate::trace::{DropReason, PacketRecord, TraceSink};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Mutex};
 
 use super::partition::Partition;
 
@@ -150,7 +151,7 @@ struct WindowReport {
 /// slots are read after its barrier and written again only after the next)
 /// the packets sent to each part and each part's report.
 struct Exchange {
-    barrier: Barrier,
+    barrier: SpinBarrier,
     mail: [Vec<Mutex<Vec<Transfer>>>; 2],
     reports: [Vec<Mutex<WindowReport>>; 2],
 }
@@ -243,7 +244,7 @@ impl Simulation {
             capturing: self.world.obs.capture.is_some(),
         };
         let exchange = Exchange {
-            barrier: Barrier::new(parts),
+            barrier: SpinBarrier::new(parts),
             mail: [0, 1].map(|_| (0..parts).map(|_| Mutex::new(Vec::new())).collect()),
             reports: [0, 1].map(|_| {
                 (0..parts)

@@ -1,5 +1,6 @@
 //! The engine's parts: simulated time, the event queue, per-component random
-//! streams, and the tables they index.
+//! streams, the tables they index, and the barrier of a parallel run.
+pub mod barrier;
 pub mod chunked;
 pub mod hash;
 pub mod queue;
