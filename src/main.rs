@@ -293,6 +293,13 @@ fn execute(command: Command) -> netsim::Result<()> {
                     if used == 1 { "" } else { "s" },
                     result.report.events as f64 / secs.max(1e-9) / 1e6
                 );
+                if result.windows > 0 {
+                    eprintln!(
+                        "the threads met {} times, after {:.0} events each on average",
+                        result.windows,
+                        result.report.events as f64 / result.windows as f64
+                    );
+                }
                 if usize::from(threads) > used {
                     eprintln!("--threads {threads}: {}", fewer_threads_why(used));
                 }

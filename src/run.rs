@@ -56,8 +56,10 @@ pub struct RunResult {
     /// Wall-clock time of the simulation proper (not of writing files).
     pub wall: Duration,
     /// How many threads ran the simulation (under `RunConfig::threads` when
-    /// the topology splits into fewer parts, or not at all).
+    /// the topology splits into fewer parts, or not at all), and how many
+    /// windows they met after (0 on one thread).
     pub threads: usize,
+    pub windows: u64,
 }
 
 /// The files every run writes, in the order a reader would open them.
@@ -118,7 +120,7 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         sim.run_until(end);
     }
     let hit = sim.limit_hit().cloned();
-    let threads = sim.parts_used();
+    let (threads, windows) = (sim.parts_used(), sim.windows());
     let report = sim.finish()?;
     let wall = started.elapsed();
     write_report(&out, &report, hit.as_ref())?;
@@ -147,6 +149,7 @@ pub fn run(scenario: Scenario, cfg: &RunConfig) -> Result<RunResult> {
         report,
         wall,
         threads,
+        windows,
     })
 }
 

@@ -628,8 +628,10 @@ pub struct Simulation {
     /// Records of events before this time are dropped: the subscribers have
     /// them from a parallel run that stopped there (`parallel`).
     muted_until: Option<SimTime>,
-    /// The parts the run was split into (1: it ran sequentially).
+    /// The parts the run was split into (1: it ran sequentially), and the
+    /// windows its parts met after.
     parts_used: usize,
+    windows: u64,
 }
 
 impl Simulation {
@@ -755,6 +757,7 @@ impl Simulation {
             extra_apps: false,
             muted_until: None,
             parts_used: 1,
+            windows: 0,
         })
     }
 
@@ -779,6 +782,13 @@ impl Simulation {
     /// stopped by a cap and rerun.
     pub fn parts_used(&self) -> usize {
         self.parts_used
+    }
+
+    /// How many windows a parallel run's parts processed between barriers
+    /// (0 when it ran sequentially): events over windows is how much work
+    /// each meeting had to pay for.
+    pub fn windows(&self) -> u64 {
+        self.windows
     }
 
     /// Events processed so far.

@@ -271,16 +271,17 @@ impl Simulation {
             self.gather(&receivers, &plan)
         });
         match outcome {
-            Ok(()) => self.parts_used = parts,
+            Ok(windows) => (self.parts_used, self.windows) = (parts, windows),
             Err(from) => self.rerun_after(from),
         }
         true
     }
 
     /// The main thread's side: merges the parts' records window by window
-    /// into the run's subscribers. `Err(T)`: the parts stopped at the window
-    /// starting at `T` (a cap).
-    fn gather(&mut self, receivers: &[Receiver<Msg>], plan: &Plan) -> Result<(), SimTime> {
+    /// into the run's subscribers; returns how many windows there were.
+    /// `Err(T)`: the parts stopped at the window starting at `T` (a cap).
+    fn gather(&mut self, receivers: &[Receiver<Msg>], plan: &Plan) -> Result<u64, SimTime> {
+        let mut windows = 0;
         let mut serials = Serials {
             of_part: vec![Vec::new(); plan.parts],
             opened: 0,
@@ -306,9 +307,10 @@ impl Simulation {
             }
             if !finished.is_empty() {
                 self.finish_parallel(finished, &serials, plan.end);
-                return Ok(());
+                return Ok(windows);
             }
             self.merge(logs, &mut serials);
+            windows += 1;
         }
     }
 
