@@ -145,7 +145,16 @@ struct WindowReport {
     /// counting those it handed over.
     live_bound: u64,
     memory_over: bool,
+    /// Records in its log not yet sent to the main thread.
+    logged: u64,
 }
+
+/// The parts send their logs to the main thread together, once the windows
+/// since the last sending hold this many records between them or number
+/// this many: sending each window's would cost a wake-up of the main thread
+/// per window, which short windows cannot pay for.
+const SEND_RECORDS: u64 = 1 << 14;
+const SEND_WINDOWS: u64 = 64;
 
 /// What the parts share: the barrier, and per window parity (a window's
 /// slots are read after its barrier and written again only after the next)
@@ -158,7 +167,8 @@ struct Exchange {
 
 /// What a part sends the main thread.
 enum Msg {
-    /// The records of the window just processed.
+    /// The records of the windows processed since the last sending (the
+    /// same windows for every part).
     Window(Vec<(Key, Record)>),
     /// A cap may have been reached in the window starting at this time.
     Aborted(SimTime),
@@ -171,6 +181,7 @@ struct Finished {
     still_open: Vec<(Key, Record)>,
     counters: Vec<(ChannelId, ChannelCounters)>,
     processed: u64,
+    windows: u64,
 }
 
 /// What every part needs to know of the run.
@@ -254,6 +265,7 @@ impl Simulation {
                             processed: 0,
                             live_bound: 0,
                             memory_over: false,
+                            logged: 0,
                         })
                     })
                     .collect()
@@ -281,7 +293,6 @@ impl Simulation {
     /// into the run's subscribers; returns how many windows there were.
     /// `Err(T)`: the parts stopped at the window starting at `T` (a cap).
     fn gather(&mut self, receivers: &[Receiver<Msg>], plan: &Plan) -> Result<u64, SimTime> {
-        let mut windows = 0;
         let mut serials = Serials {
             of_part: vec![Vec::new(); plan.parts],
             opened: 0,
@@ -306,11 +317,11 @@ impl Simulation {
                 return Err(from);
             }
             if !finished.is_empty() {
+                let windows = finished[0].windows;
                 self.finish_parallel(finished, &serials, plan.end);
                 return Ok(windows);
             }
             self.merge(logs, &mut serials);
-            windows += 1;
         }
     }
 
@@ -435,6 +446,7 @@ fn run_part(sc: Scenario, plan: &Plan, me: usize, ex: &Exchange, tx: Sender<Msg>
     sim.start();
     let mut per_part: Vec<Vec<Transfer>> = (0..plan.parts).map(|_| Vec::new()).collect();
     let (mut from, mut window, mut live_peak) = (SimTime::ZERO, 0usize, 0usize);
+    let mut unsent_windows = 0;
     let mut next_memory_check = limits::MEMORY_CHECK_EVERY;
     loop {
         let parity = window % 2;
@@ -464,6 +476,12 @@ fn run_part(sc: Scenario, plan: &Plan, me: usize, ex: &Exchange, tx: Sender<Msg>
             processed: sim.processed,
             live_bound: (live_peak + handed) as u64,
             memory_over,
+            logged: sim
+                .world
+                .obs
+                .log
+                .as_ref()
+                .map_or(0, |l| l.entries.len() as u64),
         };
         ex.barrier.wait();
         let reports: Vec<WindowReport> = ex.reports[parity]
@@ -475,17 +493,28 @@ fn run_part(sc: Scenario, plan: &Plan, me: usize, ex: &Exchange, tx: Sender<Msg>
         let over = processed >= plan.caps.max_events
             || live_bound > plan.caps.max_packets_in_flight
             || reports.iter().any(|r| r.memory_over);
+        let log = sim.world.obs.log.as_mut().expect("part log");
         if over {
+            // The windows before the one just processed are the main
+            // thread's; the sequential rerun makes that one's records again.
+            let mut sent = std::mem::take(&mut log.entries);
+            sent.truncate(sent.partition_point(|(key, _)| key.0 < from));
+            let _ = tx.send(Msg::Window(sent));
             let _ = tx.send(Msg::Aborted(from));
             return;
         }
-        let log = sim.world.obs.log.as_mut().expect("part log");
-        let _ = tx.send(Msg::Window(std::mem::take(&mut log.entries)));
+        let next = SimTime(reports.iter().map(|r| r.next).min().unwrap_or(u64::MAX));
+        // Every part reads the same reports, so all send at the same windows.
+        unsent_windows += 1;
+        let logged: u64 = reports.iter().map(|r| r.logged).sum();
+        if next > plan.end || logged >= SEND_RECORDS || unsent_windows >= SEND_WINDOWS {
+            let _ = tx.send(Msg::Window(std::mem::take(&mut log.entries)));
+            unsent_windows = 0;
+        }
         let arrived = std::mem::take(&mut *ex.mail[parity][me].lock().expect("mail"));
         for t in arrived {
             sim.world.accept(t);
         }
-        let next = SimTime(reports.iter().map(|r| r.next).min().unwrap_or(u64::MAX));
         if next > plan.end {
             break;
         }
@@ -511,6 +540,7 @@ fn run_part(sc: Scenario, plan: &Plan, me: usize, ex: &Exchange, tx: Sender<Msg>
         still_open,
         counters,
         processed: sim.processed,
+        windows: window as u64,
     })));
 }
 
