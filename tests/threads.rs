@@ -209,3 +209,31 @@ fn a_capped_run_is_the_same_on_2_threads() {
     );
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// The run says on how many threads it ran, and why fewer than asked.
+#[test]
+fn run_reports_the_threads_it_used() {
+    let out = common::temp_dir("threads-report");
+    let o = out.to_str().unwrap();
+    let result = common::netsim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--out",
+        o,
+        "--threads",
+        "4",
+        "--no-plots",
+    ]);
+    assert!(result.status.success());
+    let said = String::from_utf8_lossy(&result.stderr);
+    assert!(said.contains("wall time on 2 threads"), "{said}");
+    assert!(said.contains("the threads met "), "{said}");
+    assert!(
+        said.contains("--threads 4: the topology splits into only 2 parts"),
+        "{said}"
+    );
+    let result = common::netsim(&["run", "scenarios/quickstart.toml", "--out", o, "--no-plots"]);
+    let said = String::from_utf8_lossy(&result.stderr);
+    assert!(said.contains("wall time on 1 thread ("), "{said}");
+    assert!(!said.contains("met"), "{said}");
+}
